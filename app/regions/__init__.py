@@ -1,0 +1,1 @@
+"""The Kemendagri region registry: provinces, regencies and cities with their codes."""

@@ -1,0 +1,1 @@
+"""Storage: tables and intent-named queries. Everything the checker knows lives here."""

@@ -1,0 +1,91 @@
+"""Tables. A service row carries its check spec and its persisted check state, so a restart
+resumes where it stopped; transitions are the history that storage grows with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, String
+from sqlmodel import Field, SQLModel
+
+from app.domain import Reason, RegionLevel, State, TransitionSource
+from app.store.types import JSONDocument, UTCDateTime, utcnow
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _utc(*, nullable: bool = False, index: bool = False, now: bool = False) -> Any:
+    column: Column[datetime] = Column(UTCDateTime(), nullable=nullable, index=index)
+    if now:
+        return Field(default_factory=utcnow, sa_column=column)
+    return Field(default=None, sa_column=column) if nullable else Field(sa_column=column)
+
+
+class Region(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=8)
+    name: str = Field(max_length=120)
+    level: RegionLevel = Field(sa_type=String(16), index=True)
+    parent_code: str | None = Field(
+        default=None, sa_column=Column(String(8), ForeignKey("region.code"), index=True)
+    )
+
+
+class Service(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    region_code: str = Field(
+        sa_column=Column(String(8), ForeignKey("region.code"), nullable=False, index=True)
+    )
+    name: str = Field(max_length=200)
+    url: str = Field(max_length=2048)
+    method: str = Field(default="GET", max_length=8)
+    interval_seconds: int = 60
+    timeout_seconds: float = 10.0
+    failure_threshold: int = 3
+    success_threshold: int = 2
+    degraded_latency_ms: int | None = 2000
+    expected_status: int = 200
+    body_contains: str | None = Field(default=None, max_length=500)
+    policy_markers: list[str] | None = Field(default=None, sa_type=JSONDocument)
+    cutoff_markers: list[str] | None = Field(default=None, sa_type=JSONDocument)
+    follow_redirects: bool = False
+    is_paused: bool = False
+
+    state: State = Field(default=State.UNKNOWN, sa_type=String(16))
+    reason: Reason | None = Field(default=None, sa_type=String(32))
+    state_changed_at: datetime | None = _utc(nullable=True)
+    # The failure or success streak that has not yet crossed its threshold.
+    consecutive_failures: int = 0
+    consecutive_successes: int = 0
+    streak_reason: Reason | None = Field(default=None, sa_type=String(32))
+    sequence: int = 0
+    last_checked_at: datetime | None = _utc(nullable=True)
+    next_check_at: datetime = _utc(index=True)
+    lease_expires_at: datetime | None = _utc(nullable=True)
+    created_at: datetime = _utc(now=True)
+    updated_at: datetime = _utc(now=True)
+
+
+class Transition(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_transition_region_code_at", "region_code", "at"),
+        Index("ix_transition_service_id_at", "service_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("service.id", ondelete="SET NULL"))
+    )
+    region_code: str = Field(sa_column=Column(String(8), ForeignKey("region.code"), nullable=False))
+    from_state: State = Field(sa_type=String(16))
+    to_state: State = Field(sa_type=String(16))
+    reason: Reason = Field(sa_type=String(32))
+    source: TransitionSource = Field(sa_type=String(16))
+    at: datetime = _utc(now=True)
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDocument)

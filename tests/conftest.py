@@ -1,0 +1,158 @@
+"""Shared fixtures. Every storage and API test runs twice: on SQLite (a temporary file per
+test) and on PostgreSQL (a database per test, cloned from a template migrated once per run).
+
+The PostgreSQL leg is skipped only when PANTAU_TEST_SKIP_POSTGRES=1 says so; if the server is
+unreachable otherwise, those tests fail rather than vanish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.db import Database
+from app.main import create_app
+from app.migrate import import_registry, upgrade_schema
+from app.settings import Settings
+
+POSTGRES_URL = os.environ.get(
+    "PANTAU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+SKIP_POSTGRES = os.environ.get("PANTAU_TEST_SKIP_POSTGRES") == "1"
+ADMIN_TOKEN = "test-admin-token"
+
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(SKIP_POSTGRES, reason="PANTAU_TEST_SKIP_POSTGRES=1"),
+    ),
+]
+
+
+def _asyncpg_url(database: str) -> str:
+    base = POSTGRES_URL.rsplit("/", 1)[0]
+    return f"{base}/{database}"
+
+
+def sqlalchemy_postgres_url(database: str) -> str:
+    return _asyncpg_url(database).replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+async def _admin(sql: str) -> None:
+    connection = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def run_admin(sql: str) -> None:
+    asyncio.run(_admin(sql))
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "admin_token": ADMIN_TOKEN,
+        "run_checker": False,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def _migrate(settings: Settings) -> None:
+    upgrade_schema(settings)
+    asyncio.run(import_registry(settings))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _migrate(make_settings(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    name = f"pantau_tpl_{uuid.uuid4().hex[:10]}"
+    run_admin(f'CREATE DATABASE "{name}"')
+    try:
+        _migrate(make_settings(sqlalchemy_postgres_url(name)))
+        yield name
+    finally:
+        run_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database (no tables) on the backend the test is parametrized with."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"pantau_t_{uuid.uuid4().hex[:12]}"
+    run_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield sqlalchemy_postgres_url(name)
+    finally:
+        run_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database holding the region registry, fresh for each test."""
+    if request.param == "sqlite":
+        path = tmp_path / "pantau.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = f"pantau_t_{uuid.uuid4().hex[:12]}"
+    run_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield sqlalchemy_postgres_url(name)
+    finally:
+        run_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    db = Database(settings)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://pantau.test") as c:
+        yield c
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
