@@ -10,6 +10,8 @@ from fastapi import FastAPI
 
 from app import __version__
 from app.api import health, regions
+from app.checks.probe import make_probe_client
+from app.checks.scheduler import Checker
 from app.db import Database
 from app.errors import install_error_handler
 from app.settings import Settings, get_settings
@@ -21,9 +23,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(settings)
+        app.state.probe_client = make_probe_client(settings.checker_concurrency)
+        app.state.checker = None
         try:
+            if settings.run_checker:
+                app.state.checker = Checker(app.state.db, settings, app.state.probe_client)
+                app.state.checker.start()
             yield
         finally:
+            if app.state.checker is not None:
+                await app.state.checker.stop()
+            await app.state.probe_client.aclose()
             await app.state.db.dispose()
 
     app = FastAPI(

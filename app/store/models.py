@@ -39,6 +39,8 @@ class Region(SQLModel, table=True):
 
 class Service(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    # Identity in a declarative services file; services made through the API have none.
+    key: str | None = Field(default=None, max_length=100, unique=True, index=True)
     region_code: str = Field(
         sa_column=Column(String(8), ForeignKey("region.code"), nullable=False, index=True)
     )
@@ -64,6 +66,7 @@ class Service(SQLModel, table=True):
     consecutive_failures: int = 0
     consecutive_successes: int = 0
     streak_reason: Reason | None = Field(default=None, sa_type=String(32))
+    reason_streak: int = 0
     sequence: int = 0
     last_checked_at: datetime | None = _utc(nullable=True)
     next_check_at: datetime = _utc(index=True)

@@ -1,0 +1,228 @@
+"""Probe stage: spec → ProbeResult; never raises.
+
+One HTTP request per probe, bounded in time (an overall deadline) and in size (a bounded
+body read). Transport failures come back as data: a `FailureKind` read from the whole
+exception chain, because httpx reports DNS, refused and TLS failures alike as `ConnectError`.
+Only cancellation propagates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+import ssl
+import time
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import cast
+
+import httpx
+
+from app import __version__
+from app.domain import FailureKind, ProbeResult
+
+USER_AGENT = f"Pantau/{__version__} (+status monitor)"
+ERROR_MAX_CHARS = 300
+_CHAIN_MAX_LINKS = 64  # a guard against pathological exception chains
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeSpec:
+    url: str
+    method: str = "GET"
+    timeout_seconds: float = 10.0
+    follow_redirects: bool = False
+    max_body_bytes: int = 65536
+
+
+def make_probe_client(
+    max_connections: int = 100, *, pool_timeout_seconds: float = 1.0
+) -> httpx.AsyncClient:
+    """The one client all probes share.
+
+    Keep-alive is off so every probe measures a real connect (and httpx's keep-alive pool
+    collapses under high concurrency anyway). A short pool timeout makes the monitor's own
+    saturation show up quickly as POOL_SATURATED instead of eating the probe's deadline.
+    """
+    return httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=0),
+        timeout=httpx.Timeout(10.0, pool=pool_timeout_seconds),
+        follow_redirects=False,
+        trust_env=False,  # no proxy or netrc from the environment between us and the target
+        # identity: the body is read raw, so a compressed body can neither hide the markers
+        # nor expand beyond max_body_bytes.
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
+    )
+
+
+async def probe(client: httpx.AsyncClient, spec: ProbeSpec) -> ProbeResult:
+    """Run one request against `spec.url` and describe what happened."""
+    started_at = datetime.now(UTC)
+    started = time.perf_counter()
+    # httpx's timeouts are per operation; only this deadline stops a slow-drip body.
+    deadline = asyncio.timeout(spec.timeout_seconds)
+    try:
+        async with deadline:
+            status_code, headers, body = await _fetch(client, spec)
+    except Exception as exc:  # CancelledError is a BaseException and propagates
+        if deadline.expired():
+            kind = FailureKind.DEADLINE
+            error = f"TimeoutError: overall deadline of {spec.timeout_seconds:g} s exceeded"
+        else:
+            kind, decisive = failure_kind(exc)
+            error = describe_error(exc, decisive)
+        return ProbeResult(
+            started_at=started_at,
+            latency_ms=_elapsed_ms(started),
+            failure=kind,
+            error=error,
+        )
+    return ProbeResult(
+        started_at=started_at,
+        latency_ms=_elapsed_ms(started),
+        status_code=status_code,
+        headers=headers,
+        body_excerpt=body.decode("utf-8", errors="replace"),
+    )
+
+
+async def _fetch(client: httpx.AsyncClient, spec: ProbeSpec) -> tuple[int, dict[str, str], bytes]:
+    # Leaving the block closes the stream; with keep-alive off, the connection goes with it,
+    # so a body we stopped reading is never drained.
+    async with client.stream(
+        spec.method,
+        spec.url,
+        follow_redirects=spec.follow_redirects,
+        timeout=_timeouts(client, spec),
+    ) as response:
+        body = await _read_bounded(response, spec.max_body_bytes)
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        return response.status_code, headers, body
+
+
+def _timeouts(client: httpx.AsyncClient, spec: ProbeSpec) -> httpx.Timeout:
+    # The pool wait is capped at half the deadline so saturation is reported as the
+    # monitor's own fault (PoolTimeout) before the deadline could blame the target.
+    pool = min(client.timeout.pool or spec.timeout_seconds, spec.timeout_seconds / 2)
+    return httpx.Timeout(spec.timeout_seconds, pool=pool)
+
+
+async def _read_bounded(response: httpx.Response, limit: int) -> bytes:
+    if limit <= 0:
+        return b""
+    if response.is_stream_consumed:  # content handed over whole, e.g. by a MockTransport
+        return response.content[:limit]
+    body = bytearray()
+    # aiter_raw is an async generator (typed as a bare iterator): close it when we stop early
+    raw = cast(AsyncGenerator[bytes, None], response.aiter_raw())
+    async with aclosing(raw) as chunks:
+        async for chunk in chunks:
+            body += chunk[: limit - len(body)]
+            if len(body) >= limit:
+                break  # stop reading: a huge or endless body must not cost more
+    return bytes(body)
+
+
+def _elapsed_ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0
+
+
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and every exception behind it: causes, contexts and exception-group members,
+    breadth first (the outermost first), each once."""
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    queue: list[BaseException] = [exc]
+    while queue and len(chain) < _CHAIN_MAX_LINKS:
+        current = queue.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        chain.append(current)
+        if isinstance(current, BaseExceptionGroup):
+            queue.extend(current.exceptions)
+        queue.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return chain
+
+
+def _link_kind(link: BaseException, connecting: bool) -> FailureKind | None:
+    """What one exception of the chain says on its own; checks in precedence order."""
+    if isinstance(link, httpx.PoolTimeout):
+        return FailureKind.POOL_SATURATED
+    if isinstance(link, httpx.ConnectTimeout):
+        return FailureKind.CONNECT_TIMEOUT
+    if isinstance(link, httpx.ReadTimeout | httpx.WriteTimeout):
+        return FailureKind.READ_TIMEOUT
+    if isinstance(link, socket.gaierror):
+        return FailureKind.DNS
+    if isinstance(link, ssl.SSLError):
+        return FailureKind.TLS
+    if isinstance(link, ConnectionRefusedError) or _has_errno(link, errno.ECONNREFUSED):
+        return FailureKind.REFUSED
+    if _has_errno(link, errno.ENETUNREACH, errno.EHOSTUNREACH):
+        return FailureKind.UNREACHABLE
+    is_reset = isinstance(link, ConnectionResetError) or _has_errno(link, errno.ECONNRESET)
+    if is_reset and connecting:
+        return FailureKind.REFUSED  # reset before any request went out: a refusal
+    if is_reset or isinstance(link, _PROTOCOL_ERRORS):
+        return FailureKind.PROTOCOL  # the connection broke after it was made
+    return None
+
+
+_PROTOCOL_ERRORS = (
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+    httpx.WriteError,
+    BrokenPipeError,
+    ConnectionAbortedError,
+)
+_PRECEDENCE = (
+    FailureKind.POOL_SATURATED,
+    FailureKind.CONNECT_TIMEOUT,
+    FailureKind.READ_TIMEOUT,
+    FailureKind.DNS,
+    FailureKind.TLS,
+    FailureKind.REFUSED,  # before UNREACHABLE: one address of several answered at all
+    FailureKind.UNREACHABLE,
+    FailureKind.PROTOCOL,
+)
+
+
+def _has_errno(exc: BaseException, *codes: int) -> bool:
+    return isinstance(exc, OSError) and exc.errno in codes
+
+
+def failure_kind(exc: BaseException) -> tuple[FailureKind, BaseException]:
+    """The transport failure `exc` stands for, and the exception in its chain that says so.
+
+    The most telling exception anywhere in the chain decides (a gaierror deep inside a
+    ConnectError means DNS); among equals, the innermost, as the root cause reads best.
+    """
+    chain = exception_chain(exc)
+    connecting = any(isinstance(e, httpx.ConnectError | httpx.ConnectTimeout) for e in chain)
+    found = [(kind, link) for link in reversed(chain) if (kind := _link_kind(link, connecting))]
+    if not found:
+        return FailureKind.OTHER, exc
+    return min(found, key=lambda pair: _PRECEDENCE.index(pair[0]))
+
+
+def describe_error(exc: BaseException, decisive: BaseException | None = None) -> str:
+    """`exc` as "ClassName: message", plus the deciding cause when it is another one;
+    bounded, as it is stored as evidence."""
+    text = _one_line(exc)
+    if decisive is not None and decisive is not exc:
+        # httpcore often repeats the cause's message: then say it once
+        outer = type(exc).__name__ if str(exc) == str(decisive) else text
+        text = f"{outer} <- {_one_line(decisive)}"
+    if len(text) > ERROR_MAX_CHARS:
+        text = text[: ERROR_MAX_CHARS - 1] + "…"
+    return text
+
+
+def _one_line(exc: BaseException) -> str:
+    message = " ".join(str(exc).split())
+    name = type(exc).__name__
+    return f"{name}: {message}" if message else name

@@ -1,0 +1,68 @@
+"""One check of one service: spec → probe → classify. The stages after it (attribution, the
+state machine, storage) run in batches in `record.py`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from app.checks.classify import CheckRules, classify
+from app.checks.probe import ProbeSpec, probe
+from app.domain import ProbeResult, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class DueCheck:
+    service_id: int
+    region_code: str
+    spec: ProbeSpec
+    rules: CheckRules
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRecord:
+    service_id: int
+    region_code: str
+    result: ProbeResult
+    verdict: Verdict
+    due_at: datetime
+
+    @property
+    def lag_seconds(self) -> float:
+        """How late the probe started against its slot: the scheduler's own health."""
+        return max(0.0, (self.result.started_at - self.due_at).total_seconds())
+
+
+def rules_from(row: dict[str, Any]) -> CheckRules:
+    optional: dict[str, Any] = {}
+    if row["policy_markers"] is not None:
+        optional["policy_markers"] = tuple(row["policy_markers"])
+    if row["cutoff_markers"] is not None:
+        optional["cutoff_markers"] = tuple(row["cutoff_markers"])
+    return CheckRules(
+        expected_status=row["expected_status"],
+        body_contains=row["body_contains"],
+        degraded_latency_ms=row["degraded_latency_ms"],
+        **optional,
+    )
+
+
+def due_check_from(row: dict[str, Any]) -> DueCheck:
+    spec = ProbeSpec(
+        url=row["url"],
+        method=row["method"],
+        timeout_seconds=row["timeout_seconds"],
+        follow_redirects=row["follow_redirects"],
+    )
+    return DueCheck(row["id"], row["region_code"], spec, rules_from(row), row["next_check_at"])
+
+
+async def run_check(client: httpx.AsyncClient, due: DueCheck) -> CheckRecord:
+    result = await probe(client, due.spec)
+    return CheckRecord(
+        due.service_id, due.region_code, result, classify(result, due.rules), due.due_at
+    )

@@ -1,0 +1,158 @@
+"""Claiming and recording checks against real databases (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from app.checks.record import Signals, record_checks
+from app.checks.run import CheckRecord
+from app.db import Database
+from app.domain import FailureKind, ProbeResult, Reason, State, Verdict
+from app.store.checks import claim_due, failing_and_monitored_regions, prune_samples
+from app.store.models import Service, Transition
+from app.store.probes import ProbeSample, ServiceHour
+
+T0 = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
+
+
+async def add_service(database: Database, region: str = "73.73", **spec: object) -> int:
+    async with database.transaction() as session:
+        service = Service(
+            region_code=region,
+            name=f"SIAK {region}",
+            url="http://127.0.0.1:9/r/" + region,
+            next_check_at=T0,
+            **spec,  # type: ignore[arg-type]
+        )
+        session.add(service)
+        await session.flush()
+        assert service.id is not None
+        return service.id
+
+
+def record(service_id: int, reason: Reason, at: datetime, region: str = "73.73") -> CheckRecord:
+    failed = reason != Reason.OK
+    result = ProbeResult(
+        started_at=at,
+        latency_ms=12.5,
+        status_code=None if failed else 200,
+        failure=FailureKind.DEADLINE if failed else None,
+    )
+    return CheckRecord(service_id, region, result, Verdict(reason, {"rule": "t"}), at)
+
+
+async def test_claim_leases_rows_and_moves_them_to_the_next_slot(database: Database) -> None:
+    sid = await add_service(database, interval_seconds=60)
+    async with database.transaction() as session:
+        rows = await claim_due(session, now=T0 + timedelta(seconds=1), limit=10, lease_seconds=30)
+    assert [r["id"] for r in rows] == [sid]
+    async with database.transaction() as session:
+        again = await claim_due(session, now=T0 + timedelta(seconds=2), limit=10, lease_seconds=30)
+    assert again == []  # leased and not yet due
+    async with database.read() as session:
+        service = await session.get(Service, sid)
+    assert service is not None
+    assert service.next_check_at == T0 + timedelta(seconds=60)
+    assert service.lease_expires_at == T0 + timedelta(seconds=1 + 10 + 30)
+
+
+async def test_claim_after_a_long_stop_restarts_from_now(database: Database) -> None:
+    sid = await add_service(database, interval_seconds=60)
+    later = T0 + timedelta(hours=3)
+    async with database.transaction() as session:
+        await claim_due(session, now=later, limit=10, lease_seconds=30)
+    async with database.read() as session:
+        service = await session.get(Service, sid)
+    assert service is not None and service.next_check_at == later + timedelta(seconds=60)
+
+
+async def test_paused_services_are_not_claimed(database: Database) -> None:
+    await add_service(database, is_paused=True)
+    async with database.transaction() as session:
+        assert await claim_due(session, now=T0, limit=10, lease_seconds=30) == []
+
+
+async def test_thresholds_produce_one_transition_each_way(database: Database) -> None:
+    sid = await add_service(database, failure_threshold=2, success_threshold=2)
+    reasons = [Reason.OK, Reason.NETWORK_TIMEOUT, Reason.NETWORK_TIMEOUT, Reason.OK, Reason.OK]
+    for i, reason in enumerate(reasons):
+        async with database.transaction() as session:
+            at = T0 + timedelta(seconds=10 * i)
+            await record_checks(session, [record(sid, reason, at)], signals=Signals())
+
+    async with database.read() as session:
+        transitions = (await session.exec(select(Transition).order_by(Transition.id))).all()
+        service = await session.get(Service, sid)
+        samples = (await session.exec(select(func.count()).select_from(ProbeSample))).one()
+        hour = (await session.exec(select(ServiceHour))).one()
+    assert [(t.from_state, t.to_state, t.reason) for t in transitions] == [
+        (State.UNKNOWN, State.OPERATIONAL, Reason.OK),
+        (State.OPERATIONAL, State.OUTAGE, Reason.NETWORK_TIMEOUT),
+        (State.OUTAGE, State.OPERATIONAL, Reason.OK),
+    ]
+    assert transitions[1].at == T0 + timedelta(seconds=20)
+    assert transitions[1].evidence["rule"] == "t"
+    assert service is not None
+    assert (service.state, service.sequence, service.consecutive_successes) == (
+        State.OPERATIONAL,
+        3,
+        2,
+    )
+    assert service.state_changed_at == T0 + timedelta(seconds=40)
+    assert service.lease_expires_at is None
+    assert samples == 5
+    assert (hour.probes, hour.ok, hour.network, hour.latency_sum_ms) == (5, 3, 2, 62.5)
+    assert hour.hour == T0
+
+
+async def test_monitor_impaired_moves_nothing(database: Database) -> None:
+    sid = await add_service(database, failure_threshold=1)
+    async with database.transaction() as session:
+        await record_checks(session, [record(sid, Reason.OK, T0)], signals=Signals())
+    async with database.transaction() as session:
+        later = T0 + timedelta(seconds=5)
+        records = [record(sid, Reason.NETWORK_TIMEOUT, later)]
+        await record_checks(session, records, signals=Signals(monitor_impaired=True))
+    async with database.read() as session:
+        service = await session.get(Service, sid)
+        hour = (await session.exec(select(ServiceHour))).one()
+    assert service is not None and service.state == State.OPERATIONAL
+    assert hour.unhealthy == 1
+
+
+async def test_central_wave_relabels_failures(database: Database) -> None:
+    sid = await add_service(database, failure_threshold=1)
+    async with database.transaction() as session:
+        records = [record(sid, Reason.NETWORK_TIMEOUT, T0)]
+        (transition,) = await record_checks(session, records, signals=Signals(central_wave=True))
+    assert transition.reason == Reason.UPSTREAM_CENTRAL
+    assert transition.evidence["local_reason"] == "network.timeout"
+
+
+async def test_failing_regions_are_counted_once_per_region(database: Database) -> None:
+    ids = [await add_service(database, region) for region in ("73.73", "73.73", "73.71", "74.71")]
+    async with database.transaction() as session:
+        records = [record(ids[0], Reason.NETWORK_TIMEOUT, T0, "73.73")]
+        records += [record(ids[1], Reason.UPSTREAM_ERROR, T0, "73.73")]
+        records += [record(ids[2], Reason.NETWORK_REFUSED, T0, "73.71")]
+        await record_checks(session, records, signals=Signals())
+    async with database.read() as session:
+        counts = await failing_and_monitored_regions(session, since=T0 - timedelta(seconds=1))
+        stale = await failing_and_monitored_regions(session, since=T0 + timedelta(seconds=1))
+    assert counts == (2, 3)
+    assert stale == (0, 3)
+
+
+async def test_prune_removes_only_old_samples(database: Database) -> None:
+    sid = await add_service(database)
+    async with database.transaction() as session:
+        records = [record(sid, Reason.OK, T0), record(sid, Reason.OK, T0 + timedelta(hours=30))]
+        await record_checks(session, records, signals=Signals())
+    async with database.transaction() as session:
+        assert await prune_samples(session, before=T0 + timedelta(hours=6)) == 1
+    async with database.read() as session:
+        hours = (await session.exec(select(func.count()).select_from(ServiceHour))).one()
+    assert hours == 2  # rollups outlive samples
