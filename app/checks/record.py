@@ -60,7 +60,7 @@ async def record_checks(
     rows = await load_check_states(session, [r.service_id for r in records])
     updates: dict[int, dict[str, Any]] = {}
     samples: list[Sample] = []
-    transitions: list[Transition] = []
+    changes: list[tuple[Any, Step, CheckRecord, dict[str, Any]]] = []
     for record in records:
         row = rows.get(record.service_id)
         if row is None:  # deleted while its probe was in flight
@@ -80,18 +80,22 @@ async def record_checks(
             Sample(row.id, result.started_at, result.latency_ms, result.status_code, verdict.reason)
         )
         if step.change:
-            evidence = verdict.evidence | {"streak": step.state.reason_streak}
-            transitions.append(
-                await append_transition(
-                    session,
-                    service_id=row.id,
-                    region_code=row.region_code,
-                    change=step.change,
-                    source=TransitionSource.PROBE,
-                    at=result.started_at,
-                    evidence=evidence,
-                )
-            )
+            changes.append((row, step, record, verdict.evidence))
+    # States first: whatever runs inside append_transition sees every service as it now is.
     await save_check_states(session, list(updates.values()))
     await record_samples(session, samples)
+    transitions = []
+    for row, step, record, evidence in changes:
+        assert step.change is not None
+        transitions.append(
+            await append_transition(
+                session,
+                service_id=row.id,
+                region_code=row.region_code,
+                change=step.change,
+                source=TransitionSource.PROBE,
+                at=record.result.started_at,
+                evidence=evidence | {"streak": step.state.reason_streak},
+            )
+        )
     return transitions

@@ -92,3 +92,23 @@ class Transition(SQLModel, table=True):
     source: TransitionSource = Field(sa_type=String(16))
     at: datetime = _utc(now=True)
     evidence: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDocument)
+    incident_id: int | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("incident.id", ondelete="SET NULL"), index=True),
+    )
+
+
+class Incident(SQLModel, table=True):
+    """An episode of one region away from operational, derived from its transitions."""
+
+    __table_args__ = (Index("ix_incident_region_code_started_at", "region_code", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_code: str = Field(sa_column=Column(String(8), ForeignKey("region.code"), nullable=False))
+    started_at: datetime = _utc(index=True)
+    ended_at: datetime | None = _utc(nullable=True, index=True)
+    worst_state: State = Field(sa_type=String(16))
+    category: str = Field(max_length=16)  # of the reason that opened it
+    reason: Reason = Field(sa_type=String(32))  # the latest reason
+    reasons_seen: list[str] = Field(default_factory=list, sa_type=JSONDocument)
+    updated_at: datetime = _utc(now=True)

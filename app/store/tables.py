@@ -1,6 +1,6 @@
 """Imports every table module, so SQLModel.metadata is complete (for Alembic and tests)."""
 
-from app.store.models import Region, Service, Transition
+from app.store.models import Incident, Region, Service, Transition
 from app.store.probes import ProbeSample, ServiceHour
 
-__all__ = ["ProbeSample", "Region", "Service", "ServiceHour", "Transition"]
+__all__ = ["Incident", "ProbeSample", "Region", "Service", "ServiceHour", "Transition"]
