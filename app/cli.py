@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 
 import typer
 import uvicorn
 
+from app.domain import ProbeResult, Verdict
 from app.settings import get_settings
 
 cli = typer.Typer(help="Pantau — status layanan e-KTP daerah / regional e-KTP service status.")
@@ -49,6 +52,62 @@ def regions_import() -> None:
 
     changed = asyncio.run(import_registry(get_settings()))
     typer.echo(f"{changed} region rows added or updated")
+
+
+services_cli = typer.Typer(help="Monitored services.")
+cli.add_typer(services_cli, name="services")
+
+
+@services_cli.command("sync")
+def services_sync(
+    file: Path = typer.Argument(..., help="YAML file with a `services` list, each with a key"),
+) -> None:
+    """Create, update and remove keyed services to match FILE, in one transaction."""
+    from app.db import Database
+    from app.services_file import SyncReport, sync_services_file
+
+    async def run() -> SyncReport:
+        database = Database(get_settings())
+        try:
+            return await sync_services_file(database, file)
+        finally:
+            await database.dispose()
+
+    report = asyncio.run(run())
+    if not report.ok:
+        for error in report.errors:
+            typer.echo(str(error), err=True)
+        typer.echo("nothing written", err=True)
+        raise typer.Exit(1)
+    typer.echo(str(report))
+
+
+@cli.command()
+def check(
+    url: str = typer.Argument(..., help="The endpoint to probe once"),
+    timeout: float = typer.Option(10.0, min=0.1, help="Overall deadline, seconds"),
+    expected_status: int = typer.Option(200, min=100, max=599),
+    body_contains: str | None = typer.Option(None, help="Text the body must contain"),
+    degraded_latency_ms: int | None = typer.Option(2000, min=1),
+) -> None:
+    """Probe URL once and print what Pantau would record, with its evidence."""
+    from app.checks.classify import CheckRules, classify
+    from app.checks.probe import ProbeSpec, make_probe_client, probe
+
+    async def run() -> tuple[ProbeResult, Verdict]:
+        async with make_probe_client(1) as client:
+            result = await probe(client, ProbeSpec(url, timeout_seconds=timeout))
+        rules = CheckRules(expected_status, body_contains, degraded_latency_ms)
+        return result, classify(result, rules)
+
+    result, verdict = asyncio.run(run())
+    reason = verdict.reason
+    state = reason.state or "unchanged (the monitor itself is impaired)"
+    typer.echo(f"{reason}  {reason.label_id} / {reason.label_en}  -> {state}")
+    typer.echo(f"status {result.status_code}  latency {result.latency_ms:.1f} ms")
+    typer.echo(json.dumps(verdict.evidence, ensure_ascii=False, indent=2))
+    if reason.is_failure:
+        raise typer.Exit(2)
 
 
 def main() -> None:

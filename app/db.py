@@ -17,7 +17,7 @@ from app.settings import Settings
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, begin: str, foreign_keys: bool = True) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the driver so our BEGIN below is the only one.
@@ -25,7 +25,7 @@ def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -34,7 +34,9 @@ def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
         connection.exec_driver_sql(begin)
 
 
-def make_engine(settings: Settings, *, writer: bool = False) -> AsyncEngine:
+def make_engine(
+    settings: Settings, *, writer: bool = False, foreign_keys: bool = True
+) -> AsyncEngine:
     if settings.is_sqlite:
         engine = create_async_engine(
             settings.database_url,
@@ -43,7 +45,9 @@ def make_engine(settings: Settings, *, writer: bool = False) -> AsyncEngine:
             max_overflow=0,
             pool_timeout=60,
         )
-        _configure_sqlite(engine, begin="BEGIN IMMEDIATE" if writer else "BEGIN")
+        _configure_sqlite(
+            engine, begin="BEGIN IMMEDIATE" if writer else "BEGIN", foreign_keys=foreign_keys
+        )
         return engine
     return create_async_engine(
         settings.database_url, pool_size=10, max_overflow=10, pool_pre_ping=True

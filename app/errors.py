@@ -34,7 +34,7 @@ class InvalidInput(PantauError):
 
     status_code = 422
 
-    def __init__(self, location: tuple[str, ...], message: str, value: object = None) -> None:
+    def __init__(self, location: tuple[str | int, ...], message: str, value: object = None) -> None:
         super().__init__(message)
         self.location = location
         self.value = value

@@ -10,10 +10,12 @@ from fastapi import FastAPI
 
 from app import __version__
 from app.api import health, regions
+from app.api.services import router as services_router
 from app.checks.probe import make_probe_client
 from app.checks.scheduler import Checker
 from app.db import Database
 from app.errors import install_error_handler
+from app.services_file import sync_services_file
 from app.settings import Settings, get_settings
 
 
@@ -26,6 +28,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.probe_client = make_probe_client(settings.checker_concurrency)
         app.state.checker = None
         try:
+            if settings.services_file:
+                report = await sync_services_file(app.state.db, settings.services_file)
+                report.raise_for_errors()
             if settings.run_checker:
                 app.state.checker = Checker(app.state.db, settings, app.state.probe_client)
                 app.state.checker.start()
@@ -46,4 +51,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handler(app)
     app.include_router(health.router)
     app.include_router(regions.router)
+    app.include_router(services_router)
     return app

@@ -33,7 +33,9 @@ def do_run_migrations(connection: Connection) -> None:
 
 
 async def run_async_migrations(settings: Settings) -> None:
-    engine = make_engine(settings, writer=True)
+    # Batch migrations rebuild SQLite tables (copy, drop, rename); with foreign keys on, the
+    # drop would cascade into the rows that reference the table.
+    engine = make_engine(settings, writer=True, foreign_keys=False)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(do_run_migrations)

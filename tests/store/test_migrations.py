@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -53,3 +54,55 @@ def test_upgrade_matches_models_and_round_trips(fresh_database_url: str) -> None
     diff, tables = asyncio.run(_inspect(settings))
     assert diff == []
     assert tables == set(SQLModel.metadata.tables)
+
+
+async def _seed_history(settings: Settings) -> None:
+    engine = make_engine(settings)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO region (code, name, level)"
+                    " VALUES ('73', 'Sulawesi Selatan', 'province')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO service (id, region_code, name, url, method, interval_seconds,"
+                    " timeout_seconds, failure_threshold, success_threshold, expected_status,"
+                    " follow_redirects, is_paused, state, consecutive_failures,"
+                    " consecutive_successes, sequence, next_check_at, created_at, updated_at)"
+                    " VALUES (1, '73', 's', 'http://127.0.0.1/', 'GET', 60, 10, 3, 2, 200,"
+                    " false, false, 'unknown', 0, 0, 0, :t, :t, :t)"
+                ),
+                {"t": datetime(2026, 1, 1)},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO transition (service_id, region_code, from_state, to_state,"
+                    " reason, source, at, evidence) VALUES (1, '73', 'unknown', 'outage',"
+                    " 'network.timeout', 'probe', :t, '{}')"
+                ),
+                {"t": datetime(2026, 1, 1)},
+            )
+    finally:
+        await engine.dispose()
+
+
+async def _service_ids_of_transitions(settings: Settings) -> list[object]:
+    engine = make_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("SELECT service_id FROM transition"))
+            return [row[0] for row in rows]
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("fresh_database_url", BACKENDS, indirect=True)
+def test_downgrading_through_table_rebuilds_keeps_history(fresh_database_url: str) -> None:
+    settings = make_settings(fresh_database_url)
+    upgrade_schema(settings, "0002")
+    asyncio.run(_seed_history(settings))
+    downgrade_schema(settings, "0001")
+    assert asyncio.run(_service_ids_of_transitions(settings)) == [1]

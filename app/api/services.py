@@ -1,0 +1,153 @@
+"""Monitored services: operators register and tune endpoints; anyone may read them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import BaseModel, Field
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.api.auth import AUTH_RESPONSES, Principal, require_scope
+from app.api.deps import DatabaseDep, ReadSession
+from app.domain import Category, Reason, State
+from app.errors import InvalidInput, NotFound
+from app.regions.registry import InvalidRegionCode, normalize_code
+from app.service_spec import ServiceCreate, ServiceUpdate
+from app.store import services as store
+from app.store.models import Service
+
+router = APIRouter(prefix="/api/v1/services", tags=["services"])
+
+ServicesWriter = Annotated[Principal, Depends(require_scope("services:write"))]
+ROW_ID_MAX = 2**31 - 1  # PostgreSQL integer: a larger id would be a 500, not a 404
+ServiceId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No service has this id"}}
+CREATE_RESPONSES = {**AUTH_RESPONSES, 409: {"description": "The key is taken by another service"}}
+
+
+class ServicePublic(BaseModel):
+    id: int
+    key: str | None
+    region_code: str = Field(examples=["73.73"])
+    name: str
+    url: str
+    method: str
+    interval_seconds: int
+    timeout_seconds: float
+    failure_threshold: int
+    success_threshold: int
+    degraded_latency_ms: int | None
+    expected_status: int
+    body_contains: str | None
+    policy_markers: list[str] | None
+    cutoff_markers: list[str] | None
+    follow_redirects: bool
+    is_paused: bool
+    state: State
+    reason: Reason | None
+    category: Category | None
+    since: datetime | None = Field(description="When the service entered its current state")
+    last_checked_at: datetime | None
+    next_check_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, service: Service) -> ServicePublic:
+        reason = Reason(service.reason) if service.reason else None
+        # Attribute by attribute: model_dump() of the row would warn on str-typed enum columns.
+        fields = {name: getattr(service, name, None) for name in cls.model_fields}
+        fields.update(
+            state=State(service.state),
+            reason=reason,
+            category=reason.category if reason else None,
+            since=service.state_changed_at,
+        )
+        return cls.model_validate(fields)
+
+
+class ServicePage(BaseModel):
+    items: list[ServicePublic]
+    next_cursor: str | None
+
+
+async def _existing(session: AsyncSession, service_id: int) -> Service:
+    service = await store.get_service(session, service_id=service_id)
+    if service is None:
+        raise NotFound("service", service_id)
+    return service
+
+
+def _region_prefix(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return normalize_code(value)
+    except InvalidRegionCode as exc:
+        raise InvalidInput(("query", "region"), str(exc), value) from exc
+
+
+@router.post("", status_code=201, response_model=ServicePublic, responses=CREATE_RESPONSES)
+async def create_service(
+    spec: ServiceCreate, database: DatabaseDep, _: ServicesWriter
+) -> ServicePublic:
+    """Register an endpoint to monitor; its first check comes within ten seconds."""
+    async with database.transaction() as session:
+        service = await store.create_service(session, spec=spec)
+    return ServicePublic.of(service)
+
+
+@router.get("", response_model=ServicePage)
+async def list_services(
+    session: ReadSession,
+    region: Annotated[
+        str | None, Query(description="Region code or province prefix: `73` or `73.73`")
+    ] = None,
+    state: State | None = None,
+    cursor: Annotated[
+        int | None, Query(ge=0, le=ROW_ID_MAX, description="`next_cursor` of the previous page")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> ServicePage:
+    """Services in id order, filtered by region (a province includes its regencies) and state."""
+    rows = await store.list_services(
+        session,
+        region_prefix=_region_prefix(region),
+        state=state,
+        after_id=cursor,
+        limit=limit + 1,
+    )
+    page = rows[:limit]
+    next_cursor = str(page[-1].id) if len(rows) > limit else None
+    return ServicePage(items=[ServicePublic.of(s) for s in page], next_cursor=next_cursor)
+
+
+@router.get("/{service_id}", response_model=ServicePublic, responses=NOT_FOUND)
+async def get_service(service_id: ServiceId, session: ReadSession) -> ServicePublic:
+    return ServicePublic.of(await _existing(session, service_id))
+
+
+@router.patch(
+    "/{service_id}", response_model=ServicePublic, responses={**NOT_FOUND, **AUTH_RESPONSES}
+)
+async def update_service(
+    service_id: ServiceId, changes: ServiceUpdate, database: DatabaseDep, _: ServicesWriter
+) -> ServicePublic:
+    """Change some of a service's spec; its state and streaks carry over."""
+    async with database.transaction() as session:
+        service = await _existing(session, service_id)
+        await store.update_service(session, service, changes=changes)
+    return ServicePublic.of(service)
+
+
+@router.delete("/{service_id}", status_code=204, responses={**NOT_FOUND, **AUTH_RESPONSES})
+async def delete_service(
+    service_id: ServiceId, database: DatabaseDep, _: ServicesWriter
+) -> Response:
+    """Stop monitoring a service; its transitions stay in the region's history."""
+    async with database.transaction() as session:
+        await store.delete_service(session, await _existing(session, service_id))
+    return Response(status_code=204)

@@ -1,0 +1,140 @@
+"""Service rows: the spec an operator asked for, beside the check state the checker keeps.
+Spec writes leave that state alone (a renamed or re-pointed service keeps its history and
+streaks); only the schedule is touched, so a change takes effect soon."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.domain import State
+from app.errors import Conflict, InvalidInput
+from app.service_spec import ServiceCreate, ServiceUpdate
+from app.store.models import Region, Service
+from app.store.types import utcnow
+
+# New services start within this many seconds, spread at random, so a batch created
+# together (a services file, a script) does not probe in lockstep forever after.
+FIRST_CHECK_SPREAD_SECONDS = 10
+
+
+async def create_service(
+    session: AsyncSession, *, spec: ServiceCreate, now: datetime | None = None
+) -> Service:
+    await _require_region(session, spec.region_code)
+    if spec.key is not None:
+        await _require_free_key(session, spec.key)
+    now = now or utcnow()
+    spread = min(spec.interval_seconds, FIRST_CHECK_SPREAD_SECONDS)
+    service = Service(
+        **spec.model_dump(),
+        state=State.UNKNOWN,
+        next_check_at=now + timedelta(seconds=random.random() * spread),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(service)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent create took the key between check and insert
+        raise Conflict(f"service key {spec.key!r} is already in use") from exc
+    return service
+
+
+async def get_service(session: AsyncSession, *, service_id: int) -> Service | None:
+    return await session.get(Service, service_id)
+
+
+async def list_services(
+    session: AsyncSession,
+    *,
+    region_prefix: str | None = None,
+    state: State | None = None,
+    after_id: int | None = None,
+    limit: int = 100,
+) -> list[Service]:
+    """Services in id order; `region_prefix` "73" matches the province and its regencies."""
+    query = select(Service)
+    if region_prefix is not None:
+        region = col(Service.region_code)
+        query = query.where(or_(region == region_prefix, region.startswith(f"{region_prefix}.")))
+    if state is not None:
+        query = query.where(Service.state == state)
+    if after_id is not None:
+        query = query.where(col(Service.id) > after_id)
+    rows = await session.exec(query.order_by(col(Service.id)).limit(limit))
+    return list(rows.all())
+
+
+async def keyed_services(session: AsyncSession) -> dict[str, Service]:
+    """Services that a services file owns, by key."""
+    rows = await session.exec(select(Service).where(col(Service.key).is_not(None)))
+    return {service.key: service for service in rows.all() if service.key is not None}
+
+
+async def known_region_codes(session: AsyncSession, codes: Collection[str]) -> set[str]:
+    if not codes:
+        return set()
+    rows = await session.exec(select(Region.code).where(col(Region.code).in_(set(codes))))
+    return set(rows.all())
+
+
+async def update_service(
+    session: AsyncSession,
+    service: Service,
+    *,
+    changes: ServiceUpdate,
+    now: datetime | None = None,
+) -> set[str]:
+    """Apply the fields `changes` carries; returns the names of those that differed."""
+    wanted = changes.model_dump(exclude_unset=True)
+    changed = {name: value for name, value in wanted.items() if getattr(service, name) != value}
+    if not changed:
+        return set()
+    if {"interval_seconds", "timeout_seconds"} & changed.keys():
+        interval = changed.get("interval_seconds", service.interval_seconds)
+        timeout = changed.get("timeout_seconds", service.timeout_seconds)
+        if timeout >= interval:
+            raise InvalidInput(
+                ("body", "timeout_seconds"),
+                f"timeout_seconds ({timeout}) must be less than interval_seconds ({interval})",
+                timeout,
+            )
+    if "region_code" in changed:
+        await _require_region(session, changed["region_code"])
+    now = now or utcnow()
+    for name, value in changed.items():
+        setattr(service, name, value)
+    if "interval_seconds" in changed:
+        # A shorter interval takes effect now; a longer one waits for the check already due.
+        service.next_check_at = min(
+            service.next_check_at, now + timedelta(seconds=service.interval_seconds)
+        )
+    service.updated_at = now
+    session.add(service)
+    await session.flush()
+    return set(changed)
+
+
+async def delete_service(session: AsyncSession, service: Service) -> None:
+    """Remove a service; its transitions stay as history (their service_id becomes NULL)."""
+    await session.delete(service)
+    await session.flush()
+
+
+async def _require_region(session: AsyncSession, code: str) -> None:
+    if await session.get(Region, code) is None:
+        raise InvalidInput(("body", "region_code"), f"region {code!r} does not exist", code)
+
+
+async def _require_free_key(session: AsyncSession, key: str) -> None:
+    taken = await session.exec(select(Service.id).where(Service.key == key))
+    service_id = taken.first()
+    if service_id is not None:
+        raise Conflict(f"service key {key!r} is already used by service {service_id}")

@@ -1,0 +1,125 @@
+"""End-to-end harness: the real service under uvicorn in a subprocess, the real simulator on
+loopback, and helpers to wait for what the database records."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+from sqlmodel import col, select
+
+from app.db import Database
+from app.regions.registry import load_regions
+from app.store.models import Service, Transition
+from tests.conftest import ADMIN_TOKEN
+
+T = TypeVar("T")
+PANTAU = str(Path(sys.executable).with_name("pantau"))
+
+
+def region_codes(count: int, *, skip: int = 0) -> list[str]:
+    """Real regency/city codes from the registry (the API refuses codes that do not exist)."""
+    codes = [r.code for r in load_regions() if r.parent_code is not None]
+    return codes[skip : skip + count]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PantauProcess:
+    """`pantau serve` on a free loopback port, with the given PANTAU_* settings."""
+
+    def __init__(self, database_url: str, log_path: Path, **settings: str) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.env = os.environ | {
+            "PANTAU_DATABASE_URL": database_url,
+            "PANTAU_ADMIN_TOKEN": ADMIN_TOKEN,
+            "PANTAU_PORT": str(self.port),
+            "PANTAU_CHECKER_TICK_SECONDS": "0.2",
+            "PANTAU_LOG_LEVEL": "warning",
+        }
+        self.env |= {f"PANTAU_{k.upper()}": v for k, v in settings.items()}
+        self.log_path = log_path
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                PANTAU, "serve", env=self.env, stdout=log, stderr=log
+            )
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):
+                try:
+                    if (await client.get(f"{self.base_url}/readyz")).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                assert self.process.returncode is None, self.log_path.read_text()[-3000:]
+                await asyncio.sleep(0.1)
+        raise TimeoutError("pantau did not become ready")
+
+    async def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
+        if self.process is None or self.process.returncode is not None:
+            return
+        self.process.send_signal(sig)
+        try:
+            await asyncio.wait_for(self.process.wait(), 15)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+
+    def client(self) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=10)
+
+
+async def create_service(client: httpx.AsyncClient, region: str, url: str, **spec: Any) -> int:
+    body = {
+        "region_code": region,
+        "name": f"SIAK {region}",
+        "url": url,
+        "interval_seconds": 1,
+        "timeout_seconds": 0.8,
+        "failure_threshold": 2,
+        "success_threshold": 2,
+    } | spec
+    response = await client.post("/api/v1/services", json=body)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+async def wait_for(probe: Callable[[], Awaitable[T]], *, within: float, interval: float = 0.1) -> T:
+    """Polls until `probe` returns something truthy; fails with the last value seen."""
+    deadline = time.monotonic() + within
+    value = await probe()
+    while not value:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {within}s; last value: {value!r}")
+        await asyncio.sleep(interval)
+        value = await probe()
+    return value
+
+
+async def transitions_of(database: Database, service_id: int) -> list[Transition]:
+    async with database.read() as session:
+        query = select(Transition).where(Transition.service_id == service_id)
+        return list((await session.exec(query.order_by(col(Transition.id)))).all())
+
+
+async def service_row(database: Database, service_id: int) -> Service:
+    async with database.read() as session:
+        service = await session.get(Service, service_id)
+    assert service is not None
+    return service
