@@ -10,11 +10,29 @@ from fastapi import FastAPI
 
 from app import __version__
 from app.api import health, regions
+from app.api.audit import router as audit_router
+from app.api.declarations import router as declarations_router
+from app.api.deliveries import router as deliveries_router
+from app.api.events import router as events_router
+from app.api.history import router as history_router
+from app.api.http import install_http
+from app.api.incident_updates import router as incident_updates_router
+from app.api.incidents import router as incidents_router
+from app.api.keys import router as keys_router
+from app.api.maintenance import router as maintenance_router
+from app.api.metrics import router as metrics_router
 from app.api.services import router as services_router
+from app.api.status import router as status_router
+from app.api.statuspage import router as statuspage_router
+from app.api.statuspage_maintenance import router as statuspage_maintenance_router
+from app.api.subscriptions import router as subscriptions_router
+from app.api.uptime import router as uptime_router
 from app.checks.probe import make_probe_client
 from app.checks.scheduler import Checker
 from app.db import Database
 from app.errors import install_error_handler
+from app.notify.dispatcher import Dispatcher
+from app.notify.ssrf import make_webhook_client, parse_networks
 from app.services_file import sync_services_file
 from app.settings import Settings, get_settings
 
@@ -27,6 +45,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db = Database(settings)
         app.state.probe_client = make_probe_client(settings.checker_concurrency)
         app.state.checker = None
+        app.state.webhook_client = make_webhook_client(
+            parse_networks(settings.webhook_allowed_networks),
+            max_connections=settings.dispatcher_concurrency,
+        )
+        app.state.dispatcher = None
         try:
             if settings.services_file:
                 report = await sync_services_file(app.state.db, settings.services_file)
@@ -34,10 +57,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.run_checker:
                 app.state.checker = Checker(app.state.db, settings, app.state.probe_client)
                 app.state.checker.start()
+            if settings.run_dispatcher:
+                app.state.dispatcher = Dispatcher(app.state.db, settings, app.state.webhook_client)
+                app.state.dispatcher.start()
             yield
         finally:
             if app.state.checker is not None:
                 await app.state.checker.stop()
+            if app.state.dispatcher is not None:
+                await app.state.dispatcher.stop()
+            await app.state.webhook_client.aclose()
             await app.state.probe_client.aclose()
             await app.state.db.dispose()
 
@@ -49,7 +78,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handler(app)
+    install_http(app, settings)
+    # The public read routes first: routes are matched in order, and these are the hot ones.
+    app.include_router(status_router)
+    app.include_router(statuspage_router)
+    app.include_router(history_router)
     app.include_router(health.router)
+    app.include_router(metrics_router)
     app.include_router(regions.router)
     app.include_router(services_router)
+    app.include_router(keys_router)
+    app.include_router(maintenance_router)
+    app.include_router(declarations_router)
+    app.include_router(incident_updates_router)
+    app.include_router(audit_router)
+    app.include_router(statuspage_maintenance_router)
+    app.include_router(subscriptions_router)
+    app.include_router(deliveries_router)
+    app.include_router(uptime_router)
+    app.include_router(incidents_router)
+    app.include_router(events_router)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import cache
 from typing import Annotated, Literal
 
@@ -9,6 +10,26 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CommaList = Annotated[list[str], NoDecode]
+
+# Seconds before attempts 2..8 of a webhook delivery (the well-known provider schedule).
+DEFAULT_RETRY_SCHEDULE = (5.0, 300.0, 1800.0, 7200.0, 18_000.0, 36_000.0, 36_000.0)
+_DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86_400.0}
+
+
+def parse_duration(value: object) -> float:
+    """`"5s"`, `"5m"`, `"2h"`, `"1d"` or a number of seconds → seconds (≥ 0)."""
+    text = str(value).strip().lower()
+    unit = _DURATION_UNITS.get(text[-1:])
+    number = float(text[:-1] if unit else text) * (unit or 1.0)
+    if not 0 <= number < float("inf"):
+        raise ValueError(f"duration out of range: {value!r}")
+    return number
+
+
+def _comma_parts(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
 
 
 class Settings(BaseSettings):
@@ -21,22 +42,50 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     run_checker: bool = True
-    checker_tick_seconds: float = Field(default=1.0, gt=0)
+    checker_tick_seconds: float = Field(default=0.25, gt=0)
     checker_concurrency: int = Field(default=100, ge=1, le=2000)
-    checker_lease_seconds: float = Field(default=120.0, gt=0)
+    checker_lease_seconds: float = Field(default=10.0, gt=0)
     probe_retention_hours: int = Field(default=24, ge=1)
     services_file: str | None = None
     control_urls: CommaList = []
+    # Origins allowed to read the API from a browser (CORS), comma-separated; "*" = any.
+    cors_origins: CommaList = ["*"]
     central_share: float = Field(default=0.3, gt=0, le=1)
     central_window_seconds: float = Field(default=120.0, gt=0)
     central_min_regions: int = Field(default=5, ge=2)
 
-    @field_validator("control_urls", mode="before")
+    # Webhooks (app/notify). Durations accept "5s", "5m", "2h", "1d" or plain seconds.
+    run_dispatcher: bool = True
+    dispatcher_tick_seconds: float = Field(default=0.5, gt=0)
+    dispatcher_concurrency: int = Field(default=50, ge=1, le=1000)
+    webhook_allowed_networks: CommaList = []
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_lease_seconds: float = Field(default=60.0, gt=0)
+    webhook_retry_schedule: Annotated[list[float], NoDecode] = list(DEFAULT_RETRY_SCHEDULE)
+    webhook_retry_jitter: float = Field(default=0.2, ge=0, lt=1)
+    webhook_disable_after_seconds: float = Field(default=5 * 86_400.0, gt=0)
+    webhook_secret_grace_seconds: float = Field(default=86_400.0, ge=0)
+
+    @field_validator("control_urls", "cors_origins", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("webhook_allowed_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        parts = _comma_parts(value)
+        for part in parts if isinstance(parts, list) else []:
+            ipaddress.ip_network(str(part), strict=False)  # a ValueError names the entry
+        return parts
+
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _durations(cls, value: object) -> object:
+        parts = _comma_parts(value)
+        return [parse_duration(part) for part in parts] if isinstance(parts, list) else parts
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,10 +1,14 @@
-"""Checker benchmark: Pantau's checker against the floor (a plain httpx probe loop with a new
-connection per probe, same concurrency), both probing the same loopback simulator in one run.
+"""Checker benchmark: Pantau's checker against the floor, a plain httpx probe loop (stock
+`httpx.AsyncClient`, a new connection per probe, the same concurrency), both probing the same
+loopback simulator in one run.
 
-Each part runs in its own process, so CPU and peak RSS belong to it alone:
-- floor: raw httpx loop for --duration seconds;
+Each part runs in its own process, so CPU and peak RSS belong to it alone, on the event loop
+`pantau serve` runs on (uvicorn picks uvloop when it is installed; `--loop asyncio` for the
+stdlib one):
+- floor: the plain httpx loop, saturated (CONCURRENCY workers back to back) → probes/s;
+- floor at a rate: the plain httpx loop paced at the rate a steady run needs → its CPU %;
 - saturated: N services due every second (more than one core can probe) → achieved probes/s;
-- steady: N services on --interval (60 s by default) → schedule lag p50/p99, CPU %, RSS.
+- steady: N services on --interval (60 s by default) → schedule lag p50/p99, CPU %, peak RSS.
 
     python bench/checker.py                        # 2,000 services
     python bench/checker.py --services 10000 --steady-duration 120
@@ -22,16 +26,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+import httpx
+from sqlalchemy import bindparam, insert, select, update
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.checks.probe import make_probe_client  # noqa: E402
+from app.checks.probe import USER_AGENT, make_probe_client  # noqa: E402
 from app.checks.scheduler import Checker  # noqa: E402
 from app.db import Database  # noqa: E402
 from app.migrate import import_registry, upgrade_schema  # noqa: E402
@@ -50,39 +56,93 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def usage() -> dict[str, float]:
+def cpu_seconds() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
-    return {"cpu_s": own.ru_utime + own.ru_stime, "peak_rss_mb": own.ru_maxrss / 1024}
+    return own.ru_utime + own.ru_stime
 
 
-async def floor(base_url: str, codes: list[str], duration: float) -> dict[str, Any]:
-    client = make_probe_client(CONCURRENCY)
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def region_codes() -> list[str]:
+    return [r.code for r in load_regions() if r.parent_code is not None]
+
+
+def plain_httpx_client() -> httpx.AsyncClient:
+    """The floor's client: stock httpx, keep-alive off, the probe's headers."""
+    return httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=0),
+        timeout=httpx.Timeout(10.0, pool=1.0),
+        trust_env=False,
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
+    )
+
+
+async def floor(base_url: str, duration: float, rate: float) -> dict[str, Any]:
+    """rate 0: CONCURRENCY workers back to back; otherwise `rate` probes/s started on time,
+    at most CONCURRENCY at once (what the checker's semaphore allows)."""
+    codes = region_codes()
+    client = plain_httpx_client()
     done = 0
     stop_at = time.monotonic() + duration
 
-    async def worker(offset: int) -> None:
+    async def one(i: int) -> None:
         nonlocal done
+        response = await client.get(f"{base_url}/r/{codes[i % len(codes)]}")
+        await response.aread()
+        done += 1
+
+    async def worker(offset: int) -> None:
         i = offset
         while time.monotonic() < stop_at:
-            response = await client.get(f"{base_url}/r/{codes[i % len(codes)]}")
-            await response.aread()
-            done += 1
+            await one(i)
             i += CONCURRENCY
 
-    start_cpu, started = usage()["cpu_s"], time.monotonic()
-    await asyncio.gather(*(worker(n) for n in range(CONCURRENCY)))
+    start_cpu, started = cpu_seconds(), time.monotonic()
+    if rate <= 0:
+        await asyncio.gather(*(worker(n) for n in range(CONCURRENCY)))
+    else:
+        semaphore = asyncio.Semaphore(CONCURRENCY)
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def paced(i: int) -> None:
+            async with semaphore:
+                await one(i)
+
+        started_count = 0
+        while (now := time.monotonic()) < stop_at:
+            while started_count < (now - started) * rate:
+                task = asyncio.create_task(paced(started_count))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                started_count += 1
+            await asyncio.sleep(0.005)
+        await asyncio.gather(*tasks)
     elapsed = time.monotonic() - started
+    cpu = cpu_seconds() - start_cpu
     await client.aclose()
     return {
         "probes_per_s": done / elapsed,
-        "cpu_pct": 100 * (usage()["cpu_s"] - start_cpu) / elapsed,
+        "cpu_pct": 100 * cpu / elapsed,
+        "cpu_ms_per_probe": 1000 * cpu / max(done, 1),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
-async def seed(settings: Settings, base_url: str, count: int, interval: int) -> None:
+def bench_settings(db_path: str) -> Settings:
+    return Settings(
+        database_url=f"sqlite+aiosqlite:///{db_path}",
+        checker_concurrency=CONCURRENCY,
+        central_min_regions=100_000,
+    )
+
+
+async def seed(db_path: str, base_url: str, count: int, interval: int) -> None:
+    settings = bench_settings(db_path)
     await asyncio.to_thread(upgrade_schema, settings)
     await import_registry(settings)
-    codes = [r.code for r in load_regions() if r.parent_code is not None]
+    codes = region_codes()
     now = utcnow()
     rows = [
         {
@@ -92,6 +152,11 @@ async def seed(settings: Settings, base_url: str, count: int, interval: int) -> 
             "interval_seconds": interval,
             "timeout_seconds": min(5.0, interval * 0.8),
             "next_check_at": now + timedelta(seconds=random.uniform(0, interval)),
+            # Already judged healthy: measure ongoing checking, not the first verdicts.
+            "state": "operational",
+            "reason": "ok",
+            "state_changed_at": now,
+            "streak_reason": "ok",
         }
         for i in range(count)
     ]
@@ -100,45 +165,74 @@ async def seed(settings: Settings, base_url: str, count: int, interval: int) -> 
         defaults = Service(region_code="", name="", url="", next_check_at=now).model_dump()
         defaults.pop("id")
         await (await session.connection()).execute(
-            insert(Service.__table__),
-            [defaults | row for row in rows],  # type: ignore[attr-defined]
+            insert(Service.__table__),  # type: ignore[attr-defined]
+            [defaults | row for row in rows],
         )
     await database.dispose()
 
 
-async def checker(base_url: str, count: int, interval: int, duration: float) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            database_url=f"sqlite+aiosqlite:///{tmp}/bench.db",
-            checker_concurrency=CONCURRENCY,
-            central_min_regions=100_000,
+async def spread_slots(database: Database) -> None:
+    """Every service's first slot at a random point of its interval from now, so the run
+    starts in the steady state rather than behind by the time this process took to start."""
+    now = utcnow()
+    c = Service.__table__.c  # type: ignore[attr-defined]
+    async with database.transaction() as session:
+        connection = await session.connection()
+        rows = (await connection.execute(select(c.id, c.interval_seconds))).all()
+        await connection.execute(
+            update(Service.__table__)  # type: ignore[attr-defined]
+            .where(c.id == bindparam("b_id"))
+            .values(next_check_at=bindparam("b_next")),
+            [
+                {"b_id": row.id, "b_next": now + timedelta(seconds=random.uniform(0, row[1]))}
+                for row in rows
+            ],
         )
-        await seed(settings, base_url, count, interval)
-        database = Database(settings)
-        client = make_probe_client(CONCURRENCY)
-        runner = Checker(database, settings, client)
-        start_cpu, started = usage()["cpu_s"], time.monotonic()
-        runner.start()
-        await asyncio.sleep(duration)
-        elapsed = time.monotonic() - started
-        probes = runner.probes_done
-        cpu = usage()["cpu_s"] - start_cpu
-        lags = list(runner.lags)
-        await runner.stop()
-        await client.aclose()
-        await database.dispose()
+
+
+async def checker(db_path: str, duration: float) -> dict[str, Any]:
+    settings = bench_settings(db_path)
+    database = Database(settings)
+    await spread_slots(database)
+    client = make_probe_client(CONCURRENCY)
+    runner = Checker(database, settings, client)
+    start_cpu, started = cpu_seconds(), time.monotonic()
+    runner.start()
+    await asyncio.sleep(duration)
+    elapsed = time.monotonic() - started
+    probes = runner.probes_done
+    cpu = cpu_seconds() - start_cpu
+    lags = list(runner.lags)
+    await runner.stop()
+    await client.aclose()
+    await database.dispose()
     return {
         "probes_per_s": probes / elapsed,
         "lag_p50_s": percentile(lags, 0.5),
         "lag_p99_s": percentile(lags, 0.99),
         "cpu_pct": 100 * cpu / elapsed,
-        "peak_rss_mb": usage()["peak_rss_mb"],
+        "cpu_ms_per_probe": 1000 * cpu / max(probes, 1),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
-def run_part(args: list[str]) -> dict[str, Any]:
+def run_loop(coroutine: Coroutine[Any, Any, Any], loop: str) -> Any:
+    if loop == "uvloop":
+        import uvloop
+
+        return uvloop.run(coroutine)
+    return asyncio.run(coroutine)
+
+
+# --- orchestration: every part in a fresh process -------------------------------------------
+
+
+def run_part(args: list[str], loop: str = "uvloop") -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, __file__, *args], check=True, capture_output=True, text=True
+        [sys.executable, __file__, "--loop", loop, *args],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
@@ -155,69 +249,72 @@ def start_simulator() -> tuple[subprocess.Popen[str], str]:
     return process, line.strip().rsplit(" ", 1)[-1]
 
 
+def measure_floor(base_url: str, duration: float, rate: float = 0, loop: str = "uvloop") -> Any:
+    args = ["--part", "floor", "--base-url", base_url, "--duration", str(duration)]
+    return run_part([*args, "--rate", str(rate)], loop)
+
+
+def measure_checker(
+    base_url: str, services: int, interval: int, duration: float, loop: str = "uvloop"
+) -> dict[str, Any]:
+    """Seeds a fresh database in one process, runs the checker on it in another."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = f"{tmp}/bench.db"
+        common = ["--db", db, "--base-url", base_url]
+        seed_args = ["--part", "seed", "--services", str(services), "--interval", str(interval)]
+        run_part([*seed_args, *common], loop)
+        return run_part(["--part", "checker", "--duration", str(duration), *common], loop)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--services", type=int, default=2000)
     parser.add_argument("--interval", type=int, default=60)
     parser.add_argument("--duration", type=float, default=10.0, help="floor and saturated runs")
     parser.add_argument("--steady-duration", type=float, default=60.0)
-    parser.add_argument("--part", choices=["floor", "checker"], help=argparse.SUPPRESS)
+    parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
+    parser.add_argument("--part", choices=["floor", "seed", "checker"], help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--rate", type=float, default=0.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.part == "floor":
-        codes = [r.code for r in load_regions() if r.parent_code is not None]
-        print(json.dumps(asyncio.run(floor(args.base_url, codes, args.duration))))
+        result = run_loop(floor(args.base_url, args.duration, args.rate), args.loop)
+        print(json.dumps(result))
+        return
+    if args.part == "seed":
+        run_loop(seed(args.db, args.base_url, args.services, args.interval), args.loop)
+        print(json.dumps({"seeded": args.services}))
         return
     if args.part == "checker":
-        result = asyncio.run(checker(args.base_url, args.services, args.interval, args.duration))
-        print(json.dumps(result))
+        print(json.dumps(run_loop(checker(args.db, args.duration), args.loop)))
         return
 
     simulator, base_url = start_simulator()
     try:
-        common = ["--base-url", base_url]
-        floor_result = run_part(["--part", "floor", "--duration", str(args.duration), *common])
-        saturated = run_part(
-            [
-                "--part",
-                "checker",
-                "--services",
-                str(args.services),
-                "--interval",
-                "1",
-                "--duration",
-                str(args.duration),
-                *common,
-            ]
-        )
-        steady = run_part(
-            [
-                "--part",
-                "checker",
-                "--services",
-                str(args.services),
-                "--interval",
-                str(args.interval),
-                "--duration",
-                str(args.steady_duration),
-                *common,
-            ]
+        floor_result = measure_floor(base_url, args.duration, loop=args.loop)
+        saturated = measure_checker(base_url, args.services, 1, args.duration, args.loop)
+        rate = args.services / args.interval
+        paced = measure_floor(base_url, args.steady_duration / 2, rate, args.loop)
+        steady = measure_checker(
+            base_url, args.services, args.interval, args.steady_duration, args.loop
         )
     finally:
         simulator.terminate()
         simulator.wait()
-    report(args, floor_result, saturated, steady)
+    report(args, floor_result, saturated, paced, steady)
 
 
 def report(
     args: argparse.Namespace,
     floor_result: dict[str, Any],
     saturated: dict[str, Any],
+    paced: dict[str, Any],
     steady: dict[str, Any],
 ) -> None:
     ratio = saturated["probes_per_s"] / floor_result["probes_per_s"]
-    print(f"machine: {os.cpu_count()} cores; concurrency {CONCURRENCY}; keep-alive off")
+    print(f"machine: {os.cpu_count()} cores; loop {args.loop}; concurrency {CONCURRENCY}")
     print(f"floor (plain httpx loop):   {floor_result['probes_per_s']:8.0f} probes/s")
     print(
         f"checker, saturated ({args.services} due every 1 s): "
@@ -225,11 +322,15 @@ def report(
         f"CPU {saturated['cpu_pct']:.0f}%"
     )
     print(
+        f"floor at {paced['probes_per_s']:.0f} probes/s: CPU {paced['cpu_pct']:.1f}% "
+        f"({paced['cpu_ms_per_probe']:.2f} ms/probe)"
+    )
+    print(
         f"checker, steady ({args.services} every {args.interval} s, "
         f"{args.steady_duration:.0f} s): "
         f"{steady['probes_per_s']:.0f} probes/s, lag p50 {steady['lag_p50_s'] * 1000:.0f} ms, "
-        f"p99 {steady['lag_p99_s'] * 1000:.0f} ms, CPU {steady['cpu_pct']:.1f}% of one core, "
-        f"peak RSS {steady['peak_rss_mb']:.0f} MB"
+        f"p99 {steady['lag_p99_s'] * 1000:.0f} ms, CPU {steady['cpu_pct']:.1f}% of one core "
+        f"({steady['cpu_ms_per_probe']:.2f} ms/probe), peak RSS {steady['peak_rss_mb']:.0f} MB"
     )
     print(json.dumps({"floor": floor_result, "saturated": saturated, "steady": steady}))
 

@@ -101,7 +101,9 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
     ) -> Principal:
         # Before the header: when nothing could authenticate, say why instead of asking.
         if await _writes_disabled(settings, database):
-            raise Forbidden("writes are disabled: PANTAU_ADMIN_TOKEN is unset and no API key exists")
+            raise Forbidden(
+                "writes are disabled: PANTAU_ADMIN_TOKEN is unset and no API key exists"
+            )
         if credentials is None:
             raise Unauthorized("missing or malformed `Authorization: Bearer <token>` header")
         principal = await authenticate(credentials.credentials, settings, database)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.api.cache import ReadCacheDep
 from app.api.deps import ReadSession, RegionCode
+from app.api.region_notes import NO_NOTES, RegionNotes, load_region_notes
+from app.api.responses import NOT_MODIFIED, not_found
 from app.api.schemas import (
     RegionPage,
     RegionStatus,
@@ -14,16 +17,18 @@ from app.api.schemas import (
     category_of,
     reason_label,
 )
-from app.domain import Reason, RegionLevel, State
+from app.domain import Category, Reason, RegionLevel, State
 from app.errors import InvalidInput, NotFound
+from app.regions.overview import RegionRow, RegionView
 from app.regions.registry import InvalidRegionCode, normalize_code
-from app.regions.status import ServiceState, summarise
+from app.regions.status import RegionState, ServiceState, summarise
 from app.store import regions as store
 from app.store.models import Region, Service
+from app.store.types import utcnow
 
 router = APIRouter(prefix="/api/v1/regions", tags=["regions"])
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No region has this code"}}
+NOT_FOUND = not_found("region has this code")
 
 
 def _optional_code(value: str | None, field: str) -> str | None:
@@ -33,6 +38,13 @@ def _optional_code(value: str | None, field: str) -> str | None:
         return normalize_code(value)
     except InvalidRegionCode as exc:
         raise InvalidInput(("query", field), str(exc), value) from exc
+
+
+def _province_code(value: str | None) -> str | None:
+    code = _optional_code(value, "province")
+    if code is not None and "." in code:
+        raise InvalidInput(("query", "province"), "not a province code (two digits)", value)
+    return code
 
 
 def _service_status(service: Service) -> ServiceStatus:
@@ -48,9 +60,19 @@ def _service_status(service: Service) -> ServiceStatus:
     )
 
 
-def region_status(region: Region, services: list[Service]) -> RegionStatus:
+def region_status(
+    region: Region | RegionRow,
+    services: list[Service],
+    notes: RegionNotes = NO_NOTES,
+    *,
+    view: RegionView | None = None,
+) -> RegionStatus:
+    """The region's own services; a province's state is its `view`'s, which summarises its
+    regencies and cities too."""
     shown = [_service_status(s) for s in services if not s.is_paused]
     summary = summarise([ServiceState(s.state, s.reason, s.since) for s in shown])
+    if view is not None and view.is_province:
+        summary = RegionState(view.state, view.reason, view.since)
     return RegionStatus(
         code=region.code,
         name=region.name,
@@ -62,36 +84,60 @@ def region_status(region: Region, services: list[Service]) -> RegionStatus:
         reason_label=reason_label(summary.reason),
         since=summary.since,
         services=shown,
+        declaration=notes.declaration_status(summary.state),
+        warning=notes.warning,
+        maintenance=notes.maintenance,
     )
 
 
-@router.get("", response_model=RegionPage)
+@router.get("", response_model=RegionPage, responses=NOT_MODIFIED)
 async def list_regions(
     session: ReadSession,
+    cache: ReadCacheDep,
     level: RegionLevel | None = None,
     parent: Annotated[str | None, Query(description="Parent province code, e.g. `73`")] = None,
+    province: Annotated[
+        str | None, Query(description="A province and its regencies and cities, e.g. `73`")
+    ] = None,
+    state: Annotated[State | None, Query(description="Current state")] = None,
+    category: Annotated[
+        Category | None, Query(description="A service of the region is down for this cause")
+    ] = None,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=600)] = 100,
 ) -> RegionPage:
-    """Regions in code order, with their current state; filter by level and parent."""
-    rows, total = await store.list_regions(
-        session,
+    """Regions in code order, with their current state; filter by level, parent, province,
+    state and cause. A province's state summarises its regencies and cities."""
+    overview = await cache.overview(await cache.version())
+    views = overview.select(
         level=level,
-        parent_code=_optional_code(parent, "parent"),
-        after_code=_optional_code(cursor, "cursor"),
-        limit=limit,
+        parent=_optional_code(parent, "parent"),
+        province=_province_code(province),
+        state=state,
+        category=category,
     )
-    services = await store.services_of_regions(session, [r.code for r in rows])
-    items = [region_status(r, services[r.code]) for r in rows]
-    next_cursor = rows[-1].code if len(rows) == limit else None
-    return RegionPage(items=items, next_cursor=next_cursor, total=total)
+    after = _optional_code(cursor, "cursor")
+    remaining = [v for v in views if after is None or v.code > after]
+    page = remaining[:limit]
+    services = await store.services_of_regions(session, [v.code for v in page])
+    notes = await load_region_notes(session, services, now=utcnow())
+    items = [
+        region_status(v.row, services[v.code], notes.get(v.code, NO_NOTES), view=v) for v in page
+    ]
+    next_cursor = page[-1].code if len(remaining) > limit else None
+    return RegionPage(items=items, next_cursor=next_cursor, total=len(views))
 
 
 @router.get("/{code}", response_model=RegionStatus, responses=NOT_FOUND)
-async def get_region(code: RegionCode, session: ReadSession) -> RegionStatus:
-    """One region's current state, since when, and why; `unknown` while nothing monitors it."""
+async def get_region(code: RegionCode, session: ReadSession, cache: ReadCacheDep) -> RegionStatus:
+    """One region's current state, since when, and why; `unknown` while nothing monitors it.
+    A province's state summarises its regencies and cities."""
     region = await store.get_region(session, code)
     if region is None:
         raise NotFound("region", code)
+    view = None
+    if region.level == RegionLevel.PROVINCE:
+        view = (await cache.overview(await cache.version())).regions.get(code)
     services = await store.services_of_regions(session, [code])
-    return region_status(region, services[code])
+    notes = await load_region_notes(session, services, now=utcnow())
+    return region_status(region, services[code], notes.get(code, NO_NOTES), view=view)

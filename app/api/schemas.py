@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from app.domain import Category, Reason, RegionLevel, State
+from app.store.declarations import DeclarationKind
+
+# An instant given with its offset, kept in UTC: what is stored is what the response shows.
+UTCInstant = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(UTC))]
 
 
 class Label(BaseModel):
@@ -32,6 +37,37 @@ class ServiceStatus(BaseModel):
     last_checked_at: datetime | None
 
 
+class DeclarationPublic(BaseModel):
+    """What an operator recorded from official channels, citing its reference."""
+
+    id: int
+    region_code: str = Field(examples=["73.73"])
+    kind: DeclarationKind
+    reference: str = Field(description="The letter's number", examples=["400.8/1234/Dukcapil"])
+    issuer: str = Field(examples=["Ditjen Dukcapil Kemendagri"])
+    issued_at: datetime
+    url: str | None
+    note: str | None
+    deadline: datetime | None = Field(description="A warning's deadline")
+    created_at: datetime
+
+
+class DeclarationStatus(DeclarationPublic):
+    contradicted_by_probes: bool = Field(
+        description="Declared, yet the region's probes pass: for an operator to check"
+    )
+
+
+class MaintenanceNotice(BaseModel):
+    """A maintenance window's current or next occurrence."""
+
+    id: int
+    title: str
+    status: Literal["scheduled", "in_progress"]
+    starts_at: datetime
+    ends_at: datetime
+
+
 class RegionStatus(BaseModel):
     code: str = Field(examples=["73.73"])
     name: str = Field(examples=["Kota Palopo"])
@@ -43,7 +79,15 @@ class RegionStatus(BaseModel):
     reason_label: Label | None
     since: datetime | None
     services: list[ServiceStatus]
-    declaration: dict[str, object] | None = None
+    declaration: DeclarationStatus | None = Field(
+        default=None, description="The cutoff or infrastructure declaration in force"
+    )
+    warning: DeclarationPublic | None = Field(
+        default=None, description="A warning (teguran) in force, with its deadline"
+    )
+    maintenance: list[MaintenanceNotice] = Field(
+        default_factory=list, description="Maintenance under way or starting within 14 days"
+    )
 
 
 class RegionPage(BaseModel):

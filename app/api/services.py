@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.api.audit import record_write
 from app.api.auth import AUTH_RESPONSES, Principal, require_scope
 from app.api.deps import DatabaseDep, ReadSession
 from app.domain import Category, Reason, State
@@ -92,12 +93,21 @@ def _region_prefix(value: str | None) -> str | None:
 
 @router.post("", status_code=201, response_model=ServicePublic, responses=CREATE_RESPONSES)
 async def create_service(
-    spec: ServiceCreate, database: DatabaseDep, _: ServicesWriter
+    spec: ServiceCreate, database: DatabaseDep, principal: ServicesWriter
 ) -> ServicePublic:
     """Register an endpoint to monitor; its first check comes within ten seconds."""
     async with database.transaction() as session:
         service = await store.create_service(session, spec=spec)
-    return ServicePublic.of(service)
+        public = ServicePublic.of(service)
+        await record_write(
+            session,
+            principal,
+            action="service.create",
+            target_type="service",
+            target_id=service.id,
+            after=public,
+        )
+    return public
 
 
 @router.get("", response_model=ServicePage)
@@ -134,20 +144,40 @@ async def get_service(service_id: ServiceId, session: ReadSession) -> ServicePub
     "/{service_id}", response_model=ServicePublic, responses={**NOT_FOUND, **AUTH_RESPONSES}
 )
 async def update_service(
-    service_id: ServiceId, changes: ServiceUpdate, database: DatabaseDep, _: ServicesWriter
+    service_id: ServiceId, changes: ServiceUpdate, database: DatabaseDep, principal: ServicesWriter
 ) -> ServicePublic:
     """Change some of a service's spec; its state and streaks carry over."""
     async with database.transaction() as session:
         service = await _existing(session, service_id)
-        await store.update_service(session, service, changes=changes)
+        before = ServicePublic.of(service)
+        if await store.update_service(session, service, changes=changes):
+            await record_write(
+                session,
+                principal,
+                action="service.update",
+                target_type="service",
+                target_id=service_id,
+                before=before,
+                after=ServicePublic.of(service),
+            )
     return ServicePublic.of(service)
 
 
 @router.delete("/{service_id}", status_code=204, responses={**NOT_FOUND, **AUTH_RESPONSES})
 async def delete_service(
-    service_id: ServiceId, database: DatabaseDep, _: ServicesWriter
+    service_id: ServiceId, database: DatabaseDep, principal: ServicesWriter
 ) -> Response:
     """Stop monitoring a service; its transitions stay in the region's history."""
     async with database.transaction() as session:
-        await store.delete_service(session, await _existing(session, service_id))
+        service = await _existing(session, service_id)
+        before = ServicePublic.of(service)
+        await store.delete_service(session, service)
+        await record_write(
+            session,
+            principal,
+            action="service.delete",
+            target_type="service",
+            target_id=service_id,
+            before=before,
+        )
     return Response(status_code=204)

@@ -13,15 +13,14 @@ import errno
 import socket
 import ssl
 import time
-from collections.abc import AsyncGenerator
-from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any
 
 import httpx
 
 from app import __version__
+from app.checks.transport import ProbeTransport, read_bounded
 from app.domain import FailureKind, ProbeResult
 
 USER_AGENT = f"Pantau/{__version__} (+status monitor)"
@@ -38,6 +37,15 @@ class ProbeSpec:
     max_body_bytes: int = 65536
 
 
+class ProbeClient(httpx.AsyncClient):
+    """The probe client; `probe` sends through its transport directly when it can."""
+
+    def __init__(self, transport: ProbeTransport, **kwargs: Any) -> None:
+        super().__init__(transport=transport, **kwargs)
+        self.probe_transport = transport
+        self.probe_headers = list(self.headers.raw)
+
+
 def make_probe_client(
     max_connections: int = 100, *, pool_timeout_seconds: float = 1.0
 ) -> httpx.AsyncClient:
@@ -47,8 +55,8 @@ def make_probe_client(
     collapses under high concurrency anyway). A short pool timeout makes the monitor's own
     saturation show up quickly as POOL_SATURATED instead of eating the probe's deadline.
     """
-    return httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=0),
+    return ProbeClient(
+        ProbeTransport(max_connections),
         timeout=httpx.Timeout(10.0, pool=pool_timeout_seconds),
         follow_redirects=False,
         trust_env=False,  # no proxy or netrc from the environment between us and the target
@@ -90,6 +98,8 @@ async def probe(client: httpx.AsyncClient, spec: ProbeSpec) -> ProbeResult:
 
 
 async def _fetch(client: httpx.AsyncClient, spec: ProbeSpec) -> tuple[int, dict[str, str], bytes]:
+    if isinstance(client, ProbeClient) and not spec.follow_redirects:
+        return await _fetch_direct(client, spec)
     # Leaving the block closes the stream; with keep-alive off, the connection goes with it,
     # so a body we stopped reading is never drained.
     async with client.stream(
@@ -101,6 +111,29 @@ async def _fetch(client: httpx.AsyncClient, spec: ProbeSpec) -> tuple[int, dict[
         body = await _read_bounded(response, spec.max_body_bytes)
         headers = {name.lower(): value for name, value in response.headers.items()}
         return response.status_code, headers, body
+
+
+async def _fetch_direct(client: ProbeClient, spec: ProbeSpec) -> tuple[int, dict[str, str], bytes]:
+    """The same request straight to the transport: a probe needs none of the client's
+    layers (URL merging, cookie jar, auth and redirect loops, event hooks), and they cost
+    about a fifth of its CPU."""
+    status, raw_headers, body = await client.probe_transport.fetch(
+        spec.method,
+        spec.url,
+        headers=client.probe_headers,
+        timeouts=_timeouts(client, spec).as_dict(),
+        max_body_bytes=spec.max_body_bytes,
+    )
+    headers = {_text(name).lower(): _text(value) for name, value in raw_headers}
+    return status, headers, body
+
+
+def _text(raw: bytes) -> str:
+    # httpx's header decoding: ASCII, else UTF-8, else Latin-1
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def _timeouts(client: httpx.AsyncClient, spec: ProbeSpec) -> httpx.Timeout:
@@ -115,15 +148,7 @@ async def _read_bounded(response: httpx.Response, limit: int) -> bytes:
         return b""
     if response.is_stream_consumed:  # content handed over whole, e.g. by a MockTransport
         return response.content[:limit]
-    body = bytearray()
-    # aiter_raw is an async generator (typed as a bare iterator): close it when we stop early
-    raw = cast(AsyncGenerator[bytes, None], response.aiter_raw())
-    async with aclosing(raw) as chunks:
-        async for chunk in chunks:
-            body += chunk[: limit - len(body)]
-            if len(body) >= limit:
-                break  # stop reading: a huge or endless body must not cost more
-    return bytes(body)
+    return await read_bounded(response.aiter_raw(), limit)
 
 
 def _elapsed_ms(started: float) -> float:

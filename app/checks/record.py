@@ -1,6 +1,7 @@
 """CheckRecords → stored check state, samples, rollups and transitions, in one transaction.
-Attribution and the state machine run here against the rows as they are in the database, so
-an operator's change made while a probe was in flight is respected."""
+Attribution, operators' overrides (declarations, maintenance windows) and the state machine
+run here against the rows as they are in the database, so an operator's change made while a
+probe was in flight is respected."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.checks.attribute import attribute
+from app.checks.overrides import override
 from app.checks.run import CheckRecord
 from app.checks.state_machine import CheckState, Step, Thresholds, advance
 from app.domain import Reason, State, TransitionSource
@@ -21,6 +23,7 @@ from app.store.checks import (
     save_check_states,
 )
 from app.store.models import Transition
+from app.store.overrides import load_overrides
 from app.store.transitions import append_transition
 
 
@@ -32,7 +35,7 @@ class Signals:
     central_wave: bool = False
 
 
-def _check_state(row: Any) -> CheckState:
+def check_state_of(row: Any) -> CheckState:
     return CheckState(
         state=State(row.state),
         reason=Reason(row.reason) if row.reason else None,
@@ -58,6 +61,11 @@ async def record_checks(
     session: AsyncSession, records: Sequence[CheckRecord], *, signals: Signals
 ) -> list[Transition]:
     rows = await load_check_states(session, [r.service_id for r in records])
+    overrides = await load_overrides(
+        session,
+        region_codes={row.region_code for row in rows.values()},
+        instants=[record.result.started_at for record in records],
+    )
     updates: dict[int, dict[str, Any]] = {}
     samples: list[Sample] = []
     changes: list[tuple[Any, Step, CheckRecord, dict[str, Any]]] = []
@@ -71,8 +79,15 @@ async def record_checks(
             monitor_impaired=signals.monitor_impaired,
             central_wave=signals.central_wave,
         )
+        verdict = override(
+            verdict,
+            service_id=row.id,
+            region_code=row.region_code,
+            at=record.result.started_at,
+            overrides=overrides,
+        )
         limits = Thresholds(failure=row.failure_threshold, success=row.success_threshold)
-        step = advance(_check_state(row), verdict.reason, limits)
+        step = advance(check_state_of(row), verdict.reason, limits)
         sequence = row.sequence + (1 if step.change else 0)
         updates[row.id] = _columns(step, row, record, sequence)
         result = record.result

@@ -21,6 +21,7 @@ class DueCheck:
     spec: ProbeSpec
     rules: CheckRules
     due_at: datetime
+    interval_seconds: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,14 @@ def due_check_from(row: dict[str, Any]) -> DueCheck:
         timeout_seconds=row["timeout_seconds"],
         follow_redirects=row["follow_redirects"],
     )
-    return DueCheck(row["id"], row["region_code"], spec, rules_from(row), row["next_check_at"])
+    return DueCheck(
+        row["id"],
+        row["region_code"],
+        spec,
+        rules_from(row),
+        row["next_check_at"],
+        row["interval_seconds"],
+    )
 
 
 async def run_check(client: httpx.AsyncClient, due: DueCheck) -> CheckRecord:

@@ -6,20 +6,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.checks.attribute import WaveRule, is_central_wave
+from app.checks.attribute import CENTRAL_CATEGORIES, WaveRule, is_central_wave
 from app.checks.probe import ProbeSpec, probe
 from app.checks.record import Signals, record_checks
 from app.checks.run import CheckRecord, DueCheck, due_check_from, run_check
 from app.db import Database
+from app.metrics import Metrics
 from app.settings import Settings
-from app.store.checks import claim_due, failing_and_monitored_regions, prune_samples
+from app.store.checks import (
+    PRUNE_CHUNK,
+    claim_due,
+    failing_and_monitored_regions,
+    prune_samples,
+)
 from app.store.models import Transition
 from app.store.types import utcnow
 
@@ -27,16 +35,35 @@ log = logging.getLogger(__name__)
 
 TransitionListener = Callable[[list[Transition]], Awaitable[None]]
 RECORD_BATCH = 500
+# Results wait at most this long to be written: one transaction a second, not one a tick, is
+# what keeps 10,000 services under a quarter of a core. A service's lease holds it back until
+# its result is in (two results of one service must never share a batch), so short intervals
+# are written sooner.
+FLUSH_EVERY_SECONDS = 1.0
+FLUSH_SHARE_OF_INTERVAL = 0.05
 CONTROL_TIMEOUT_SECONDS = 5.0
 STOP_GRACE_SECONDS = 5.0
+PRUNE_EVERY_MINUTES = 1
 
 
 class Checker:
-    def __init__(self, database: Database, settings: Settings, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        client: httpx.AsyncClient,
+        *,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.database = database
         self.settings = settings
         self.client = client
+        self.metrics = metrics or Metrics()
         self.wave_rule = WaveRule(settings.central_share, settings.central_min_regions)
+        # A lease must outlast the wait for its result to be written (a flush, a tick either
+        # side), or a busy replica would see its own services probed again by another.
+        floor = FLUSH_EVERY_SECONDS + 2 * settings.checker_tick_seconds + 1.0
+        self.lease_seconds = max(settings.checker_lease_seconds, floor)
         self.monitor_impaired = False
         self.listeners: list[TransitionListener] = []
         self.lags: deque[float] = deque(maxlen=100_000)
@@ -44,6 +71,11 @@ class Checker:
         self._semaphore = asyncio.Semaphore(settings.checker_concurrency)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._completed: list[CheckRecord] = []
+        self._flush_by = float("inf")  # monotonic time by which _completed must be written
+        # One tick at a time, and stop() waits for it: cancelling a tick mid-transaction
+        # would drop the batch it was writing.
+        self._busy = asyncio.Lock()
+        self._stopping = False
         self._scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 1}
         )
@@ -59,11 +91,15 @@ class Checker:
                 seconds=max(2.0, tick * 5),
                 next_run_time=now,
             )
-        self._scheduler.add_job(self.prune, "interval", minutes=10, next_run_time=now)
+        self._scheduler.add_job(
+            self.prune, "interval", minutes=PRUNE_EVERY_MINUTES, next_run_time=now
+        )
         self._scheduler.start()
 
     async def stop(self) -> None:
-        self._scheduler.shutdown(wait=False)
+        self._stopping = True
+        async with self._busy:
+            self._scheduler.shutdown(wait=False)
         if self._in_flight:
             _, pending = await asyncio.wait(self._in_flight, timeout=STOP_GRACE_SECONDS)
             for task in pending:
@@ -77,7 +113,14 @@ class Checker:
         return self.settings.checker_concurrency * 20
 
     async def tick(self) -> None:
-        await self.flush()
+        if self._stopping:
+            return
+        async with self._busy:
+            if len(self._completed) >= RECORD_BATCH or time.monotonic() >= self._flush_by:
+                await self.flush()
+            await self._claim()
+
+    async def _claim(self) -> None:
         room = self.queue_limit - len(self._in_flight)
         if room <= 0:
             return
@@ -86,10 +129,13 @@ class Checker:
                 session,
                 now=utcnow(),
                 limit=room,
-                lease_seconds=self.settings.checker_lease_seconds,
+                lease_seconds=self.lease_seconds,
             )
+        if rows:
+            self.metrics.lease_claims.inc(len(rows))
         for row in rows:
             self._spawn(due_check_from(row))
+        self.metrics.in_flight.set(len(self._in_flight))
 
     def _spawn(self, due: DueCheck) -> None:
         task = asyncio.create_task(self._run(due))
@@ -100,10 +146,22 @@ class Checker:
         async with self._semaphore:
             record = await run_check(self.client, due)
         self._completed.append(record)
-        self.lags.append(record.lag_seconds)
+        # Written within FLUSH_EVERY_SECONDS, and leased no longer than a twentieth of the
+        # interval past the probe, so a short-interval service is written at the next tick
+        # (a crash then strands few leases, and its next slot is never held back).
+        wait = min(FLUSH_EVERY_SECONDS, FLUSH_SHARE_OF_INTERVAL * due.interval_seconds)
+        self._flush_by = min(self._flush_by, time.monotonic() + wait)
+        lag = record.lag_seconds
+        self.lags.append(lag)
         self.probes_done += 1
+        result = record.result
+        outcome = "answered" if result.failure is None else str(result.failure)
+        self.metrics.probes.labels(outcome, str(record.verdict.reason.category)).inc()
+        self.metrics.probe_latency.observe(result.latency_ms / 1000)
+        self.metrics.schedule_lag.observe(lag)
 
     async def flush(self) -> None:
+        self._flush_by = float("inf")
         while self._completed:
             batch = self._completed[:RECORD_BATCH]
             del self._completed[:RECORD_BATCH]
@@ -112,21 +170,34 @@ class Checker:
             except Exception:
                 # The rows stay leased; put the results back and try on the next tick.
                 log.exception("recording %d check results failed; will retry", len(batch))
+                self.metrics.record_batches.labels("error").inc()
                 self._completed[:0] = batch
+                self._flush_by = time.monotonic()
                 return
+            self.metrics.record_batches.labels("ok").inc()
+            for transition in transitions:
+                self.metrics.transitions.labels(
+                    str(transition.reason), str(transition.to_state)
+                ).inc()
             if transitions:
                 await self._announce(transitions)
 
     async def _record(self, batch: list[CheckRecord]) -> list[Transition]:
-        now = utcnow()
         async with self.database.transaction() as session:
-            since = now - timedelta(seconds=self.settings.central_window_seconds)
-            failing, monitored = await failing_and_monitored_regions(session, since=since)
             signals = Signals(
                 monitor_impaired=self.monitor_impaired,
-                central_wave=is_central_wave(failing, monitored, self.wave_rule),
+                central_wave=await self._central_wave(session, batch),
             )
             return await record_checks(session, batch, signals=signals)
+
+    async def _central_wave(self, session: AsyncSession, batch: list[CheckRecord]) -> bool:
+        """Only a failure the wave could relabel needs the count across regions: a batch of
+        healthy answers (nearly every batch) skips the query."""
+        if not any(r.verdict.reason.category in CENTRAL_CATEGORIES for r in batch):
+            return False
+        since = utcnow() - timedelta(seconds=self.settings.central_window_seconds)
+        failing, monitored = await failing_and_monitored_regions(session, since=since)
+        return is_central_wave(failing, monitored, self.wave_rule)
 
     async def _announce(self, transitions: list[Transition]) -> None:
         for listener in self.listeners:
@@ -148,8 +219,13 @@ class Checker:
         self.monitor_impaired = impaired
 
     async def prune(self) -> None:
+        """In small transactions, so the writer is never held long enough to delay claims."""
         before = utcnow() - timedelta(hours=self.settings.probe_retention_hours)
-        async with self.database.transaction() as session:
-            removed = await prune_samples(session, before=before)
-        if removed:
-            log.info("pruned %d probe samples older than %s", removed, before.isoformat())
+        removed = PRUNE_CHUNK
+        total = 0
+        while removed == PRUNE_CHUNK and not self._stopping:
+            async with self.database.transaction() as session:
+                removed = await prune_samples(session, before=before, limit=PRUNE_CHUNK)
+            total += removed
+        if total:
+            log.info("pruned %d probe samples older than %s", total, before.isoformat())

@@ -53,6 +53,19 @@ SPEC_COLUMNS = (
 )
 
 
+_MOVE_CLAIMED = (
+    update(service_table)
+    .where(service_table.c.id == bindparam("b_id"))
+    .values(next_check_at=bindparam("b_next"), lease_expires_at=bindparam("b_lease"))
+)
+_SAVE_STATES = (
+    update(service_table)
+    .where(service_table.c.id == bindparam("b_id"))
+    .values({name: bindparam(f"b_{name}") for name in CHECK_STATE_COLUMNS})
+)
+_INSERT_SAMPLES = insert(sample_table)
+
+
 @dataclass(frozen=True, slots=True)
 class Sample:
     service_id: int
@@ -86,24 +99,25 @@ async def claim_due(
     for row in rows:
         interval = timedelta(seconds=row["interval_seconds"])
         following = row["next_check_at"] + interval
-        # Keep each service's phase; when far behind, start again from now.
-        next_at = following if following > now else now + interval
+        # Keep each service's phase; when more than half an interval behind (a restart, a
+        # dead replica's lease running out), start again from now, so two probes of one
+        # service are never less than half an interval apart.
+        next_at = following if following - now >= interval / 2 else now + interval
         lease = now + timedelta(seconds=row["timeout_seconds"] + lease_seconds)
         params.append({"b_id": row["id"], "b_next": next_at, "b_lease": lease})
-    statement = (
-        update(service_table)
-        .where(c.id == bindparam("b_id"))
-        .values(next_check_at=bindparam("b_next"), lease_expires_at=bindparam("b_lease"))
-    )
-    await (await session.connection()).execute(statement, params)
+    await (await session.connection()).execute(_MOVE_CLAIMED, params)
     return rows
 
 
 async def load_check_states(session: AsyncSession, ids: Sequence[int]) -> dict[int, Any]:
+    """The rows locked until the batch commits (PostgreSQL; SQLite has one writer), in id
+    order so two writers never deadlock: should a lease run out and two replicas record the
+    same service, the second reads what the first wrote and repeats no transition."""
     c = service_table.c
     columns = [c.id, c.region_code, c.failure_threshold, c.success_threshold]
     columns += [c[name] for name in CHECK_STATE_COLUMNS]
-    rows = await (await session.connection()).execute(select(*columns).where(c.id.in_(ids)))
+    query = select(*columns).where(c.id.in_(ids)).order_by(c.id).with_for_update()
+    rows = await (await session.connection()).execute(query)
     return {row.id: row for row in rows}
 
 
@@ -111,13 +125,8 @@ async def save_check_states(session: AsyncSession, updates: list[dict[str, Any]]
     """Each dict holds `b_id` and every column of CHECK_STATE_COLUMNS."""
     if not updates:
         return
-    statement = (
-        update(service_table)
-        .where(service_table.c.id == bindparam("b_id"))
-        .values({name: bindparam(f"b_{name}") for name in CHECK_STATE_COLUMNS})
-    )
     await (await session.connection()).execute(
-        statement,
+        _SAVE_STATES,
         [{"b_id": u["b_id"]} | {f"b_{n}": u[n] for n in CHECK_STATE_COLUMNS} for u in updates],
     )
 
@@ -126,7 +135,7 @@ async def record_samples(session: AsyncSession, samples: Sequence[Sample]) -> No
     if not samples:
         return
     await (await session.connection()).execute(
-        insert(sample_table),
+        _INSERT_SAMPLES,
         [
             {
                 "service_id": s.service_id,
@@ -151,6 +160,7 @@ _ROLLUP_COLUMN = {
     Category.MAINTENANCE: "maintenance",
     Category.PROBE: "unhealthy",
 }
+_REASON_COLUMN = {reason: _ROLLUP_COLUMN[reason.category] for reason in Reason}
 _COUNTERS = ("probes", *sorted(set(_ROLLUP_COLUMN.values())), "latency_sum_ms")
 
 
@@ -162,24 +172,29 @@ def _hourly(samples: Sequence[Sample]) -> list[dict[str, Any]]:
         hour = s.at.replace(minute=0, second=0, microsecond=0)
         row = rows[(s.service_id, hour)]
         row["probes"] += 1
-        row[_ROLLUP_COLUMN[s.reason.category]] += 1
+        row[_REASON_COLUMN[s.reason]] += 1
         row["latency_sum_ms"] += s.latency_ms
         row["latency_max_ms"] = max(row["latency_max_ms"], s.latency_ms)
     return [{"service_id": k[0], "hour": k[1]} | v for k, v in rows.items()]
 
 
-async def _add_to_rollups(session: AsyncSession, samples: Sequence[Sample]) -> None:
-    dialect = session.get_bind().dialect.name
+def _rollup_upsert(dialect: str) -> Any:
     insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert_for(hour_table)
     excluded = statement.excluded
     increments: dict[str, Any] = {name: hour_table.c[name] + excluded[name] for name in _COUNTERS}
-    increments["latency_max_ms"] = func.max(hour_table.c.latency_max_ms, excluded.latency_max_ms)
-    if dialect == "postgresql":
-        increments["latency_max_ms"] = func.greatest(
-            hour_table.c.latency_max_ms, excluded.latency_max_ms
-        )
-    upsert = statement.on_conflict_do_update(index_elements=["service_id", "hour"], set_=increments)
+    higher = func.greatest if dialect == "postgresql" else func.max
+    increments["latency_max_ms"] = higher(hour_table.c.latency_max_ms, excluded.latency_max_ms)
+    return statement.on_conflict_do_update(index_elements=["service_id", "hour"], set_=increments)
+
+
+# Built once: a statement object carries its memoized cache key, so the hot path skips
+# constructing it and working out its key for every batch.
+_ROLLUP_UPSERTS = {dialect: _rollup_upsert(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+async def _add_to_rollups(session: AsyncSession, samples: Sequence[Sample]) -> None:
+    upsert = _ROLLUP_UPSERTS[session.get_bind().dialect.name]
     await (await session.connection()).execute(upsert, _hourly(samples))
 
 
@@ -202,8 +217,19 @@ async def failing_and_monitored_regions(
     return int(row[0]), int(row[1])
 
 
-async def prune_samples(session: AsyncSession, *, before: datetime) -> int:
-    result = await (await session.connection()).execute(
-        delete(sample_table).where(sample_table.c.at < before)
-    )
+PRUNE_CHUNK = 5000
+
+
+async def prune_samples(
+    session: AsyncSession, *, before: datetime, limit: int | None = None
+) -> int:
+    """Samples older than `before`, at most `limit` of them (the oldest first)."""
+    c = sample_table.c
+    statement = delete(sample_table)
+    if limit is None:
+        statement = statement.where(c.at < before)
+    else:
+        oldest = select(c.id).where(c.at < before).order_by(c.at).limit(limit)
+        statement = statement.where(c.id.in_(oldest.scalar_subquery()))
+    result = await (await session.connection()).execute(statement)
     return int(getattr(result, "rowcount", 0) or 0)

@@ -1,6 +1,28 @@
 """Imports every table module, so SQLModel.metadata is complete (for Alembic and tests)."""
 
+from app.store.audit import AuditEntry
+from app.store.declarations import Declaration
+from app.store.incident_updates import IncidentUpdate
+from app.store.keys import ApiKey
+from app.store.maintenance import MaintenanceWindow
 from app.store.models import Incident, Region, Service, Transition
 from app.store.probes import ProbeSample, ServiceHour
+from app.store.webhooks import Delivery, DeliveryAttempt, Subscription, WebhookEvent
 
-__all__ = ["Incident", "ProbeSample", "Region", "Service", "ServiceHour", "Transition"]
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "Declaration",
+    "Delivery",
+    "DeliveryAttempt",
+    "Incident",
+    "IncidentUpdate",
+    "MaintenanceWindow",
+    "ProbeSample",
+    "Region",
+    "Service",
+    "ServiceHour",
+    "Subscription",
+    "Transition",
+    "WebhookEvent",
+]

@@ -11,6 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.checks.state_machine import Change
 from app.domain import TransitionSource
+from app.notify.outbox import enqueue_transition_events
+from app.store.incidents import track_incident
 from app.store.models import Transition
 
 
@@ -36,4 +38,6 @@ async def append_transition(
     )
     session.add(transition)
     await session.flush()
+    await track_incident(session, transition)  # sets transition.incident_id
+    await enqueue_transition_events(session, transition)
     return transition

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.checks.record import Signals, record_checks
 from app.checks.run import CheckRecord
@@ -84,7 +84,7 @@ async def test_thresholds_produce_one_transition_each_way(database: Database) ->
             await record_checks(session, [record(sid, reason, at)], signals=Signals())
 
     async with database.read() as session:
-        transitions = (await session.exec(select(Transition).order_by(Transition.id))).all()
+        transitions = (await session.exec(select(Transition).order_by(col(Transition.id)))).all()
         service = await session.get(Service, sid)
         samples = (await session.exec(select(func.count()).select_from(ProbeSample))).one()
         hour = (await session.exec(select(ServiceHour))).one()
@@ -156,3 +156,43 @@ async def test_prune_removes_only_old_samples(database: Database) -> None:
     async with database.read() as session:
         hours = (await session.exec(select(func.count()).select_from(ServiceHour))).one()
     assert hours == 2  # rollups outlive samples
+
+
+async def test_a_claim_late_by_more_than_half_an_interval_restarts_from_now(
+    database: Database,
+) -> None:
+    # A dead replica's lease ran out 40 s after the slot: keeping the phase would probe
+    # again 20 s later, a near double probe; starting from now keeps a full interval.
+    sid = await add_service(database, interval_seconds=60)
+    late = T0 + timedelta(seconds=40)
+    async with database.transaction() as session:
+        await claim_due(session, now=late, limit=10, lease_seconds=30)
+    async with database.read() as session:
+        service = await session.get(Service, sid)
+    assert service is not None and service.next_check_at == late + timedelta(seconds=60)
+
+
+async def test_a_leased_row_is_not_claimed_until_its_lease_runs_out(database: Database) -> None:
+    sid = await add_service(database, interval_seconds=5, timeout_seconds=1)
+    async with database.transaction() as session:
+        await claim_due(session, now=T0, limit=10, lease_seconds=10)  # leased to T0 + 11 s
+    for seconds, claimed in ((6, []), (10, []), (12, [sid])):
+        async with database.transaction() as session:
+            now = T0 + timedelta(seconds=seconds)
+            rows = await claim_due(session, now=now, limit=10, lease_seconds=10)
+        assert [r["id"] for r in rows] == claimed, seconds
+
+
+async def test_prune_in_chunks_removes_the_oldest_first(database: Database) -> None:
+    sid = await add_service(database)
+    async with database.transaction() as session:
+        records = [record(sid, Reason.OK, T0 + timedelta(minutes=m)) for m in range(5)]
+        await record_checks(session, records, signals=Signals())
+    async with database.transaction() as session:
+        before = T0 + timedelta(minutes=4)
+        assert await prune_samples(session, before=before, limit=3) == 3
+        assert await prune_samples(session, before=before, limit=3) == 1
+        assert await prune_samples(session, before=before, limit=3) == 0
+    async with database.read() as session:
+        left = (await session.exec(select(func.count()).select_from(ProbeSample))).one()
+    assert left == 1

@@ -1,0 +1,97 @@
+"""The audit log: `record_write` is called by every write route inside its own transaction;
+admins read the log here. No route changes or deletes it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, BaseModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.api.auth import AUTH_RESPONSES, AdminDep, Principal
+from app.api.deps import ReadSession
+from app.store.audit import AuditEntry, append_entry, list_entries
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+ROW_ID_MAX = 2**31 - 1
+
+
+async def record_write(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    action: str,
+    target_type: str,
+    target_id: object,
+    before: BaseModel | dict[str, Any] | None = None,
+    after: BaseModel | dict[str, Any] | None = None,
+) -> None:
+    """Append one audit entry; `before`/`after` are the public shapes, never secrets."""
+
+    def document(value: BaseModel | dict[str, Any] | None) -> dict[str, Any] | None:
+        return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+
+    await append_entry(
+        session,
+        actor=principal.actor,
+        key_id=principal.key_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        before=document(before),
+        after=document(after),
+    )
+
+
+class AuditEntryPublic(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    key_id: int | None
+    action: str
+    target_type: str
+    target_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditEntryPublic:
+        return cls.model_validate(entry, from_attributes=True)
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryPublic]
+    next_cursor: str | None
+
+
+@router.get("", response_model=AuditPage, responses=AUTH_RESPONSES)
+async def list_audit(
+    session: ReadSession,
+    _: AdminDep,
+    actor: Annotated[str | None, Query(description="`admin-token` or `key:<id>`")] = None,
+    action: Annotated[str | None, Query(description="e.g. `maintenance.update`")] = None,
+    target_type: Annotated[str | None, Query(description="e.g. `service`, `key`")] = None,
+    target_id: str | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    cursor: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> AuditPage:
+    """Every write, newest first (admin only)."""
+    rows = await list_entries(
+        session,
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        since=since,
+        until=until,
+        before_id=cursor,
+        limit=limit + 1,
+    )
+    page = rows[:limit]
+    next_cursor = str(page[-1].id) if len(rows) > limit else None
+    return AuditPage(items=[AuditEntryPublic.of(e) for e in page], next_cursor=next_cursor)

@@ -1,0 +1,147 @@
+"""Declarations: operators record what official channels said about a region (a cutoff, a
+warning with its deadline, the lifting, an equipment failure), citing the letter. A cutoff or
+an infrastructure declaration takes effect on the region's failing services at once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.api.audit import record_write
+from app.api.auth import AUTH_RESPONSES, Principal, require_scope
+from app.api.deps import DatabaseDep, ReadSession, RegionCode
+from app.api.schemas import DeclarationPublic, UTCInstant
+from app.checks.declare import apply_declaration
+from app.errors import Conflict, NotFound
+from app.notify.outbox import enqueue_event
+from app.service_spec import Url
+from app.store import declarations as store
+from app.store.declarations import Declaration, DeclarationKind, InForce, in_force_by_region
+from app.store.keys import Scope
+from app.store.models import Region
+from app.store.types import utcnow
+
+router = APIRouter(prefix="/api/v1/regions", tags=["declarations"])
+
+DeclarationsWriter = Annotated[Principal, Depends(require_scope(Scope.DECLARATIONS_WRITE))]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No region has this code"}}
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **AUTH_RESPONSES,
+    **NOT_FOUND,
+    409: {"description": "`lifted` while nothing is in force"},
+}
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class DeclarationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: DeclarationKind
+    reference: Text200 = Field(description="The letter's number", examples=["400.8/1234/Dukcapil"])
+    issuer: Text200 = Field(examples=["Ditjen Dukcapil Kemendagri"])
+    issued_at: UTCInstant = Field(description="The letter's date")
+    url: Url | None = None
+    note: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    deadline: UTCInstant | None = Field(
+        default=None,
+        validate_default=True,
+        description="Required for a warning, and in the future; not allowed otherwise",
+    )
+
+    @field_validator("deadline")
+    @classmethod
+    def _deadline_only_for_future_warnings(
+        cls, value: datetime | None, info: ValidationInfo
+    ) -> datetime | None:
+        kind = info.data.get("kind")
+        if kind != DeclarationKind.WARNING:
+            if value is not None:
+                raise ValueError("only a warning has a deadline")
+            return value
+        if value is None:
+            raise ValueError("a warning needs its deadline")
+        if value <= utcnow():
+            raise ValueError("a warning's deadline must be in the future")
+        return value
+
+
+async def _region(session: AsyncSession, code: str) -> Region:
+    region = await session.get(Region, code)
+    if region is None:
+        raise NotFound("region", code)
+    return region
+
+
+def _event_data(region: Region, declaration: DeclarationPublic) -> dict[str, Any]:
+    return {
+        "declaration": declaration.model_dump(mode="json"),
+        "region": {
+            "code": region.code,
+            "name": region.name,
+            "level": str(region.level),
+            "parent_code": region.parent_code,
+        },
+    }
+
+
+@router.post(
+    "/{code}/declarations",
+    status_code=201,
+    response_model=DeclarationPublic,
+    responses=WRITE_RESPONSES,
+)
+async def declare(
+    code: RegionCode, body: DeclarationCreate, database: DatabaseDep, principal: DeclarationsWriter
+) -> DeclarationPublic:
+    """Record a declaration. `cutoff` and `infrastructure` put the region's failing services
+    in `policy.cutoff` / `local.infrastructure` now and whenever they fail while it is in
+    force; `lifted` ends it (or a warning); `warning` emits a `policy.warning` event."""
+    async with database.transaction() as session:
+        region = await _region(session, code)
+        in_force = (await in_force_by_region(session, [code])).get(code, InForce())
+        if body.kind == DeclarationKind.LIFTED and in_force == InForce():
+            raise Conflict(f"region {code} has no cutoff, infrastructure or warning to lift")
+        declaration = await store.add_declaration(
+            session,
+            Declaration(region_code=code, **body.model_dump(), created_by=principal.actor),
+        )
+        await apply_declaration(session, declaration, lifts=in_force.cause, at=utcnow())
+        public = DeclarationPublic.model_validate(declaration, from_attributes=True)
+        if body.kind == DeclarationKind.WARNING:
+            await enqueue_event(
+                session,
+                event_type="policy.warning",
+                data=_event_data(region, public),
+                region_code=code,
+                category="policy",
+            )
+        await record_write(
+            session,
+            principal,
+            action=f"declaration.{body.kind}",
+            target_type="declaration",
+            target_id=declaration.id,
+            after=public,
+        )
+    return public
+
+
+@router.get("/{code}/declarations", response_model=list[DeclarationPublic], responses=NOT_FOUND)
+async def list_declarations(code: RegionCode, session: ReadSession) -> list[DeclarationPublic]:
+    """A region's declarations, newest first."""
+    await _region(session, code)
+    return [
+        DeclarationPublic.model_validate(d, from_attributes=True)
+        for d in await store.declarations_of(session, code)
+    ]

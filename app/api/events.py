@@ -1,0 +1,144 @@
+"""Live stream: every new transition as a Server-Sent Event whose id is the transition's id.
+A client that reconnects with `Last-Event-ID` gets what it missed from the database first."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import AsyncIterator, Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from app.api.history import TransitionPublic
+from app.api.paging import ROW_ID_MAX, region_prefix
+from app.domain import Category
+from app.errors import InvalidInput
+from app.notify.events import region_matches
+from app.notify.live import LiveEvent, LiveFeed
+from app.store.models import Transition
+
+router = APIRouter(prefix="/api/v1", tags=["events"])
+
+RETRY_MS = 2000
+RECENT_IDS = 10_000
+EXAMPLE = (
+    "retry: 2000\n\n"
+    'id: 4812\nevent: transition\ndata: {"id":4812,"region_code":"73.73",'
+    '"from_state":"operational","to_state":"outage","reason":"policy.cutoff",...}\n\n'
+    ": ping - 2026-11-29 08:00:15+00:00\n\n"
+)
+STREAM_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "`text/event-stream`: one `transition` event per transition (data: a "
+        "Transition as in the history), comment heartbeats",
+        "content": {"text/event-stream": {"schema": {"type": "string"}, "example": EXAMPLE}},
+    }
+}
+
+
+def _encode(transition: Transition) -> str:
+    return TransitionPublic.of(transition).model_dump_json()
+
+
+async def live_feed(request: Request) -> LiveFeed:
+    """The process's one feed, made on first use (its poller runs only while listened to)."""
+    feed: LiveFeed | None = getattr(request.app.state, "live", None)
+    if feed is None or feed.database is not request.app.state.db:
+        feed = request.app.state.live = LiveFeed(request.app.state.db, _encode)
+    return feed
+
+
+def _resume_point(header: str | None, query: int | None) -> int | None:
+    if header is None:
+        return query
+    if not header.strip().isdigit() or int(header) > ROW_ID_MAX:
+        message = "Last-Event-ID must be the id of an event from this stream"
+        raise InvalidInput(("header", "Last-Event-ID"), message, header)
+    return int(header)
+
+
+class _Sent:
+    """Ids already sent, the recent ones only: replay and live feed overlap a little."""
+
+    def __init__(self) -> None:
+        self._order: deque[int] = deque()
+        self._ids: set[int] = set()
+
+    def first_time(self, event_id: int) -> bool:
+        if event_id in self._ids:
+            return False
+        self._ids.add(event_id)
+        self._order.append(event_id)
+        if len(self._order) > RECENT_IDS:
+            self._ids.discard(self._order.popleft())
+        return True
+
+
+async def stream(
+    feed: LiveFeed,
+    *,
+    after: int | None,
+    regions: Sequence[str],
+    categories: Sequence[str],
+) -> AsyncIterator[ServerSentEvent]:
+    """Replay after `after` (if given), then live events; each transition once, filtered."""
+    sent = _Sent()
+
+    def wanted(event: LiveEvent) -> bool:
+        if regions and not any(region_matches(event.region_code, p) for p in regions):
+            return False
+        return (not categories or event.category in categories) and sent.first_time(event.id)
+
+    def sse(event: LiveEvent) -> ServerSentEvent:
+        return ServerSentEvent(data=event.data, id=str(event.id), event="transition")
+
+    # Subscribed before the replay, so nothing committed in between is missed; subscribed in
+    # here, so a stream that never starts leaves no subscriber behind.
+    subscriber = await feed.subscribe()
+    try:
+        yield ServerSentEvent(retry=RETRY_MS)
+        if after is not None:
+            async for event in feed.replay(after):
+                if wanted(event):
+                    yield sse(event)
+        while True:
+            if subscriber.dropped_from is not None:  # fell behind: catch up from the database
+                start, subscriber.dropped_from = subscriber.dropped_from - 1, None
+                async for event in feed.replay(start):
+                    if wanted(event):
+                        yield sse(event)
+            event = await subscriber.queue.get()
+            if wanted(event):
+                yield sse(event)
+    finally:
+        feed.unsubscribe(subscriber)
+
+
+@router.get("/events", response_class=EventSourceResponse, responses=STREAM_DOC)
+async def events(
+    feed: Annotated[LiveFeed, Depends(live_feed)],
+    region: Annotated[
+        list[str] | None, Query(description="Region code or province prefix (repeatable)")
+    ] = None,
+    category: Annotated[list[Category] | None, Query(description="Reason categories")] = None,
+    last_event_id: Annotated[
+        int | None,
+        Query(ge=0, le=ROW_ID_MAX, description="For clients that cannot send Last-Event-ID"),
+    ] = None,
+    last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> EventSourceResponse:
+    """Transitions as they are committed (within about a second), as `transition` events
+    with the transition's id; heartbeats every 15 s. Reconnect with `Last-Event-ID` to get
+    everything after that id from the database, then the live feed, each transition once."""
+    after = _resume_point(last_event_id_header, last_event_id)
+    prefixes = [p for p in (region_prefix(r) for r in region or []) if p]
+    return EventSourceResponse(
+        stream(
+            feed,
+            after=after,
+            regions=prefixes,
+            categories=[str(c) for c in category or []],
+        ),
+        ping=feed.heartbeat_seconds,
+    )

@@ -1,0 +1,167 @@
+"""History: a region's or a service's transitions, newest first, in pages that stay stable
+while new transitions arrive (the cursor is a position in (time, id), not an offset). Pages
+are served from the read cache: portals poll the same first page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.cache import Encoded, ReadCache, ReadCacheDep
+from app.api.deps import region_code_path
+from app.api.paging import Cursor, Since, Until, decode_cursor, encode_cursor, time_range
+from app.api.responses import not_found
+from app.api.schemas import Label
+from app.domain import Category, Reason, State, TransitionSource
+from app.errors import NotFound
+from app.store import history as store
+from app.store.models import Region, Service, Transition
+
+router = APIRouter(tags=["history"])
+
+ServiceId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+CodePath = Annotated[
+    str, Path(description="Kemendagri code, `73.73` or `7373`", examples=["73.73"])
+]
+Limit = Annotated[int, Query(ge=1, le=500, description="Items per page, at most 500")]
+Categories = Annotated[
+    list[Category] | None, Query(description="Only these reason categories (repeatable)")
+]
+REGION_404 = not_found("region has this code")
+SERVICE_404 = not_found("service has this id")
+EXAMPLE: dict[str, Any] = {
+    "id": 4812,
+    "service_id": 17,
+    "region_code": "73.73",
+    "from_state": "operational",
+    "to_state": "outage",
+    "reason": "policy.cutoff",
+    "category": "policy",
+    "reason_label": {
+        "id": "Pemutusan akses oleh pusat",
+        "en": "Access cut off by central authority",
+    },
+    "at": "2026-11-29T08:00:00Z",
+    "source": "operator",
+    "evidence": {"rule": "declaration", "observed_reason": "network.timeout"},
+    "incident_id": 311,
+}
+
+
+class TransitionPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
+
+    id: int
+    service_id: int | None = Field(description="null once the service is deleted")
+    region_code: str
+    from_state: State
+    to_state: State
+    reason: Reason
+    category: Category
+    reason_label: Label
+    at: datetime
+    source: TransitionSource
+    evidence: dict[str, Any]
+    incident_id: int | None
+
+    @classmethod
+    def of(cls, transition: Transition) -> TransitionPublic:
+        reason = Reason(transition.reason)
+        return cls(
+            id=transition.id or 0,
+            service_id=transition.service_id,
+            region_code=transition.region_code,
+            from_state=State(transition.from_state),
+            to_state=State(transition.to_state),
+            reason=reason,
+            category=reason.category,
+            reason_label=Label(id=reason.label_id, en=reason.label_en),
+            at=transition.at,
+            source=TransitionSource(transition.source),
+            evidence=transition.evidence or {},
+            incident_id=transition.incident_id,
+        )
+
+
+class HistoryPage(BaseModel):
+    items: list[TransitionPublic]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next, older page")
+
+
+def page_of(rows: list[Transition], limit: int) -> HistoryPage:
+    """`rows` holds up to limit + 1 items: one more than shown tells a next page exists."""
+    shown = rows[:limit]
+    more = len(rows) > limit and shown
+    next_cursor = encode_cursor(shown[-1].at, shown[-1].id or 0) if more else None
+    return HistoryPage(items=[TransitionPublic.of(t) for t in shown], next_cursor=next_cursor)
+
+
+async def _served(
+    request: Request,
+    cache: ReadCache,
+    subject: tuple[type[Region] | type[Service], str | int],
+    filters: dict[str, Any],
+    limit: int,
+) -> Response:
+    """One page, built once per data version: portals poll the same first page."""
+    version = await cache.version()
+    model, key = subject
+
+    async def build() -> Encoded:
+        async with cache.database.read() as session:
+            rows = await store.history(session, **filters, limit=limit + 1)
+            if not rows and await session.get(model, key) is None:
+                raise NotFound("region" if model is Region else "service", key)
+        return Encoded.of(page_of(rows, limit))
+
+    encoded = await cache.get(("history", str(request.url)), version, build)
+    return encoded.response(request)
+
+
+def _filters(
+    since: datetime | None,
+    until: datetime | None,
+    category: list[Category] | None,
+    cursor: str | None,
+) -> dict[str, Any]:
+    start, end = time_range(since, until)
+    before = decode_cursor(cursor)
+    return {"since": start, "until": end, "categories": category or (), "before": before}
+
+
+@router.get("/api/v1/regions/{code}/history", response_model=HistoryPage, responses=REGION_404)
+async def region_history(
+    request: Request,
+    code: CodePath,
+    cache: ReadCacheDep,
+    since: Since = None,
+    until: Until = None,
+    category: Categories = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Response:
+    """A region's transitions, newest first; a province's include its regencies and cities."""
+    code = region_code_path(code)  # called, not a dependency: those run in a worker thread
+    filters = _filters(since, until, category, cursor) | {"region_prefix": code}
+    return await _served(request, cache, (Region, code), filters, limit)
+
+
+@router.get(
+    "/api/v1/services/{service_id}/history", response_model=HistoryPage, responses=SERVICE_404
+)
+async def service_history(
+    request: Request,
+    service_id: ServiceId,
+    cache: ReadCacheDep,
+    since: Since = None,
+    until: Until = None,
+    category: Categories = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Response:
+    """A service's transitions, newest first."""
+    filters = _filters(since, until, category, cursor) | {"service_id": service_id}
+    return await _served(request, cache, (Service, service_id), filters, limit)

@@ -1,0 +1,97 @@
+"""Incident updates: operators tell an incident's story in Indonesian and English, with
+Statuspage's statuses. The incident itself (start, end, reason) stays derived from transitions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.api.audit import record_write
+from app.api.auth import AUTH_RESPONSES, Principal, require_scope
+from app.api.deps import DatabaseDep, ReadSession
+from app.errors import NotFound
+from app.store.incident_updates import IncidentUpdate, UpdateStatus, add_update, updates_of
+from app.store.keys import Scope
+from app.store.models import Incident
+
+router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+
+# Telling an incident's story is the same trust as declaring what official channels said.
+IncidentWriter = Annotated[Principal, Depends(require_scope(Scope.DECLARATIONS_WRITE))]
+IncidentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No incident has this id"}}
+Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+class IncidentUpdateCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: UpdateStatus
+    body_id: Body = Field(description="Indonesian", examples=["Akses VPN diputus oleh pusat."])
+    body_en: Body = Field(description="English", examples=["VPN access was cut centrally."])
+
+
+class IncidentUpdatePublic(BaseModel):
+    id: int
+    incident_id: int
+    status: UpdateStatus
+    body_id: str
+    body_en: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, update: IncidentUpdate) -> IncidentUpdatePublic:
+        return cls.model_validate(update, from_attributes=True)
+
+
+async def _incident(session: AsyncSession, incident_id: int) -> Incident:
+    incident = await session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound("incident", incident_id)
+    return incident
+
+
+@router.post(
+    "/{incident_id}/updates",
+    status_code=201,
+    response_model=IncidentUpdatePublic,
+    responses={**NOT_FOUND, **AUTH_RESPONSES},
+)
+async def post_update(
+    incident_id: IncidentId,
+    body: IncidentUpdateCreate,
+    database: DatabaseDep,
+    principal: IncidentWriter,
+) -> IncidentUpdatePublic:
+    """Add an update to an incident's story."""
+    async with database.transaction() as session:
+        await _incident(session, incident_id)
+        update = await add_update(
+            session,
+            IncidentUpdate(
+                incident_id=incident_id, **body.model_dump(), created_by=principal.actor
+            ),
+        )
+        public = IncidentUpdatePublic.of(update)
+        await record_write(
+            session,
+            principal,
+            action="incident_update.create",
+            target_type="incident",
+            target_id=incident_id,
+            after=public,
+        )
+    return public
+
+
+@router.get(
+    "/{incident_id}/updates", response_model=list[IncidentUpdatePublic], responses=NOT_FOUND
+)
+async def list_updates(incident_id: IncidentId, session: ReadSession) -> list[IncidentUpdatePublic]:
+    """An incident's updates, newest first."""
+    await _incident(session, incident_id)
+    return [IncidentUpdatePublic.of(u) for u in await updates_of(session, incident_id)]

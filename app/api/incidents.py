@@ -1,0 +1,165 @@
+"""Incidents: episodes of a region away from operational, derived from its transitions, with
+the causes seen, the declarations cited, and the operators' updates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.api.cache import json_response
+from app.api.deps import ReadSession
+from app.api.history import TransitionPublic
+from app.api.incident_updates import IncidentUpdatePublic
+from app.api.paging import (
+    Cursor,
+    Since,
+    Until,
+    decode_cursor,
+    encode_cursor,
+    region_prefix,
+    time_range,
+)
+from app.api.responses import NOT_MODIFIED, not_found
+from app.api.schemas import Label
+from app.domain import Category, Reason, State
+from app.errors import NotFound
+from app.store import incidents as store
+from app.store.incident_updates import updates_of
+from app.store.models import Incident, Region
+from app.store.types import utcnow
+
+router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+
+IncidentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+NOT_FOUND = not_found("incident has this id")
+MAX_TRANSITIONS = 500
+
+
+class DeclarationCitation(BaseModel):
+    id: int | None
+    kind: str = Field(examples=["cutoff"])
+    reference: str = Field(examples=["400.8/1234/Dukcapil"])
+    issuer: str = Field(examples=["Ditjen Dukcapil Kemendagri"])
+    issued_at: datetime
+    url: str | None = None
+
+
+class IncidentPublic(BaseModel):
+    id: int
+    region_code: str = Field(examples=["73.73"])
+    region_name: str = Field(examples=["Kota Palopo"])
+    province_code: str | None = Field(examples=["73"])
+    started_at: datetime
+    ended_at: datetime | None
+    is_active: bool
+    duration_seconds: float = Field(description="Until the end, or until now while active")
+    worst_state: State
+    category: Category = Field(description="Of the reason that opened it")
+    reason: Reason = Field(description="The latest cause")
+    reason_label: Label
+    reasons_seen: list[Reason]
+    declarations: list[DeclarationCitation] = Field(description="Letters its transitions cite")
+    updated_at: datetime
+
+
+class IncidentDetail(IncidentPublic):
+    transitions: list[TransitionPublic] = Field(description="Oldest first, at most 500")
+    has_more_transitions: bool
+    updates: list[IncidentUpdatePublic] = Field(description="Operators' updates, newest first")
+
+
+class IncidentPage(BaseModel):
+    items: list[IncidentPublic]
+    next_cursor: str | None
+
+
+def incident_public(
+    incident: Incident, region: Region | None, cited: Sequence[dict[str, Any]], now: datetime
+) -> dict[str, Any]:
+    """The fields of IncidentPublic, as a dict the detail view extends."""
+    reason = Reason(incident.reason)
+    end = incident.ended_at or max(now, incident.started_at)
+    return {
+        "id": incident.id,
+        "region_code": incident.region_code,
+        "region_name": region.name if region else incident.region_code,
+        "province_code": region.parent_code if region else None,
+        "started_at": incident.started_at,
+        "ended_at": incident.ended_at,
+        "is_active": incident.ended_at is None,
+        "duration_seconds": max(0.0, (end - incident.started_at).total_seconds()),
+        "worst_state": State(incident.worst_state),
+        "category": Category(incident.category),
+        "reason": reason,
+        "reason_label": Label(id=reason.label_id, en=reason.label_en),
+        "reasons_seen": [Reason(r) for r in incident.reasons_seen],
+        "declarations": [DeclarationCitation.model_validate(c) for c in cited],
+        "updated_at": incident.updated_at,
+    }
+
+
+async def _regions(session: AsyncSession, codes: set[str]) -> dict[str, Region]:
+    if not codes:
+        return {}
+    rows = await session.exec(select(Region).where(col(Region.code).in_(codes)))
+    return {region.code: region for region in rows.all()}
+
+
+@router.get("", response_model=IncidentPage, responses=NOT_MODIFIED)
+async def list_incidents(
+    session: ReadSession,
+    active: Annotated[bool | None, Query(description="Only open (true) or ended (false)")] = None,
+    region: Annotated[str | None, Query(description="Region code or province prefix")] = None,
+    since: Since = None,
+    until: Until = None,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Response:
+    """Incidents newest first; `since`/`until` keep those overlapping the range."""
+    start, end = time_range(since, until)
+    rows = await store.list_incidents(
+        session,
+        active=active,
+        region_prefix=region_prefix(region),
+        since=start,
+        until=end,
+        before=decode_cursor(cursor),
+        limit=limit + 1,
+    )
+    shown = rows[:limit]
+    ids = [i.id for i in shown if i.id is not None]
+    cited = await store.declarations_cited(session, ids)
+    regions = await _regions(session, {i.region_code for i in shown})
+    now = utcnow()
+    items = [
+        IncidentPublic(**incident_public(i, regions.get(i.region_code), cited[i.id or 0], now))
+        for i in shown
+    ]
+    more = len(rows) > limit and shown
+    next_cursor = encode_cursor(shown[-1].started_at, shown[-1].id or 0) if more else None
+    return json_response(IncidentPage(items=items, next_cursor=next_cursor))
+
+
+@router.get("/{incident_id}", response_model=IncidentDetail, responses=NOT_FOUND)
+async def get_incident(incident_id: IncidentId, session: ReadSession) -> Response:
+    """One incident with its transitions and the operators' updates."""
+    incident = await store.get_incident(session, incident_id)
+    if incident is None:
+        raise NotFound("incident", incident_id)
+    transitions = await store.transitions_of(session, incident_id, limit=MAX_TRANSITIONS + 1)
+    cited = await store.declarations_cited(session, [incident_id])
+    region = await session.get(Region, incident.region_code)
+    fields = incident_public(incident, region, cited[incident_id], utcnow())
+    detail = IncidentDetail(
+        **fields,
+        transitions=[TransitionPublic.of(t) for t in transitions[:MAX_TRANSITIONS]],
+        has_more_transitions=len(transitions) > MAX_TRANSITIONS,
+        updates=[IncidentUpdatePublic.of(u) for u in await updates_of(session, incident_id)],
+    )
+    return json_response(detail)

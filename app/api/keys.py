@@ -1,0 +1,92 @@
+"""API keys: admins issue scoped tokens (shown once), list them and revoke them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.api.audit import record_write
+from app.api.auth import AUTH_RESPONSES, AdminDep
+from app.api.deps import DatabaseDep, ReadSession
+from app.errors import NotFound
+from app.store import keys as store
+from app.store.keys import ApiKey, Scope
+
+router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
+
+KeyId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No key has this id"}}
+
+
+class KeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    scopes: list[Scope] = Field(min_length=1, examples=[["declarations:write"]])
+
+
+class KeyPublic(BaseModel):
+    id: int
+    name: str
+    prefix: str = Field(description="The token's public part, to recognise it")
+    scopes: list[Scope]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, key: ApiKey) -> KeyPublic:
+        return cls.model_validate(key, from_attributes=True)
+
+
+class KeyIssued(KeyPublic):
+    token: str = Field(description="Shown this once; Pantau keeps only its hash")
+
+
+@router.post("", status_code=201, response_model=KeyIssued, responses=AUTH_RESPONSES)
+async def create_key(body: KeyCreate, database: DatabaseDep, principal: AdminDep) -> KeyIssued:
+    """Issue a key; its token is in this response and nowhere else."""
+    async with database.transaction() as session:
+        key, token = await store.create_key(
+            session, name=body.name, scopes=body.scopes, created_by=principal.actor
+        )
+        public = KeyPublic.of(key)
+        await record_write(
+            session,
+            principal,
+            action="key.create",
+            target_type="key",
+            target_id=key.id,
+            after=public,
+        )
+    return KeyIssued(**public.model_dump(), token=token)
+
+
+@router.get("", response_model=list[KeyPublic], responses=AUTH_RESPONSES)
+async def list_keys(session: ReadSession, _: AdminDep) -> list[KeyPublic]:
+    """Every key, revoked ones included; never a token."""
+    return [KeyPublic.of(key) for key in await store.list_keys(session)]
+
+
+@router.delete("/{key_id}", status_code=204, responses={**NOT_FOUND, **AUTH_RESPONSES})
+async def revoke_key(key_id: KeyId, database: DatabaseDep, principal: AdminDep) -> Response:
+    """Revoke a key: its token stops working at once. Revoking twice changes nothing."""
+    async with database.transaction() as session:
+        key = await store.get_key(session, key_id)
+        if key is None:
+            raise NotFound("key", key_id)
+        before = KeyPublic.of(key)
+        if await store.revoke_key(session, key):
+            await record_write(
+                session,
+                principal,
+                action="key.revoke",
+                target_type="key",
+                target_id=key_id,
+                before=before,
+                after=KeyPublic.of(key),
+            )
+    return Response(status_code=204)

@@ -1,0 +1,237 @@
+"""Maintenance windows: operators plan them (once, or recurring by an RRULE in WIB/WITA/WIT);
+inside one, a covered service's failures read `maintenance.scheduled`, not an outage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.api.audit import record_write
+from app.api.auth import AUTH_RESPONSES, Principal, require_scope
+from app.api.deps import DatabaseDep, ReadSession
+from app.api.schemas import UTCInstant
+from app.checks.overrides import covers_region
+from app.checks.windows import canonical_time_zone, next_occurrences, phase
+from app.errors import InvalidInput, NotFound
+from app.regions.registry import InvalidRegionCode, normalize_code
+from app.service_spec import RegionCodeIn
+from app.store import maintenance as store
+from app.store.keys import Scope
+from app.store.maintenance import MaintenanceWindow
+from app.store.types import utcnow
+
+router = APIRouter(prefix="/api/v1/maintenance", tags=["maintenance"])
+
+MaintenanceWriter = Annotated[Principal, Depends(require_scope(Scope.MAINTENANCE_WRITE))]
+WindowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No window has this id"}}
+Phase = Literal["scheduled", "in_progress", "completed"]
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Note = Annotated[str, StringConstraints(max_length=5000)]
+TimeZone = Annotated[str, AfterValidator(canonical_time_zone)]
+Rule = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Regions = Annotated[list[RegionCodeIn], Field(max_length=100)]
+ServiceIds = Annotated[list[Annotated[int, Field(ge=1, le=2**31 - 1)]], Field(max_length=500)]
+
+
+class MaintenanceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title = Field(examples=["Pemeliharaan server SIAK pusat"])
+    note: Note | None = None
+    starts_at: UTCInstant = Field(description="The first occurrence's start")
+    ends_at: UTCInstant = Field(description="The first occurrence's end")
+    timezone: TimeZone = Field(
+        default="Asia/Jakarta",
+        description="Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT)",
+    )
+    rrule: Rule | None = Field(
+        default=None,
+        description="RFC 5545 RRULE (DAILY or coarser), read in `timezone` from starts_at",
+        examples=["FREQ=WEEKLY;BYDAY=SU"],
+    )
+    regions: Regions = Field(
+        default_factory=list, description="Region codes; `73` covers the province and its regencies"
+    )
+    service_ids: ServiceIds = Field(default_factory=list)
+
+
+class MaintenanceUpdate(BaseModel):
+    """Only the fields sent change; null clears `note` or `rrule`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    note: Note | None = None
+    starts_at: UTCInstant | None = None
+    ends_at: UTCInstant | None = None
+    timezone: TimeZone | None = None
+    rrule: Rule | None = None
+    regions: Regions | None = None
+    service_ids: ServiceIds | None = None
+
+    @field_validator("title", "starts_at", "ends_at", "timezone", "regions", "service_ids")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
+
+
+class OccurrencePublic(BaseModel):
+    starts_at: datetime
+    ends_at: datetime
+
+
+class MaintenancePublic(BaseModel):
+    id: int
+    title: str
+    note: str | None
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    rrule: str | None
+    regions: list[str]
+    service_ids: list[int]
+    status: Phase
+    next_occurrences: list[OccurrencePublic] = Field(description="Under way or upcoming")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, window: MaintenanceWindow, *, now: datetime) -> MaintenancePublic:
+        fields = {name: getattr(window, name, None) for name in cls.model_fields}
+        upcoming = next_occurrences(window.spec, after=now, limit=5)
+        fields.update(
+            status=phase(window.spec, now),
+            next_occurrences=[
+                OccurrencePublic(starts_at=o.starts_at, ends_at=o.ends_at) for o in upcoming
+            ],
+        )
+        return cls.model_validate(fields)
+
+
+class MaintenancePage(BaseModel):
+    items: list[MaintenancePublic]
+
+
+async def _existing(session: AsyncSession, window_id: int) -> MaintenanceWindow:
+    window = await store.get_window(session, window_id)
+    if window is None:
+        raise NotFound("maintenance window", window_id)
+    return window
+
+
+def _touches(window: MaintenanceWindow, code: str) -> bool:
+    return any(covers_region(t, code) or covers_region(code, t) for t in window.regions)
+
+
+@router.post("", status_code=201, response_model=MaintenancePublic, responses=AUTH_RESPONSES)
+async def create_window(
+    body: MaintenanceCreate, database: DatabaseDep, principal: MaintenanceWriter
+) -> MaintenancePublic:
+    """Plan a window covering regions (a province code covers its regencies) or services."""
+    async with database.transaction() as session:
+        window = await store.add_window(session, MaintenanceWindow(**body.model_dump()))
+        public = MaintenancePublic.of(window, now=utcnow())
+        await record_write(
+            session,
+            principal,
+            action="maintenance.create",
+            target_type="maintenance",
+            target_id=window.id,
+            after=public,
+        )
+    return public
+
+
+@router.get("", response_model=MaintenancePage)
+async def list_windows(
+    session: ReadSession,
+    region: Annotated[str | None, Query(description="Windows touching this region")] = None,
+    status: Phase | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> MaintenancePage:
+    """Windows, newest first, filtered by region and by Statuspage status."""
+    code = None
+    if region is not None:
+        try:
+            code = normalize_code(region)
+        except InvalidRegionCode as exc:
+            raise InvalidInput(("query", "region"), str(exc), region) from exc
+    now = utcnow()
+    items = []
+    for window in await store.list_windows(session):
+        if code is not None and not _touches(window, code):
+            continue
+        public = MaintenancePublic.of(window, now=now)
+        if status is None or public.status == status:
+            items.append(public)
+        if len(items) >= limit:
+            break
+    return MaintenancePage(items=items)
+
+
+@router.get("/{window_id}", response_model=MaintenancePublic, responses=NOT_FOUND)
+async def get_window(window_id: WindowId, session: ReadSession) -> MaintenancePublic:
+    return MaintenancePublic.of(await _existing(session, window_id), now=utcnow())
+
+
+@router.patch(
+    "/{window_id}", response_model=MaintenancePublic, responses={**NOT_FOUND, **AUTH_RESPONSES}
+)
+async def update_window(
+    window_id: WindowId,
+    changes: MaintenanceUpdate,
+    database: DatabaseDep,
+    principal: MaintenanceWriter,
+) -> MaintenancePublic:
+    """Change some of a window; the whole window is checked again."""
+    async with database.transaction() as session:
+        window = await _existing(session, window_id)
+        now = utcnow()
+        before = MaintenancePublic.of(window, now=now)
+        await store.update_window(session, window, changes=changes.model_dump(exclude_unset=True))
+        public = MaintenancePublic.of(window, now=now)
+        await record_write(
+            session,
+            principal,
+            action="maintenance.update",
+            target_type="maintenance",
+            target_id=window_id,
+            before=before,
+            after=public,
+        )
+    return public
+
+
+@router.delete("/{window_id}", status_code=204, responses={**NOT_FOUND, **AUTH_RESPONSES})
+async def delete_window(
+    window_id: WindowId, database: DatabaseDep, principal: MaintenanceWriter
+) -> Response:
+    """Cancel a window; the audit log keeps what it was."""
+    async with database.transaction() as session:
+        window = await _existing(session, window_id)
+        before = MaintenancePublic.of(window, now=utcnow())
+        await store.delete_window(session, window)
+        await record_write(
+            session,
+            principal,
+            action="maintenance.delete",
+            target_type="maintenance",
+            target_id=window_id,
+            before=before,
+        )
+    return Response(status_code=204)

@@ -1,0 +1,194 @@
+"""Pantau's overview and incidents → Statuspage documents' parts: components (provinces as
+groups, monitored regencies/cities inside them) and incidents with their updates (the
+transitions' story, told in words, beside the operators' own updates)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from app.api.statuspage_models import AffectedComponent, Component, Incident, IncidentUpdate
+from app.domain import Reason, State
+from app.regions.overview import Overview, RegionView
+from app.statuspage import (
+    IncidentStatus,
+    cause_text,
+    component_status,
+    group_status,
+    incident_component_status,
+    incident_impact,
+    recovery_text,
+    region_text,
+)
+from app.store.incident_updates import IncidentUpdate as OperatorUpdate
+from app.store.models import Incident as IncidentRow
+
+PAGE_ID = "pantau"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    overview: Overview
+    base_url: str
+    updated_at: datetime
+    components: list[Component]  # groups, each followed by its components
+    regions: dict[str, Component]  # the regions' components by code
+
+
+def _component(
+    view: RegionView,
+    times: tuple[datetime, datetime],
+    citation: dict[str, Any] | None,
+    position: int,
+) -> Component:
+    created, changed = times
+    return Component(
+        id=view.code,
+        name=view.row.name,
+        status=component_status(view),
+        created_at=created,
+        updated_at=max(changed, view.since or changed),
+        position=position,
+        description=region_text(view, citation),
+        showcase=True,
+        start_date=created.date(),
+        group_id=view.row.parent_code,
+        page_id=PAGE_ID,
+        group=False,
+        only_show_if_degraded=False,
+    )
+
+
+def components(
+    overview: Overview,
+    times: dict[str, tuple[datetime, datetime]],
+    citations: dict[str, dict[str, Any]],
+) -> list[Component]:
+    """Provinces with a monitored regency or city, each followed by those, in code order."""
+    found: list[Component] = []
+    for province in overview.provinces():
+        children = [c for c in overview.children_of(province) if c.code in times]
+        if not children:
+            continue
+        group_at = len(found)
+        parts = [
+            _component(c, times[c.code], citations.get(c.code), group_at + 2 + i)
+            for i, c in enumerate(children)
+        ]
+        affected = sum(1 for c in children if c.is_affected)
+        found.append(
+            Component(
+                id=province.code,
+                name=province.row.name,
+                status=group_status([p.status for p in parts]),
+                created_at=min(p.created_at for p in parts),
+                updated_at=max(p.updated_at for p in parts),
+                position=group_at + 1,
+                description=f"{affected} dari {len(parts)} kabupaten/kota terganggu / "
+                f"{affected} of {len(parts)} regencies/cities disrupted",
+                showcase=False,
+                start_date=None,
+                group_id=None,
+                page_id=PAGE_ID,
+                group=True,
+                only_show_if_degraded=False,
+                components=[p.id for p in parts],
+            )
+        )
+        found.extend(parts)
+    return found
+
+
+def _update(
+    incident_id: str,
+    suffix: str,
+    status: IncidentStatus,
+    body: str,
+    at: datetime,
+    affected: list[AffectedComponent] | None = None,
+) -> IncidentUpdate:
+    return IncidentUpdate(
+        id=f"{incident_id}-{suffix}",
+        status=status,
+        body=body,
+        incident_id=incident_id,
+        created_at=at,
+        updated_at=at,
+        display_at=at,
+        affected_components=affected,
+    )
+
+
+def _story(row: IncidentRow, name: str, citation: dict[str, Any] | None) -> list[IncidentUpdate]:
+    """The transitions' story: opened, cause changed (while open), resolved."""
+    key, down = str(row.id), incident_component_status(State(row.worst_state))
+    opening = Reason(row.reasons_seen[0]) if row.reasons_seen else Reason(row.reason)
+    went = AffectedComponent(
+        code=row.region_code, name=name, old_status="operational", new_status=down
+    )
+    text = cause_text(opening, row.started_at, citation)
+    story = [_update(key, "opened", "investigating", text, row.started_at, [went])]
+    if row.ended_at is None and Reason(row.reason) != opening:
+        text = cause_text(Reason(row.reason), row.updated_at, citation)
+        story.append(_update(key, "identified", "identified", text, row.updated_at))
+    if row.ended_at is not None:
+        back = went.model_copy(update={"old_status": down, "new_status": "operational"})
+        text = recovery_text(row.ended_at)
+        story.append(_update(key, "resolved", "resolved", text, row.ended_at, [back]))
+    return story
+
+
+def _told(row: IncidentRow, updates: Sequence[OperatorUpdate]) -> list[IncidentUpdate]:
+    """Operators' updates, bilingual; their statuses are Statuspage's own."""
+    return [
+        _update(
+            str(row.id),
+            f"u{u.id}",
+            cast(IncidentStatus, str(u.status)),
+            f"{u.body_id}\n\n{u.body_en}",
+            u.created_at,
+        )
+        for u in updates
+    ]
+
+
+def _status(row: IncidentRow, told: Sequence[IncidentUpdate], cited: bool) -> IncidentStatus:
+    """Resolved once ended; else the operators' latest word, else what the data says."""
+    if row.ended_at is not None:
+        return "resolved"
+    latest = next((u.status for u in told if u.status != "resolved"), None)
+    return latest or ("identified" if cited else "investigating")
+
+
+def incident(
+    context: Context,
+    row: IncidentRow,
+    *,
+    name: str,
+    operator_updates: Sequence[OperatorUpdate],
+    cited: Sequence[dict[str, Any]],
+) -> Incident:
+    """`operator_updates` newest first; `cited` the declarations its transitions cite."""
+    citation = cited[-1] if cited else None
+    told = _told(row, operator_updates)
+    updates = sorted([*told, *_story(row, name, citation)], key=lambda u: u.created_at)
+    monitoring = [u.created_at for u in told if u.status == "monitoring"]
+    component = context.regions.get(row.region_code)
+    reason = Reason(row.reason)
+    return Incident(
+        id=str(row.id),
+        name=f"{name}: {reason.label_id} / {reason.label_en}",
+        status=_status(row, told, citation is not None),
+        created_at=row.started_at,
+        updated_at=max([row.updated_at, *(u.created_at for u in told)]),
+        monitoring_at=min(monitoring) if monitoring else None,
+        resolved_at=row.ended_at,
+        impact=incident_impact(State(row.worst_state), row.reasons_seen),
+        shortlink=f"{context.base_url}api/v1/incidents/{row.id}",
+        started_at=row.started_at,
+        page_id=PAGE_ID,
+        incident_updates=updates[::-1],
+        components=[component] if component else [],
+    )

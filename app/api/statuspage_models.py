@@ -1,0 +1,106 @@
+"""Atlassian Statuspage v2 public documents, field for field, so existing widgets and exporters
+read Pantau unchanged. Value vocabularies are in `app/statuspage.py`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from app.api.statuspage_maintenance import ScheduledMaintenance
+from app.statuspage import ComponentStatus, IncidentStatus, Indicator
+
+
+class Page(BaseModel):
+    id: str = Field(examples=["pantau"])
+    name: str
+    url: str
+    time_zone: str = Field(examples=["Etc/UTC"])
+    updated_at: datetime
+
+
+class Status(BaseModel):
+    indicator: Indicator
+    description: str = Field(
+        description="Indonesian / English, with the blast radius",
+        examples=["Sebagian layanan terputus: 1 dari 514 kabupaten/kota terdampak / ..."],
+    )
+
+
+class Component(BaseModel):
+    """A monitored regency/city (id: its code), or a province as a group (`group: true`)."""
+
+    id: str = Field(examples=["73.73"])
+    name: str = Field(examples=["Kota Palopo"])
+    status: ComponentStatus
+    created_at: datetime
+    updated_at: datetime
+    position: int
+    description: str | None = Field(description="State, cause, since when, declared letter")
+    showcase: bool
+    start_date: date | None
+    group_id: str | None = Field(description="The province's code", examples=["73"])
+    page_id: str
+    group: bool
+    only_show_if_degraded: bool
+    components: list[str] | None = Field(default=None, description="A group's components")
+
+
+class AffectedComponent(BaseModel):
+    code: str
+    name: str
+    old_status: ComponentStatus
+    new_status: ComponentStatus
+
+
+class IncidentUpdate(BaseModel):
+    id: str
+    status: IncidentStatus
+    body: str
+    incident_id: str
+    created_at: datetime
+    updated_at: datetime
+    display_at: datetime
+    affected_components: list[AffectedComponent] | None
+    deliver_notifications: bool = True
+    custom_tweet: str | None = None
+    tweet_id: str | None = None
+
+
+class Incident(BaseModel):
+    id: str
+    name: str
+    status: IncidentStatus
+    created_at: datetime
+    updated_at: datetime
+    monitoring_at: datetime | None
+    resolved_at: datetime | None
+    impact: Indicator
+    shortlink: str
+    started_at: datetime
+    page_id: str
+    incident_updates: list[IncidentUpdate] = Field(description="Newest first")
+    components: list[Component]
+
+
+class StatusDocument(BaseModel):
+    page: Page
+    status: Status
+
+
+class ComponentsDocument(BaseModel):
+    page: Page
+    components: list[Component]
+
+
+class IncidentsDocument(BaseModel):
+    page: Page
+    incidents: list[Incident]
+
+
+class SummaryDocument(BaseModel):
+    page: Page
+    components: list[Component]
+    incidents: list[Incident] = Field(description="Unresolved incidents")
+    scheduled_maintenances: list[ScheduledMaintenance] = Field(description="Active and upcoming")
+    status: Status

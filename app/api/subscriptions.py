@@ -1,0 +1,179 @@
+"""Webhook subscriptions: create (the secret is shown once), read, change, delete, rotate the
+secret, replay past events, ping. Every route needs the `subscriptions:write` scope: even a
+read shows where subscribers receive their notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.api.auth import AUTH_RESPONSES, Principal, require_scope
+from app.api.deps import DatabaseDep, ReadSession, SettingsDep
+from app.api.webhook_models import (
+    PingResult,
+    ReplayResult,
+    SecretRotated,
+    SecretRotation,
+    SubscriptionCreate,
+    SubscriptionCreated,
+    SubscriptionPage,
+    SubscriptionPublic,
+    SubscriptionUpdate,
+)
+from app.errors import Conflict, InvalidInput, NotFound
+from app.notify.events import EventType
+from app.notify.outbox import write_event
+from app.notify.ssrf import parse_networks, url_problem
+from app.settings import Settings
+from app.store import subscriptions as store
+from app.store.keys import Scope
+from app.store.webhooks import Subscription
+
+router = APIRouter(prefix="/api/v1/subscriptions", tags=["webhooks"])
+
+Writer = Annotated[Principal, Depends(require_scope(Scope.SUBSCRIPTIONS_WRITE))]
+ROW_ID_MAX = 2**31 - 1  # PostgreSQL integer: a larger id would be a 500, not a 404
+SubscriptionId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    **AUTH_RESPONSES,
+    404: {"description": "No subscription has this id"},
+}
+
+
+async def existing_subscription(session: AsyncSession, subscription_id: int) -> Subscription:
+    subscription = await store.get_subscription(session, subscription_id)
+    if subscription is None:
+        raise NotFound("subscription", subscription_id)
+    return subscription
+
+
+def _require_reachable(url: str, settings: Settings) -> None:
+    problem = url_problem(url, parse_networks(settings.webhook_allowed_networks))
+    if problem is not None:
+        raise InvalidInput(("body", "url"), problem, url)
+
+
+@router.post("", status_code=201, response_model=SubscriptionCreated, responses=AUTH_RESPONSES)
+async def create_subscription(
+    spec: SubscriptionCreate, database: DatabaseDep, settings: SettingsDep, _: Writer
+) -> SubscriptionCreated:
+    """Subscribe a URL. The response holds the signing secret: it is never shown again."""
+    _require_reachable(spec.url, settings)
+    async with database.transaction() as session:
+        subscription = await store.create_subscription(session, **spec.model_dump(mode="json"))
+    return SubscriptionCreated.of(subscription)
+
+
+@router.get("", response_model=SubscriptionPage, responses=AUTH_RESPONSES)
+async def list_subscriptions(
+    session: ReadSession,
+    _: Writer,
+    cursor: Annotated[int | None, Query(ge=0, le=ROW_ID_MAX)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> SubscriptionPage:
+    rows = await store.list_subscriptions(session, after_id=cursor, limit=limit + 1)
+    page = rows[:limit]
+    next_cursor = str(page[-1].id) if len(rows) > limit else None
+    return SubscriptionPage(items=[SubscriptionPublic.of(s) for s in page], next_cursor=next_cursor)
+
+
+@router.get("/{subscription_id}", response_model=SubscriptionPublic, responses=RESPONSES)
+async def get_subscription(
+    subscription_id: SubscriptionId, session: ReadSession, _: Writer
+) -> SubscriptionPublic:
+    return SubscriptionPublic.of(await existing_subscription(session, subscription_id))
+
+
+@router.patch("/{subscription_id}", response_model=SubscriptionPublic, responses=RESPONSES)
+async def update_subscription(
+    subscription_id: SubscriptionId,
+    changes: SubscriptionUpdate,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    _: Writer,
+) -> SubscriptionPublic:
+    """Change filters, URL or activity. Re-enabling resumes the deliveries left pending."""
+    values = changes.model_dump(mode="json", exclude_unset=True)
+    if "url" in values:
+        _require_reachable(values["url"], settings)
+    async with database.transaction() as session:
+        subscription = await existing_subscription(session, subscription_id)
+        await store.update_subscription(session, subscription, values)
+    return SubscriptionPublic.of(subscription)
+
+
+@router.delete("/{subscription_id}", status_code=204, responses=RESPONSES)
+async def delete_subscription(
+    subscription_id: SubscriptionId, database: DatabaseDep, _: Writer
+) -> Response:
+    """Forget a subscription and its delivery log; the events themselves stay."""
+    async with database.transaction() as session:
+        await store.delete_subscription(
+            session, await existing_subscription(session, subscription_id)
+        )
+    return Response(status_code=204)
+
+
+@router.post("/{subscription_id}/rotate-secret", response_model=SecretRotated, responses=RESPONSES)
+async def rotate_secret(
+    subscription_id: SubscriptionId,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    _: Writer,
+    rotation: SecretRotation | None = None,
+) -> SecretRotated:
+    """A new secret, shown once. Until the grace period ends, every delivery carries two
+    signatures, one per secret, so the receiver can switch at its own pace."""
+    grace = settings.webhook_secret_grace_seconds
+    if rotation is not None and rotation.grace_seconds is not None:
+        grace = rotation.grace_seconds
+    async with database.transaction() as session:
+        subscription = await existing_subscription(session, subscription_id)
+        secret = await store.rotate_secret(session, subscription, grace_seconds=grace)
+    assert subscription.previous_secret_expires_at is not None
+    return SecretRotated(
+        secret=secret, previous_secret_expires_at=subscription.previous_secret_expires_at
+    )
+
+
+@router.post(
+    "/{subscription_id}/replay", status_code=202, response_model=ReplayResult, responses=RESPONSES
+)
+async def replay(
+    subscription_id: SubscriptionId,
+    since: Annotated[datetime, Query(description="ISO-8601 with a time zone")],
+    database: DatabaseDep,
+    _: Writer,
+) -> ReplayResult:
+    """Queue again every event since `since` that the subscription's filters admit, with
+    their original `webhook-id`s (receivers deduplicate on them)."""
+    if since.tzinfo is None:
+        raise InvalidInput(("query", "since"), "give a time zone, e.g. 2026-11-29T08:00:00Z")
+    async with database.transaction() as session:
+        subscription = await existing_subscription(session, subscription_id)
+        count, last = await store.replay(session, subscription, since=since)
+    return ReplayResult(subscription_id=subscription_id, events=count, last_event_at=last)
+
+
+@router.post(
+    "/{subscription_id}/ping", status_code=202, response_model=PingResult, responses=RESPONSES
+)
+async def ping(subscription_id: SubscriptionId, database: DatabaseDep, _: Writer) -> PingResult:
+    """Send a `ping` event to this subscription alone, through the same outbox and dispatcher
+    as real events; its delivery shows in the log."""
+    async with database.transaction() as session:
+        subscription = await existing_subscription(session, subscription_id)
+        if not subscription.is_active:
+            raise Conflict("the subscription is disabled: re-enable it to ping it")
+        event, _targets = await write_event(
+            session,
+            event_type=str(EventType.PING),
+            data={"subscription_id": subscription_id, "message": "Pantau ping"},
+            region_code=None,
+            category=None,
+            only_subscription_ids=[subscription_id],
+        )
+    return PingResult(event_id=event.id, subscription_id=subscription_id)

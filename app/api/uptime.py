@@ -1,0 +1,155 @@
+"""Uptime by cause over a window ending now, for a region (the worst of its services at each
+instant) or one service. Definitions in `app/uptime.py`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, Field
+
+from app.api.cache import json_response
+from app.api.deps import ReadSession, RegionCode
+from app.api.responses import not_found
+from app.api.schemas import Label
+from app.errors import NotFound
+from app.store.history import uptime_marks, watched_services
+from app.store.models import Region, Service
+from app.store.types import utcnow
+from app.uptime import WINDOWS, Span, Uptime, service_spans, uptime, worst_spans
+
+router = APIRouter(tags=["uptime"])
+
+WindowName = Literal["24h", "7d", "30d", "90d", "365d"]
+WindowQuery = Annotated[WindowName, Query(description="How far back from now")]
+ServiceId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+CITIZENS = Label(id="Ketersediaan bagi warga", en="Availability to citizens")
+OFFICE = Label(
+    id="Catatan kantor (tanpa pemeliharaan terjadwal dan gangguan pemantau)",
+    en="The office's own record (declared maintenance and monitor faults left out)",
+)
+REGION_404 = not_found("region has this code")
+SERVICE_404 = not_found("service has this id")
+
+
+class Figure(BaseModel):
+    label: Label
+    uptime_percent: float | None = Field(
+        description="0–100; null when nothing was observed in the window", examples=[99.71]
+    )
+    downtime_seconds: float
+    observed_seconds: float = Field(description="Up plus down time that counts in this figure")
+    excluded_seconds: float = Field(description="Left out of this figure")
+
+
+class DowntimeByCategory(BaseModel):
+    network: float = 0.0
+    policy: float = 0.0
+    upstream: float = 0.0
+    local: float = 0.0
+    maintenance: float = 0.0
+    probe: float = Field(default=0.0, description="Down while the monitor itself was impaired")
+
+
+class UptimeReport(BaseModel):
+    region_code: str | None = Field(examples=["73.73"])
+    service_id: int | None
+    window: WindowName
+    start: datetime
+    end: datetime
+    window_seconds: float
+    citizens: Figure
+    office: Figure
+    downtime_by_category: DowntimeByCategory = Field(description="Seconds down, by cause")
+    degraded_seconds: float = Field(description="Up but slow; counted as up")
+    unmonitored_seconds: float = Field(description="Not yet or not watched: in no figure")
+
+
+def report(
+    result: Uptime,
+    *,
+    window: WindowName,
+    start: datetime,
+    end: datetime,
+    region_code: str | None = None,
+    service_id: int | None = None,
+) -> UptimeReport:
+    observed = result.up_seconds + result.down_seconds
+    office_down = result.down_seconds - result.office_excluded_down_seconds
+    excluded = result.office_excluded_seconds
+    downtime = {str(category): s for category, s in result.down_by_category.items()}
+    return UptimeReport(
+        region_code=region_code,
+        service_id=service_id,
+        window=window,
+        start=start,
+        end=end,
+        window_seconds=result.window_seconds,
+        citizens=Figure(
+            label=CITIZENS,
+            uptime_percent=result.citizens_percent,
+            downtime_seconds=result.down_seconds,
+            observed_seconds=observed,
+            excluded_seconds=0.0,
+        ),
+        office=Figure(
+            label=OFFICE,
+            uptime_percent=result.office_percent,
+            downtime_seconds=max(0.0, office_down),
+            observed_seconds=max(0.0, observed - excluded),
+            excluded_seconds=excluded,
+        ),
+        downtime_by_category=DowntimeByCategory.model_validate(downtime),
+        degraded_seconds=result.degraded_seconds,
+        unmonitored_seconds=result.unmonitored_seconds,
+    )
+
+
+async def _spans(
+    session: ReadSession, service_ids: list[int], start: datetime, end: datetime
+) -> list[list[Span]]:
+    marks = await uptime_marks(session, service_ids=service_ids, start=start, end=end)
+    return [service_spans(marks[i], start=start, end=end) for i in service_ids]
+
+
+@router.get("/api/v1/regions/{code}/uptime", response_model=UptimeReport, responses=REGION_404)
+async def region_uptime(
+    code: RegionCode, session: ReadSession, window: WindowQuery = "30d"
+) -> Response:
+    """Uptime % and downtime by cause; the region is down whenever its worst non-paused
+    service is (a province: any of its services)."""
+    if await session.get(Region, code) is None:
+        raise NotFound("region", code)
+    end = utcnow()
+    start = end - WINDOWS[window]
+    service_ids = await watched_services(session, region_prefix=code)
+    spans = worst_spans(await _spans(session, service_ids, start, end))
+    result = uptime(spans, start=start, end=end)
+    return json_response(report(result, window=window, start=start, end=end, region_code=code))
+
+
+@router.get(
+    "/api/v1/services/{service_id}/uptime", response_model=UptimeReport, responses=SERVICE_404
+)
+async def service_uptime(
+    service_id: ServiceId, session: ReadSession, window: WindowQuery = "30d"
+) -> Response:
+    """Uptime % and downtime by cause of one service."""
+    service = await session.get(Service, service_id)
+    if service is None:
+        raise NotFound("service", service_id)
+    end = utcnow()
+    start = end - WINDOWS[window]
+    (spans,) = await _spans(session, [service_id], start, end)
+    result = uptime(spans, start=start, end=end)
+    return json_response(
+        report(
+            result,
+            window=window,
+            start=start,
+            end=end,
+            region_code=service.region_code,
+            service_id=service_id,
+        )
+    )

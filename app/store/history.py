@@ -1,0 +1,104 @@
+"""Transition reads: newest-first pages of a region's or a service's history, and the marks
+uptime is computed from."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, and_, func, literal, or_, tuple_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.domain import Category, Reason, State
+from app.store.models import Service, Transition
+from app.uptime import Mark
+
+
+def in_region(column: Any, prefix: str) -> ColumnElement[bool]:
+    """`73` matches the province and every `73.xx`; `73.73` matches itself (nothing finer
+    is monitored). An equality or a range, never LIKE, so the column's index serves."""
+    if "." in prefix:
+        return cast(ColumnElement[bool], column == prefix)
+    # Codes hold digits and dots only, and "/" sorts right after ".".
+    return and_(column >= prefix, column < f"{prefix}/")
+
+
+def older_than(at: Any, row_id: Any, key: tuple[datetime, int]) -> ColumnElement[bool]:
+    """Rows after `key` in (at, id) descending order: the keyset of a newest-first page, as
+    a row-value comparison an index on (…, at) can seek to."""
+    key_at, key_id = key
+    return tuple_(at, row_id) < tuple_(literal(key_at, at.type), literal(key_id, row_id.type))
+
+
+def reasons_of(categories: Sequence[Category]) -> list[str]:
+    return [str(r) for r in Reason if r.category in categories]
+
+
+async def history(
+    session: AsyncSession,
+    *,
+    region_prefix: str | None = None,
+    service_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    categories: Sequence[Category] = (),
+    before: tuple[datetime, int] | None = None,
+    limit: int = 50,
+) -> list[Transition]:
+    """Transitions newest first by (at, id), `since` ≤ at < `until`. A transition recorded
+    later never lands behind `before`, unless its clock stepped back: pages stay stable."""
+    query = select(Transition)
+    if region_prefix is not None:
+        query = query.where(in_region(col(Transition.region_code), region_prefix))
+    if service_id is not None:
+        query = query.where(Transition.service_id == service_id)
+    if since is not None:
+        query = query.where(col(Transition.at) >= since)
+    if until is not None:
+        query = query.where(col(Transition.at) < until)
+    if categories:
+        query = query.where(col(Transition.reason).in_(reasons_of(categories)))
+    if before is not None:
+        query = query.where(older_than(col(Transition.at), col(Transition.id), before))
+    order = (col(Transition.at).desc(), col(Transition.id).desc())
+    return list((await session.exec(query.order_by(*order).limit(limit))).all())
+
+
+async def watched_services(session: AsyncSession, *, region_prefix: str) -> list[int]:
+    """The region's non-paused services (a province's include its regencies'), by id: those its
+    state and its uptime are the worst of."""
+    query = select(Service.id).where(
+        in_region(col(Service.region_code), region_prefix), col(Service.is_paused).is_(False)
+    )
+    return [i for i in (await session.exec(query.order_by(col(Service.id)))).all() if i]
+
+
+async def uptime_marks(
+    session: AsyncSession, *, service_ids: Sequence[int], start: datetime, end: datetime
+) -> dict[int, list[Mark]]:
+    """Per service, in recording order: its last transition before `start` (the state the
+    window opens in) and those with start ≤ at < end."""
+    if not service_ids:
+        return {}
+    ids = list(service_ids)
+    opening = (
+        select(func.max(Transition.id))
+        .where(col(Transition.service_id).in_(ids), col(Transition.at) < start)
+        .group_by(col(Transition.service_id))
+    )
+    inside = and_(
+        col(Transition.service_id).in_(ids), col(Transition.at) >= start, col(Transition.at) < end
+    )
+    query = (
+        select(Transition.service_id, Transition.at, Transition.to_state, Transition.reason)
+        .where(or_(col(Transition.id).in_(opening), inside))
+        .order_by(col(Transition.id))
+    )
+    marks: dict[int, list[Mark]] = defaultdict(list)
+    for service_id, at, to_state, reason in (await session.exec(query)).all():
+        if service_id is not None:
+            marks[service_id].append(Mark(at, State(to_state), Reason(reason)))
+    return {service_id: marks.get(service_id, []) for service_id in ids}

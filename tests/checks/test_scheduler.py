@@ -1,0 +1,112 @@
+"""The checker in-process against the simulator and a real database: every probe it makes is
+written (also when stopped mid-run), nothing stays leased, results wait at most about a
+second, and a batch of healthy answers skips the cross-region query."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import col, select
+
+import app.checks.scheduler as scheduler
+from app.checks.probe import make_probe_client
+from app.checks.scheduler import Checker
+from app.db import Database
+from app.settings import Settings
+from app.simulator import Behaviour, Mode, Simulator
+from app.store.models import Service
+from app.store.probes import ProbeSample
+from app.store.types import utcnow
+from tests.conftest import make_settings
+
+
+async def add_services(database: Database, sim: Simulator, codes: list[str], interval: int) -> None:
+    now = utcnow()
+    async with database.transaction() as session:
+        for i, code in enumerate(codes):
+            session.add(
+                Service(
+                    region_code=code,
+                    name=f"SIAK {code}",
+                    url=sim.url_for(code),
+                    interval_seconds=interval,
+                    timeout_seconds=0.5,
+                    next_check_at=now + timedelta(milliseconds=20 * i),
+                )
+            )
+
+
+async def written(database: Database) -> tuple[int, int]:
+    """Samples written, services still leased."""
+    async with database.read() as session:
+        samples = (await session.exec(select(func.count()).select_from(ProbeSample))).one()
+        leased = select(func.count()).where(col(Service.lease_expires_at).is_not(None))
+        return int(samples), int((await session.exec(leased)).one())
+
+
+@pytest.fixture
+def checker_settings(database_url: str) -> Settings:
+    return make_settings(database_url, checker_tick_seconds=0.1, central_min_regions=1000)
+
+
+async def test_every_probe_is_written_and_nothing_stays_leased(
+    checker_settings: Settings, database: Database
+) -> None:
+    codes = ["73.71", "73.72", "73.73", "73.01", "73.02"]
+    async with Simulator() as sim, make_probe_client() as client:
+        await add_services(database, sim, codes, interval=1)
+        checker = Checker(database, checker_settings, client)
+        checker.start()
+        await asyncio.sleep(2.3)
+        await checker.stop()  # mid-run: results in hand must still be written
+    samples, leased = await written(database)
+    assert checker.probes_done >= 2 * len(codes)
+    assert samples == checker.probes_done
+    assert leased == 0
+    probes = checker.metrics.probes.labels("answered", "ok")._value.get()
+    assert probes == checker.probes_done
+
+
+async def test_results_are_written_within_about_a_second(
+    checker_settings: Settings, database: Database
+) -> None:
+    async with Simulator() as sim, make_probe_client() as client:
+        await add_services(database, sim, ["73.73"], interval=60)
+        checker = Checker(database, checker_settings, client)
+        checker.start()
+        try:
+            for _ in range(30):
+                await asyncio.sleep(0.1)
+                if (await written(database))[0]:
+                    break
+        finally:
+            await checker.stop()
+    assert checker.probes_done == 1
+    assert (await written(database)) == (1, 0)
+
+
+async def test_healthy_batches_skip_the_cross_region_query(
+    checker_settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[object] = []
+    real = scheduler.failing_and_monitored_regions
+
+    async def counting(*args: object, **kwargs: object) -> tuple[int, int]:
+        calls.append(kwargs)
+        return await real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scheduler, "failing_and_monitored_regions", counting)
+    async with Simulator() as sim, make_probe_client() as client:
+        await add_services(database, sim, ["73.71", "73.73"], interval=1)
+        checker = Checker(database, checker_settings, client)
+        checker.start()
+        await asyncio.sleep(1.5)
+        healthy_calls = len(calls)
+        sim.set("73.71", Behaviour(Mode.ERROR, status=502))
+        await asyncio.sleep(1.5)
+        await checker.stop()
+    assert healthy_calls == 0
+    assert len(calls) > 0

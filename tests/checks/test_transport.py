@@ -1,0 +1,138 @@
+"""The probe transport: one connection per request over plain asyncio, bounded slots, httpx's
+errors; both the direct path (`fetch`) and the httpx-client path (redirect-following probes)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from typing import Any
+
+import httpx
+import pytest
+import trustme
+
+from app.checks.netio import AsyncioBackend
+from app.checks.probe import USER_AGENT, ProbeClient, ProbeSpec, make_probe_client, probe
+from app.checks.transport import ProbeTransport, target
+from app.domain import FailureKind
+from tests.checks.test_probe import closed_port, never_answer, read_request, respond, serve
+
+
+def test_the_probe_client_uses_plain_asyncio_io() -> None:
+    client = make_probe_client()
+    assert isinstance(client, ProbeClient)
+    assert isinstance(client.probe_transport._backend, AsyncioBackend)
+
+
+def test_targets_are_parsed_once_with_the_host_header() -> None:
+    parsed = target("http://127.0.0.1:8080/r/73.73?x=1")
+    assert parsed is target("http://127.0.0.1:8080/r/73.73?x=1")
+    assert parsed.host_header == b"127.0.0.1:8080"
+    assert parsed.url.target == b"/r/73.73?x=1"
+    assert target("https://siak.test/").host_header == b"siak.test"
+
+
+async def test_request_line_and_headers_match_the_client_path() -> None:
+    seen: list[bytes] = []
+
+    async def record(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: Any) -> None:
+        seen.append(await reader.readuntil(b"\r\n\r\n"))
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+
+    async with make_probe_client() as client, serve(record) as server:
+        direct = await probe(client, ProbeSpec(server.url() + "r/73.73"))
+        followed = await probe(client, ProbeSpec(server.url() + "r/73.73", follow_redirects=True))
+    assert direct.status_code == followed.status_code == 200
+    assert direct.body_excerpt == followed.body_excerpt == "ok"
+    first, second = (set(request.split(b"\r\n")) for request in seen)
+    assert first == second
+    assert f"User-Agent: {USER_AGENT}".encode().lower() in {line.lower() for line in first}
+    assert b"GET /r/73.73 HTTP/1.1" in first
+
+
+async def test_followed_redirects_release_their_slots() -> None:
+    async def hop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: Any) -> None:
+        request = await reader.readuntil(b"\r\n\r\n")
+        if request.startswith(b"GET /start"):
+            writer.write(b"HTTP/1.1 302 Found\r\nLocation: /end\r\nContent-Length: 0\r\n\r\n")
+        else:
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nhere")
+        await writer.drain()
+
+    async with make_probe_client(1, pool_timeout_seconds=0.2) as client, serve(hop) as server:
+        for _ in range(3):
+            spec = ProbeSpec(server.url() + "start", follow_redirects=True, timeout_seconds=2)
+            result = await probe(client, spec)
+            assert (result.status_code, result.body_excerpt) == (200, "here"), result.error
+
+
+async def test_failures_release_their_slots() -> None:
+    async with make_probe_client(1, pool_timeout_seconds=0.2) as client:
+        for _ in range(3):
+            result = await probe(client, ProbeSpec(f"http://127.0.0.1:{closed_port()}/"))
+            assert result.failure is FailureKind.REFUSED, result.error
+
+
+async def test_a_deadline_releases_the_slot() -> None:
+    async with make_probe_client(1, pool_timeout_seconds=0.2) as client, serve(never_answer) as s:
+        first = await probe(client, ProbeSpec(s.url(), timeout_seconds=0.2))
+        second = await probe(client, ProbeSpec(s.url(), timeout_seconds=0.2))
+    assert first.failure is second.failure is FailureKind.DEADLINE
+
+
+async def test_unsupported_scheme_is_other() -> None:
+    async with make_probe_client() as client:
+        result = await probe(client, ProbeSpec("ftp://127.0.0.1/"))
+    assert result.failure is FailureKind.OTHER
+    assert "UnsupportedProtocol" in (result.error or "")
+
+
+async def test_tls_with_a_trusted_certificate_answers() -> None:
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    client = ProbeClient(ProbeTransport(2, ssl_context=client_ctx))
+    async with client, serve(respond(200, b"aman"), ssl_context=server_ctx) as server:
+        result = await probe(client, ProbeSpec(server.url("https")))
+    assert (result.status_code, result.body_excerpt) == (200, "aman"), result.error
+
+
+def _has_ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _has_ipv6_loopback(), reason="no IPv6 loopback here")
+async def test_ipv6_literal_hosts() -> None:
+    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(on_connect, "::1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with make_probe_client() as client:
+            result = await probe(client, ProbeSpec(f"http://[::1]:{port}/"))
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert result.status_code == 204, result.error
+
+
+async def test_the_transport_serves_plain_httpx_requests() -> None:
+    async with (
+        serve(respond(200, b"x" * 10)) as server,
+        httpx.AsyncClient(transport=ProbeTransport(2)) as client,
+    ):
+        response = await client.get(server.url())
+    assert (response.status_code, response.content) == (200, b"x" * 10)

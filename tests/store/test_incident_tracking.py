@@ -1,0 +1,133 @@
+"""Incident bookkeeping inside append_transition, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from app.db import Database
+from app.domain import Reason, State
+from app.store.incidents import settle_region
+from app.store.models import Incident, Service, Transition
+from tests.feed import T0, add_service, probe
+
+OK, TIMEOUT, CUTOFF = Reason.OK, Reason.NETWORK_TIMEOUT, Reason.POLICY_CUTOFF
+
+
+async def incidents(database: Database) -> list[Incident]:
+    async with database.read() as session:
+        return list((await session.exec(select(Incident).order_by(col(Incident.id)))).all())
+
+
+async def transitions(database: Database) -> list[Transition]:
+    async with database.read() as session:
+        return list((await session.exec(select(Transition).order_by(col(Transition.id)))).all())
+
+
+async def test_outage_opens_and_recovery_closes_one_incident(database: Database) -> None:
+    sid = await add_service(database)
+    await probe(database, sid, OK, 0)
+    await probe(database, sid, TIMEOUT, 10)
+    (incident,) = await incidents(database)
+    assert incident.ended_at is None
+    assert (incident.started_at, incident.worst_state, incident.category) == (
+        T0 + timedelta(minutes=10),
+        State.OUTAGE,
+        "network",
+    )
+    await probe(database, sid, OK, 25)
+    (incident,) = await incidents(database)
+    assert incident.ended_at == T0 + timedelta(minutes=25)
+    assert incident.reasons_seen == ["network.timeout"]
+    assert incident.reason == TIMEOUT  # the last cause, not `ok`
+    assert [t.incident_id for t in await transitions(database)] == [None, incident.id, incident.id]
+
+
+async def test_second_service_joins_and_the_region_must_fully_recover(database: Database) -> None:
+    a, b = await add_service(database), await add_service(database)
+    for sid in (a, b):
+        await probe(database, sid, OK, 0)
+    await probe(database, a, TIMEOUT, 10)
+    await probe(database, b, CUTOFF, 12)
+    await probe(database, a, OK, 20)
+    (incident,) = await incidents(database)
+    assert incident.ended_at is None  # b is still cut off
+    assert incident.reason == CUTOFF
+    assert incident.reasons_seen == ["network.timeout", "policy.cutoff"]
+    await probe(database, b, OK, 30)
+    (incident,) = await incidents(database)
+    assert incident.ended_at == T0 + timedelta(minutes=30)
+    assert incident.category == "network"  # of the reason that opened it
+
+
+async def test_degraded_then_outage_escalates_worst_state(database: Database) -> None:
+    sid = await add_service(database)
+    await probe(database, sid, OK, 0)
+    await probe(database, sid, Reason.PERFORMANCE_SLOW, 5)
+    await probe(database, sid, Reason.UPSTREAM_ERROR, 6)
+    await probe(database, sid, Reason.PERFORMANCE_SLOW, 7)
+    (incident,) = await incidents(database)
+    assert (incident.worst_state, incident.category) == (State.OUTAGE, "performance")
+    assert incident.reason == Reason.PERFORMANCE_SLOW and incident.ended_at is None
+    assert incident.reasons_seen == ["performance.slow", "upstream.error"]
+
+
+async def test_maintenance_is_an_incident_and_a_new_episode_is_a_new_incident(
+    database: Database,
+) -> None:
+    sid = await add_service(database)
+    await probe(database, sid, Reason.MAINTENANCE_ANNOUNCED, 0)
+    await probe(database, sid, OK, 5)
+    await probe(database, sid, TIMEOUT, 50)
+    first, second = await incidents(database)
+    assert (first.worst_state, first.ended_at) == (State.MAINTENANCE, T0 + timedelta(minutes=5))
+    assert second.started_at == T0 + timedelta(minutes=50) and second.ended_at is None
+
+
+async def test_paused_services_do_not_hold_a_region_away(database: Database) -> None:
+    await add_service(database, is_paused=True, state=State.OUTAGE, reason=TIMEOUT)
+    sid = await add_service(database)
+    await probe(database, sid, OK, 0)
+    assert await incidents(database) == []
+    await probe(database, sid, TIMEOUT, 1)
+    await probe(database, sid, OK, 2)
+    (incident,) = await incidents(database)
+    assert incident.ended_at is not None
+
+
+async def test_regions_have_their_own_incidents(database: Database) -> None:
+    palopo, makassar = await add_service(database), await add_service(database, "73.71")
+    await probe(database, palopo, TIMEOUT, 0)
+    await probe(database, makassar, TIMEOUT, 1, region="73.71")
+    await probe(database, palopo, OK, 2)
+    first, second = await incidents(database)
+    assert (first.region_code, first.ended_at is None) == ("73.73", False)
+    assert (second.region_code, second.ended_at is None) == ("73.71", True)
+
+
+async def test_clock_stepping_back_never_ends_before_the_start(database: Database) -> None:
+    sid = await add_service(database)
+    await probe(database, sid, TIMEOUT, 30)
+    await probe(database, sid, OK, 10)
+    (incident,) = await incidents(database)
+    assert incident.ended_at == incident.started_at
+
+
+async def test_settling_a_region_ends_an_incident_its_paused_service_held_open(
+    database: Database,
+) -> None:
+    sid = await add_service(database)
+    await probe(database, sid, TIMEOUT, 0)
+    async with database.transaction() as session:
+        await settle_region(session, "73.73", at=T0 + timedelta(minutes=5))  # still away
+    assert (await incidents(database))[0].ended_at is None
+    async with database.transaction() as session:
+        service = await session.get(Service, sid)
+        assert service is not None
+        service.is_paused = True
+        session.add(service)
+        await session.flush()
+        await settle_region(session, "73.73", at=T0 + timedelta(minutes=9))
+    (incident,) = await incidents(database)
+    assert incident.ended_at == T0 + timedelta(minutes=9)
