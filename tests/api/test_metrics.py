@@ -71,7 +71,9 @@ async def test_probe_counts_and_states_after_some_checks(
         found: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
         for _ in range(100):
             found = samples((await client.get("/metrics")).text)
-            if total(found, "pantau_transitions_total") >= 2:
+            # The state gauge is read from the database at scrape time; wait for both.
+            outage = found.get(("pantau_services", (("state", "outage"),)), 0)
+            if total(found, "pantau_transitions_total") >= 2 and outage == 1:
                 break
             await asyncio.sleep(0.1)
 
