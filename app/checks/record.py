@@ -100,6 +100,9 @@ async def record_checks(
     await save_check_states(session, list(updates.values()))
     await record_samples(session, samples)
     transitions = []
+    # Incident tracking locks region rows: every writer takes them in one order, so two
+    # replicas recording overlapping regions cannot deadlock.
+    changes.sort(key=lambda change: (change[0].region_code, change[0].id))
     for row, step, record, evidence in changes:
         assert step.change is not None
         transitions.append(
