@@ -4,6 +4,7 @@ accept it. Validation lives here once, so both paths reject the same input the s
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -19,7 +20,9 @@ from pydantic import (
     model_validator,
 )
 
+from app.domain import Category, Reason, State
 from app.regions.registry import normalize_code
+from app.store.models import Service
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 URL_MAX_CHARS = 2048
@@ -171,3 +174,46 @@ class ServiceUpdate(BaseModel):
         if value is None:
             return None
         return _timeout_below_interval(value, info.data.get("interval_seconds"))
+
+
+class ServicePublic(BaseModel):
+    """A service as the API shows it (and as the audit log records it): spec and state."""
+
+    id: int
+    key: str | None
+    region_code: str = Field(examples=["73.73"])
+    name: str
+    url: str
+    method: str
+    interval_seconds: int
+    timeout_seconds: float
+    failure_threshold: int
+    success_threshold: int
+    degraded_latency_ms: int | None
+    expected_status: int
+    body_contains: str | None
+    policy_markers: list[str] | None
+    cutoff_markers: list[str] | None
+    follow_redirects: bool
+    is_paused: bool
+    state: State
+    reason: Reason | None
+    category: Category | None
+    since: datetime | None = Field(description="When the service entered its current state")
+    last_checked_at: datetime | None
+    next_check_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, service: Service) -> ServicePublic:
+        reason = Reason(service.reason) if service.reason else None
+        # Attribute by attribute: model_dump() of the row would warn on str-typed enum columns.
+        fields = {name: getattr(service, name, None) for name in cls.model_fields}
+        fields.update(
+            state=State(service.state),
+            reason=reason,
+            category=reason.category if reason else None,
+            since=service.state_changed_at,
+        )
+        return cls.model_validate(fields)

@@ -25,8 +25,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import Database
 from app.errors import Conflict
-from app.service_spec import ServiceCreate, ServiceUpdate
+from app.service_spec import ServiceCreate, ServicePublic, ServiceUpdate
 from app.store import services as store
+from app.store.audit import append_entry
+
+SERVICES_FILE_ACTOR = "services-file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,15 +151,42 @@ async def _apply(session: AsyncSession, entries: list[ServiceCreate]) -> SyncRep
     listed = {entry.key for entry in entries}
     for key, service in existing.items():
         if key not in listed:
+            before = ServicePublic.of(service)
             await store.delete_service(session, service)
+            await _audit(session, "delete", service.id, before=before)
             report.removed += 1
     for entry in entries:
         current = existing.get(entry.key or "")
         if current is None:
-            await store.create_service(session, spec=entry)
+            created = await store.create_service(session, spec=entry)
+            await _audit(session, "create", created.id, after=ServicePublic.of(created))
             report.created += 1
             continue
+        before = ServicePublic.of(current)
         changes = ServiceUpdate.model_validate(entry.model_dump(exclude={"key"}))
         if await store.update_service(session, current, changes=changes):
+            after = ServicePublic.of(current)
+            await _audit(session, "update", current.id, before=before, after=after)
             report.updated += 1
     return report
+
+
+async def _audit(
+    session: AsyncSession,
+    verb: str,
+    service_id: int | None,
+    *,
+    before: ServicePublic | None = None,
+    after: ServicePublic | None = None,
+) -> None:
+    """The file, not a token, made this change: the audit log names it as the actor."""
+    await append_entry(
+        session,
+        actor=SERVICES_FILE_ACTOR,
+        key_id=None,
+        action=f"service.{verb}",
+        target_type="service",
+        target_id=service_id,
+        before=before.model_dump(mode="json") if before else None,
+        after=after.model_dump(mode="json") if after else None,
+    )

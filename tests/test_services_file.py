@@ -21,6 +21,7 @@ from app.services_file import (
 )
 from app.settings import Settings
 from app.store import services as store
+from app.store.audit import AuditEntry
 from app.store.models import Service
 
 SERVICES = """
@@ -251,3 +252,27 @@ async def test_raise_for_errors_is_for_start_up(database: Database, services_fil
     rewrite(services_file, "services: 3\n")
     with pytest.raises(ServicesFileError, match="nothing written"):
         (await sync_services_file(database, services_file)).raise_for_errors()
+
+
+async def test_every_sync_change_is_audited_as_the_services_file(
+    database: Database, services_file: Path
+) -> None:
+    await sync_services_file(database, services_file)
+    rewrite(
+        services_file,
+        SERVICES.split("  - key: kendari-adminduk")[0].replace(
+            "interval_seconds: 60", "interval_seconds: 30"
+        ),
+    )
+    await sync_services_file(database, services_file)
+    async with database.read() as session:
+        entries = (await session.exec(select(AuditEntry).order_by(col(AuditEntry.id)))).all()
+    assert [(e.actor, e.action) for e in entries] == [
+        ("services-file", "service.create"),
+        ("services-file", "service.create"),
+        ("services-file", "service.delete"),
+        ("services-file", "service.update"),
+    ]
+    update = entries[-1]
+    assert update.before and update.after
+    assert (update.before["interval_seconds"], update.after["interval_seconds"]) == (60, 30)

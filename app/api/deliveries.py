@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.api.audit import record_write
 from app.api.auth import AUTH_RESPONSES
 from app.api.deps import DatabaseDep, ReadSession
 from app.api.subscriptions import ROW_ID_MAX, SubscriptionId, Writer, existing_subscription
@@ -79,13 +80,22 @@ async def get_delivery(delivery_id: DeliveryId, session: ReadSession, _: Writer)
     responses=RESPONSES,
 )
 async def retry_delivery(
-    delivery_id: DeliveryId, database: DatabaseDep, _: Writer
+    delivery_id: DeliveryId, database: DatabaseDep, principal: Writer
 ) -> DeliveryDetail:
     """Send again now, on a fresh retry schedule, with the same `webhook-id`."""
     async with database.transaction() as session:
         delivery = await store.get_delivery(session, delivery_id)
         if delivery is None:
             raise NotFound("delivery", delivery_id)
+        before_status = delivery.status
         await store.rearm_deliveries(session, [delivery_id], now=utcnow())
+        await record_write(
+            session,
+            principal,
+            action="delivery.retry",
+            target_type="delivery",
+            target_id=delivery_id,
+            before={"status": str(before_status), "subscription_id": delivery.subscription_id},
+        )
         await session.refresh(delivery)
         return await _with_attempts(session, delivery)

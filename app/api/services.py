@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.audit import record_write
 from app.api.auth import AUTH_RESPONSES, Principal, require_scope
 from app.api.deps import DatabaseDep, ReadSession
-from app.domain import Category, Reason, State
+from app.domain import State
 from app.errors import InvalidInput, NotFound
 from app.regions.registry import InvalidRegionCode, normalize_code
-from app.service_spec import ServiceCreate, ServiceUpdate
+from app.service_spec import ServiceCreate, ServicePublic, ServiceUpdate
 from app.store import services as store
 from app.store.models import Service
 
@@ -27,47 +26,6 @@ ServiceId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No service has this id"}}
 CREATE_RESPONSES = {**AUTH_RESPONSES, 409: {"description": "The key is taken by another service"}}
-
-
-class ServicePublic(BaseModel):
-    id: int
-    key: str | None
-    region_code: str = Field(examples=["73.73"])
-    name: str
-    url: str
-    method: str
-    interval_seconds: int
-    timeout_seconds: float
-    failure_threshold: int
-    success_threshold: int
-    degraded_latency_ms: int | None
-    expected_status: int
-    body_contains: str | None
-    policy_markers: list[str] | None
-    cutoff_markers: list[str] | None
-    follow_redirects: bool
-    is_paused: bool
-    state: State
-    reason: Reason | None
-    category: Category | None
-    since: datetime | None = Field(description="When the service entered its current state")
-    last_checked_at: datetime | None
-    next_check_at: datetime
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, service: Service) -> ServicePublic:
-        reason = Reason(service.reason) if service.reason else None
-        # Attribute by attribute: model_dump() of the row would warn on str-typed enum columns.
-        fields = {name: getattr(service, name, None) for name in cls.model_fields}
-        fields.update(
-            state=State(service.state),
-            reason=reason,
-            category=reason.category if reason else None,
-            since=service.state_changed_at,
-        )
-        return cls.model_validate(fields)
 
 
 class ServicePage(BaseModel):

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.api.audit import record_write
 from app.api.auth import AUTH_RESPONSES, Principal, require_scope
 from app.api.deps import DatabaseDep, ReadSession, SettingsDep
 from app.api.webhook_models import (
@@ -50,6 +51,28 @@ async def existing_subscription(session: AsyncSession, subscription_id: int) -> 
     return subscription
 
 
+async def _audit(
+    session: AsyncSession,
+    principal: Principal,
+    verb: str,
+    target: Subscription | int,
+    *,
+    before: SubscriptionPublic | None = None,
+    after: Subscription | dict[str, Any] | None = None,
+) -> None:
+    """One audit entry for a subscription write; documents are public shapes, never secrets."""
+    document = SubscriptionPublic.of(after) if isinstance(after, Subscription) else after
+    await record_write(
+        session,
+        principal,
+        action=f"subscription.{verb}",
+        target_type="subscription",
+        target_id=target.id if isinstance(target, Subscription) else target,
+        before=before,
+        after=document,
+    )
+
+
 def _require_reachable(url: str, settings: Settings) -> None:
     problem = url_problem(url, parse_networks(settings.webhook_allowed_networks))
     if problem is not None:
@@ -58,12 +81,13 @@ def _require_reachable(url: str, settings: Settings) -> None:
 
 @router.post("", status_code=201, response_model=SubscriptionCreated, responses=AUTH_RESPONSES)
 async def create_subscription(
-    spec: SubscriptionCreate, database: DatabaseDep, settings: SettingsDep, _: Writer
+    spec: SubscriptionCreate, database: DatabaseDep, settings: SettingsDep, principal: Writer
 ) -> SubscriptionCreated:
     """Subscribe a URL. The response holds the signing secret: it is never shown again."""
     _require_reachable(spec.url, settings)
     async with database.transaction() as session:
         subscription = await store.create_subscription(session, **spec.model_dump(mode="json"))
+        await _audit(session, principal, "create", subscription, after=subscription)
     return SubscriptionCreated.of(subscription)
 
 
@@ -93,7 +117,7 @@ async def update_subscription(
     changes: SubscriptionUpdate,
     database: DatabaseDep,
     settings: SettingsDep,
-    _: Writer,
+    principal: Writer,
 ) -> SubscriptionPublic:
     """Change filters, URL or activity. Re-enabling resumes the deliveries left pending."""
     values = changes.model_dump(mode="json", exclude_unset=True)
@@ -101,19 +125,22 @@ async def update_subscription(
         _require_reachable(values["url"], settings)
     async with database.transaction() as session:
         subscription = await existing_subscription(session, subscription_id)
+        before = SubscriptionPublic.of(subscription)
         await store.update_subscription(session, subscription, values)
+        await _audit(session, principal, "update", subscription, before=before, after=subscription)
     return SubscriptionPublic.of(subscription)
 
 
 @router.delete("/{subscription_id}", status_code=204, responses=RESPONSES)
 async def delete_subscription(
-    subscription_id: SubscriptionId, database: DatabaseDep, _: Writer
+    subscription_id: SubscriptionId, database: DatabaseDep, principal: Writer
 ) -> Response:
     """Forget a subscription and its delivery log; the events themselves stay."""
     async with database.transaction() as session:
-        await store.delete_subscription(
-            session, await existing_subscription(session, subscription_id)
-        )
+        subscription = await existing_subscription(session, subscription_id)
+        before = SubscriptionPublic.of(subscription)
+        await store.delete_subscription(session, subscription)
+        await _audit(session, principal, "delete", subscription_id, before=before)
     return Response(status_code=204)
 
 
@@ -122,7 +149,7 @@ async def rotate_secret(
     subscription_id: SubscriptionId,
     database: DatabaseDep,
     settings: SettingsDep,
-    _: Writer,
+    principal: Writer,
     rotation: SecretRotation | None = None,
 ) -> SecretRotated:
     """A new secret, shown once. Until the grace period ends, every delivery carries two
@@ -133,6 +160,10 @@ async def rotate_secret(
     async with database.transaction() as session:
         subscription = await existing_subscription(session, subscription_id)
         secret = await store.rotate_secret(session, subscription, grace_seconds=grace)
+        # The new secret stays out of the log: only the fact and the grace period go in.
+        await _audit(
+            session, principal, "rotate_secret", subscription, after={"grace_seconds": grace}
+        )
     assert subscription.previous_secret_expires_at is not None
     return SecretRotated(
         secret=secret, previous_secret_expires_at=subscription.previous_secret_expires_at
@@ -146,7 +177,7 @@ async def replay(
     subscription_id: SubscriptionId,
     since: Annotated[datetime, Query(description="ISO-8601 with a time zone")],
     database: DatabaseDep,
-    _: Writer,
+    principal: Writer,
 ) -> ReplayResult:
     """Queue again every event since `since` that the subscription's filters admit, with
     their original `webhook-id`s (receivers deduplicate on them)."""
@@ -155,13 +186,22 @@ async def replay(
     async with database.transaction() as session:
         subscription = await existing_subscription(session, subscription_id)
         count, last = await store.replay(session, subscription, since=since)
+        await _audit(
+            session,
+            principal,
+            "replay",
+            subscription,
+            after={"since": since.isoformat(), "events": count},
+        )
     return ReplayResult(subscription_id=subscription_id, events=count, last_event_at=last)
 
 
 @router.post(
     "/{subscription_id}/ping", status_code=202, response_model=PingResult, responses=RESPONSES
 )
-async def ping(subscription_id: SubscriptionId, database: DatabaseDep, _: Writer) -> PingResult:
+async def ping(
+    subscription_id: SubscriptionId, database: DatabaseDep, principal: Writer
+) -> PingResult:
     """Send a `ping` event to this subscription alone, through the same outbox and dispatcher
     as real events; its delivery shows in the log."""
     async with database.transaction() as session:
@@ -176,4 +216,5 @@ async def ping(subscription_id: SubscriptionId, database: DatabaseDep, _: Writer
             category=None,
             only_subscription_ids=[subscription_id],
         )
+        await _audit(session, principal, "ping", subscription, after={"event_id": event.id})
     return PingResult(event_id=event.id, subscription_id=subscription_id)

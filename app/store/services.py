@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.domain import State
 from app.errors import Conflict, InvalidInput
 from app.service_spec import ServiceCreate, ServiceUpdate
+from app.store.incidents import settle_region
 from app.store.models import Region, Service
 from app.store.types import utcnow
 
@@ -109,6 +110,7 @@ async def update_service(
     if "region_code" in changed:
         await _require_region(session, changed["region_code"])
     now = now or utcnow()
+    old_region = service.region_code
     for name, value in changed.items():
         setattr(service, name, value)
     if "interval_seconds" in changed:
@@ -119,13 +121,18 @@ async def update_service(
     service.updated_at = now
     session.add(service)
     await session.flush()
+    if {"is_paused", "region_code"} & changed.keys():
+        # A failing service paused or moved makes no transition, yet may end an incident.
+        await settle_region(session, old_region, at=now)
     return set(changed)
 
 
 async def delete_service(session: AsyncSession, service: Service) -> None:
-    """Remove a service; its transitions stay as history (their service_id becomes NULL)."""
+    """Remove a service; its transitions stay as history (their service_id becomes NULL).
+    If it was the last failing service of its region, the region's open incident ends."""
     await session.delete(service)
     await session.flush()
+    await settle_region(session, service.region_code, at=utcnow())
 
 
 async def _require_region(session: AsyncSession, code: str) -> None:

@@ -189,3 +189,39 @@ async def test_bad_queries_are_named(client: httpx.AsyncClient, admin_headers: H
         response = await method(url, params=params, headers=admin_headers)
         assert response.status_code == 422, (path, params)
         assert response.json()["detail"][0]["loc"][0] == "query"
+
+
+async def test_every_subscription_write_is_audited_without_its_secret(
+    client: httpx.AsyncClient, admin_headers: Headers, database: Database
+) -> None:
+    created = await create(client, admin_headers)
+    url = f"{BASE}/{created['id']}"
+    assert (
+        await client.patch(url, json={"description": "Portal"}, headers=admin_headers)
+    ).is_success
+    rotated = (await client.post(f"{url}/rotate-secret", headers=admin_headers)).json()
+    replay = {"since": "2000-01-01T00:00:00Z"}
+    assert (await client.post(f"{url}/replay", params=replay, headers=admin_headers)).is_success
+    assert (await client.post(f"{url}/ping", headers=admin_headers)).is_success
+    delivery = (await client.get(f"{url}/deliveries", headers=admin_headers)).json()["items"][0]
+    retry = await client.post(f"/api/v1/deliveries/{delivery['id']}/retry", headers=admin_headers)
+    assert retry.status_code == 202
+    assert (await client.delete(url, headers=admin_headers)).status_code == 204
+
+    page = (await client.get("/api/v1/audit", headers=admin_headers)).json()
+    entries = list(reversed(page["items"]))
+    assert [(e["action"], e["target_id"]) for e in entries] == [
+        ("subscription.create", str(created["id"])),
+        ("subscription.update", str(created["id"])),
+        ("subscription.rotate_secret", str(created["id"])),
+        ("subscription.replay", str(created["id"])),
+        ("subscription.ping", str(created["id"])),
+        ("delivery.retry", str(delivery["id"])),
+        ("subscription.delete", str(created["id"])),
+    ]
+    assert (
+        entries[1]["before"]["description"] == "" and entries[1]["after"]["description"] == "Portal"
+    )
+    assert entries[-1]["before"]["url"] == created["url"] and entries[-1]["after"] is None
+    logged = str(page)
+    assert created["secret"] not in logged and rotated["secret"] not in logged

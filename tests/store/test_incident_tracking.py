@@ -8,6 +8,8 @@ from sqlmodel import col, select
 
 from app.db import Database
 from app.domain import Reason, State
+from app.service_spec import ServiceUpdate
+from app.store import services as store
 from app.store.incidents import settle_region
 from app.store.models import Incident, Service, Transition
 from tests.feed import T0, add_service, probe
@@ -131,3 +133,22 @@ async def test_settling_a_region_ends_an_incident_its_paused_service_held_open(
         await settle_region(session, "73.73", at=T0 + timedelta(minutes=9))
     (incident,) = await incidents(database)
     assert incident.ended_at == T0 + timedelta(minutes=9)
+
+
+async def test_pausing_or_deleting_the_failing_service_ends_its_incident(
+    database: Database,
+) -> None:
+    paused, deleted = await add_service(database), await add_service(database, "73.71")
+    await probe(database, paused, TIMEOUT, 0)
+    await probe(database, deleted, TIMEOUT, 0, region="73.71")
+    async with database.transaction() as session:
+        service = await session.get(Service, paused)
+        assert service is not None
+        await store.update_service(session, service, changes=ServiceUpdate(is_paused=True))
+        doomed = await session.get(Service, deleted)
+        assert doomed is not None
+        await store.delete_service(session, doomed)
+    assert [(i.region_code, i.ended_at is not None) for i in await incidents(database)] == [
+        ("73.73", True),
+        ("73.71", True),
+    ]
