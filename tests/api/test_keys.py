@@ -168,7 +168,9 @@ async def test_keys_are_stored_hashed_never_in_clear(
     client: httpx.AsyncClient, admin_headers: dict[str, str], database: Database
 ) -> None:
     token = (await issue_key(client, admin_headers, "maintenance:write"))["token"]
-    secret = token.rsplit("_", 1)[1]
+    # pantau_<public prefix>_<secret>; the secret itself may contain "_".
+    secret = token.removeprefix("pantau_").partition("_")[2]
+    assert len(secret) >= 40
     async with database.reader.connect() as connection:
         rows = (await connection.execute(text("SELECT * FROM api_key"))).mappings().all()
         audit = (await connection.execute(text("SELECT * FROM audit_entry"))).mappings().all()

@@ -85,8 +85,8 @@ async def test_probe_counts_and_states_after_some_checks(
     assert found[("pantau_lease_claims_total", ())] >= 2
     assert found[("pantau_services", (("state", "operational"),))] == 1
     assert found[("pantau_services", (("state", "outage"),))] == 1
-    outage = (("reason", "upstream.error"), ("to_state", "outage"))
-    assert found[("pantau_transitions_total", outage)] == 1
+    to_outage = (("reason", "upstream.error"), ("to_state", "outage"))
+    assert found[("pantau_transitions_total", to_outage)] == 1
     assert found[("pantau_record_batches_total", (("result", "ok"),))] >= 1
     # bounded labels: no URL, service or region anywhere
     assert "73.73" not in "".join(str(key) for key in found)

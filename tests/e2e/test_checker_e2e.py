@@ -7,8 +7,10 @@ import asyncio
 import itertools
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -64,7 +66,7 @@ async def test_each_behaviour_yields_its_reason_then_recovers(
             extra = {"degraded_latency_ms": 200, "body_contains": '"ok"'}
             ids[code] = await create_service(client, code, simulator.url_for(code), **extra)
         for code in FAILURES:
-            await wait_for(lambda c=code: latest(database, ids[c]), within=SLACK)
+            await wait_for(partial(latest, database, ids[code]), within=SLACK)
         assert {c: (await latest(database, ids[c])) for c in FAILURES} == {
             c: (State.OPERATIONAL, Reason.OK) for c in FAILURES
         }
@@ -80,7 +82,9 @@ async def test_each_behaviour_yields_its_reason_then_recovers(
 
 
 async def _all_are(
-    database: Database, ids: dict[str, int], expected: dict[str, tuple[State, Reason]]
+    database: Database,
+    ids: dict[str, int],
+    expected: Mapping[str, tuple[State | None, Reason]],
 ) -> bool | dict[str, object]:
     """True, or the codes still off with what they show (for the failure message)."""
     off = {}
@@ -179,19 +183,19 @@ async def test_central_wave_is_attributed_to_the_centre(
             for code in regions
         }
     for code in regions:
-        await wait_for(lambda c=code: latest(database, ids[c]), within=SLACK)
+        await wait_for(partial(latest, database, ids[code]), within=SLACK)
     failing = regions[:10]
     simulator.set_many(failing, Behaviour(Mode.ERROR, status=502))
     want = (State.OUTAGE, Reason.UPSTREAM_CENTRAL)
     for code in failing:
-        await wait_for(lambda c=code: _is(database, ids[c], want), within=SLACK + 4)
+        await wait_for(partial(_is, database, ids[code], want), within=SLACK + 4)
     for code in regions[10:]:
         assert await latest(database, ids[code]) == (State.OPERATIONAL, Reason.OK)
 
     simulator.reset()
     for code in failing:
         back = (State.OPERATIONAL, Reason.OK)
-        await wait_for(lambda c=code, w=back: _is(database, ids[c], w), within=SLACK)
+        await wait_for(partial(_is, database, ids[code], back), within=SLACK)
 
 
 @SQLITE_ONLY
@@ -237,9 +241,9 @@ async def test_services_file_is_applied_at_start_up(
         items = (await client.get("/api/v1/services")).json()["items"]
         assert [(s["key"], s["region_code"]) for s in items] == [("palopo-siak", "73.73")]
         region = await wait_for(lambda: _operational_region(client, "7373"), within=SLACK)
-    assert region["services"][0]["name"] == "SIAK Palopo"
+    assert region is not None and region["services"][0]["name"] == "SIAK Palopo"
 
 
-async def _operational_region(client: httpx.AsyncClient, code: str) -> dict[str, object] | None:
+async def _operational_region(client: httpx.AsyncClient, code: str) -> dict[str, Any] | None:
     body = (await client.get(f"/api/v1/regions/{code}")).json()
     return body if body["state"] == "operational" else None
