@@ -35,6 +35,7 @@ from app.notify.dispatcher import Dispatcher
 from app.notify.ssrf import make_webhook_client, parse_networks
 from app.services_file import sync_services_file
 from app.settings import Settings, get_settings
+from app.web.routes import install_web
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -98,4 +99,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(uptime_router)
     app.include_router(incidents_router)
     app.include_router(events_router)
+    install_web(app)
     return app

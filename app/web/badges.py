@@ -1,0 +1,85 @@
+"""Badges for portals and READMEs: `/badge/{code}.svg` (state and cause) and
+`/badge/{code}/uptime.svg?window=30d`. Cacheable for a minute, tagged with an ETag; an unknown
+or malformed code gets a "not found" badge with a 404 status, so an embed never breaks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Response
+
+from app.api.cache import ReadCacheDep, weak_etag
+from app.api.responses import NOT_MODIFIED, Responses
+from app.regions.registry import InvalidRegionCode, normalize_code
+from app.store.types import utcnow
+from app.uptime import WINDOWS, uptime
+from app.web.badge import Badge, not_found_badge, render, status_badge, uptime_badge
+from app.web.i18n import Lang, negotiate
+from app.web.loaders import spans_of
+
+router = APIRouter(tags=["badges"])
+
+BADGE_CACHE = "public, max-age=60"
+SVG = "image/svg+xml"
+UptimeWindow = Literal["24h", "7d", "30d", "90d"]
+LangQuery = Annotated[Lang | None, Query(description="`id` (default) or `en`")]
+AcceptLanguage = Annotated[str | None, Header(include_in_schema=False)]
+BADGE_DOC: Responses = {
+    200: {"content": {SVG: {}}, "description": "A shields-style SVG badge"},
+    404: {"content": {SVG: {}}, "description": "A 'not found' badge: no region has this code"},
+    **NOT_MODIFIED,
+}
+
+
+def svg_response(badge: Badge, *, status_code: int = 200) -> Response:
+    body = render(badge).encode()
+    headers = {"Cache-Control": BADGE_CACHE, "ETag": weak_etag(body), "Vary": "Accept-Language"}
+    return Response(body, status_code=status_code, media_type=SVG, headers=headers)
+
+
+def _code(raw: str) -> str | None:
+    try:
+        return normalize_code(raw)
+    except InvalidRegionCode:
+        return None
+
+
+@router.get("/badge/{code}.svg", response_class=Response, responses=BADGE_DOC)
+async def state_badge(
+    code: str, cache: ReadCacheDep, lang: LangQuery = None, accept_language: AcceptLanguage = None
+) -> Response:
+    """The region's state, and its cause's short word when it is not operational."""
+    chosen = negotiate(lang, accept_language)
+    normalized = _code(code)
+    overview = await cache.overview(await cache.version())
+    view = overview.regions.get(normalized) if normalized else None
+    if view is None:
+        return svg_response(not_found_badge(chosen), status_code=404)
+    return svg_response(status_badge(view.row.name, view.state, view.reason, chosen))
+
+
+@router.get("/badge/{code}/uptime.svg", response_class=Response, responses=BADGE_DOC)
+async def uptime_badge_route(
+    code: str,
+    cache: ReadCacheDep,
+    window: Annotated[UptimeWindow, Query(description="How far back from now")] = "30d",
+    lang: LangQuery = None,
+    accept_language: AcceptLanguage = None,
+) -> Response:
+    """Availability to citizens over the window, as `GET /api/v1/regions/{code}/uptime`."""
+    chosen = negotiate(lang, accept_language)
+    normalized = _code(code)
+    version = await cache.version()
+    overview = await cache.overview(version)
+    if normalized is None or normalized not in overview.regions:
+        return svg_response(not_found_badge(chosen), status_code=404)
+
+    async def percent() -> float | None:
+        end = utcnow()
+        start = end - WINDOWS[window]
+        async with cache.database.read() as session:
+            spans = await spans_of(session, normalized, start=start, end=end)
+        return uptime(spans, start=start, end=end).citizens_percent
+
+    value = await cache.get(("badge-uptime", normalized, window), version, percent)
+    return svg_response(uptime_badge(window, value, chosen))

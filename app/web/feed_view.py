@@ -1,0 +1,76 @@
+"""Incidents with their context → the Atom feed's entries, bilingual. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from app.domain import Reason, State
+from app.web.atom import EntryUpdate, Feed, FeedEntry
+from app.web.format import local_time
+from app.web.i18n import Lang, reason_label, state_label
+from app.web.queries import IncidentRecord
+
+LANGS: tuple[Lang, ...] = ("id", "en")
+
+
+def _summary(record: IncidentRecord) -> str:
+    incident = record.incident
+    state, reason = State(incident.worst_state), Reason(incident.reason)
+    parts = []
+    for lang in LANGS:
+        since = "sejak" if lang == "id" else "since"
+        text = f"{state_label(state, lang)} {since} {local_time(incident.started_at, lang)}"
+        text += f" ({reason_label(reason, lang)})"
+        if incident.ended_at is not None:
+            ended = "berakhir" if lang == "id" else "ended"
+            text += f", {ended} {local_time(incident.ended_at, lang)}"
+        parts.append(text + ".")
+    for citation in record.citations:
+        parts.append(f"Surat / Letter {citation.get('reference')} ({citation.get('issuer')}).")
+    return "\n".join(parts)
+
+
+def entry_of(record: IncidentRecord, base_url: str) -> FeedEntry:
+    incident = record.incident
+    reason = Reason(incident.reason)
+    title = f"{record.region_name}: {reason.label_id} / {reason.label_en}"
+    if incident.ended_at is not None:
+        title += " — selesai / resolved"
+    updates = [
+        EntryUpdate(u.created_at, str(u.status), u.body_id, u.body_en) for u in record.updates
+    ]
+    newest = max([incident.updated_at, *(u.created_at for u in record.updates)])
+    return FeedEntry(
+        id=f"{base_url}/api/v1/incidents/{incident.id}",
+        title=title,
+        link=f"{base_url}/regions/{incident.region_code}",
+        published=incident.started_at,
+        updated=newest,
+        summary=_summary(record),
+        updates=updates,
+        categories=[incident.category],
+    )
+
+
+def incidents_feed(
+    records: Sequence[IncidentRecord],
+    *,
+    base_url: str,
+    region: str | None,
+    region_name: str | None,
+    now: datetime,
+) -> Feed:
+    entries = [entry_of(r, base_url) for r in records]
+    query = f"?region={region}" if region else ""
+    title = "Pantau: insiden layanan e-KTP / e-KTP service incidents"
+    if region_name:
+        title += f" — {region_name}"
+    return Feed(
+        id=f"{base_url}/feeds/incidents.atom{query}",
+        title=title,
+        self_url=f"{base_url}/feeds/incidents.atom{query}",
+        alternate_url=f"{base_url}/regions/{region}" if region else f"{base_url}/",
+        updated=max((e.updated for e in entries), default=now),
+        entries=entries,
+    )

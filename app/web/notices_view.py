@@ -1,0 +1,119 @@
+"""What incidents and operators add to a page: incidents with the letters they cite and their
+updates, warnings (teguran) with deadlines, maintenance coming up. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from app.checks.overrides import ScheduledWindow
+from app.domain import Reason, State
+from app.store.declarations import Declaration
+from app.web.chips import Chip, chip
+from app.web.format import iso, local_time, web_link
+from app.web.i18n import Lang, reason_label
+from app.web.queries import IncidentRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    kind: str
+    reference: str
+    issuer: str
+    url: str | None
+    issued: str
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentLine:
+    id: int
+    region_code: str
+    region_name: str
+    chip: Chip
+    cause: str
+    since: str
+    since_iso: str
+    letters: list[Letter]
+    updates: list[tuple[str, str]]  # (when, text)
+
+
+@dataclass(frozen=True, slots=True)
+class WarningLine:
+    region_code: str
+    region_name: str
+    reference: str
+    issuer: str
+    url: str | None
+    deadline: str
+    deadline_iso: str
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceLine:
+    title: str
+    targets: str
+    starts: str
+    ends: str
+    in_progress: bool
+
+
+def letter(citation: Mapping[str, Any], lang: Lang) -> Letter:
+    issued = citation.get("issued_at")
+    when = datetime.fromisoformat(issued) if isinstance(issued, str) else None
+    return Letter(
+        kind=str(citation.get("kind", "")),
+        reference=str(citation.get("reference", "")),
+        issuer=str(citation.get("issuer", "")),
+        url=web_link(citation.get("url")),
+        issued=local_time(when, lang),
+    )
+
+
+def incident_line(record: IncidentRecord, lang: Lang) -> IncidentLine:
+    incident = record.incident
+    updates = [
+        (local_time(u.created_at, lang), u.body_id if lang == "id" else u.body_en)
+        for u in record.updates
+    ]
+    return IncidentLine(
+        id=incident.id or 0,
+        region_code=incident.region_code,
+        region_name=record.region_name,
+        chip=chip(State(incident.worst_state), lang),
+        cause=reason_label(Reason(incident.reason), lang),
+        since=local_time(incident.started_at, lang),
+        since_iso=iso(incident.started_at),
+        letters=[letter(c, lang) for c in record.citations],
+        updates=updates,
+    )
+
+
+def warning_line(warning: Declaration, names: Mapping[str, str], lang: Lang) -> WarningLine:
+    return WarningLine(
+        region_code=warning.region_code,
+        region_name=names.get(warning.region_code, warning.region_code),
+        reference=warning.reference,
+        issuer=warning.issuer,
+        url=web_link(warning.url),
+        deadline=local_time(warning.deadline, lang),
+        deadline_iso=iso(warning.deadline),
+    )
+
+
+def maintenance_line(
+    window: ScheduledWindow, names: Mapping[str, str], now: datetime, lang: Lang
+) -> MaintenanceLine:
+    first = window.occurrences[0]
+    targets = [names.get(code, code) for code in window.regions]
+    if window.service_ids:
+        count = len(window.service_ids)
+        targets.append(f"{count} layanan" if lang == "id" else f"{count} service(s)")
+    return MaintenanceLine(
+        title=window.title,
+        targets=", ".join(targets),
+        starts=local_time(first.starts_at, lang),
+        ends=local_time(first.ends_at, lang),
+        in_progress=first.contains(now),
+    )

@@ -1,0 +1,96 @@
+"""HTML pages: the national status page `/`, a region's page `/regions/{code}` and the
+embeddable widget `/widget/{code}`. They work without JavaScript; `live.js` keeps `/` current
+over the SSE stream."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+
+from app.api.cache import ReadCacheDep
+from app.api.deps import ReadSession
+from app.regions.registry import InvalidRegionCode, normalize_code
+from app.store.models import Region
+from app.store.types import utcnow
+from app.web.i18n import Lang, negotiate, other, words
+from app.web.loaders import current_status, region_inputs, spans_of, status_inputs
+from app.web.region_view import UPTIME_WINDOWS, region_page
+from app.web.render import html_response, render_html
+from app.web.status_view import status_page
+from app.web.widget_view import widget_view
+
+router = APIRouter(include_in_schema=False)
+
+LangQuery = Annotated[Lang | None, Query(description="`id` (default) or `en`")]
+AcceptLanguage = Annotated[str | None, Header()]
+
+
+def not_found_page(code: str, lang: Lang) -> Response:
+    body = render_html("not_found.html", lang, w=words(lang), other_lang=other(lang), code=code)
+    return html_response(body, lang, status_code=404)
+
+
+async def find_region(session: ReadSession, raw_code: str) -> Region | None:
+    """The region a path names, `73.73` or `7373`; None when malformed or unknown."""
+    try:
+        code = normalize_code(raw_code)
+    except InvalidRegionCode:
+        return None
+    return await session.get(Region, code)
+
+
+@router.get("/")
+async def status(
+    cache: ReadCacheDep, lang: LangQuery = None, accept_language: AcceptLanguage = None
+) -> Response:
+    chosen = negotiate(lang, accept_language)
+    version = await cache.version()
+
+    async def build() -> bytes:
+        page = status_page(await status_inputs(cache, now=utcnow()), chosen)
+        return render_html(
+            "status.html", chosen, page=page, w=page.words, other_lang=page.other_lang
+        )
+
+    return html_response(await cache.get(("web-status", chosen), version, build), chosen)
+
+
+@router.get("/regions/{code}")
+async def region(
+    code: str,
+    session: ReadSession,
+    cache: ReadCacheDep,
+    lang: LangQuery = None,
+    accept_language: AcceptLanguage = None,
+) -> Response:
+    chosen = negotiate(lang, accept_language)
+    found = await find_region(session, code)
+    if found is None:
+        return not_found_page(code, chosen)
+    page = region_page(await region_inputs(session, cache, found, now=utcnow()), chosen)
+    body = render_html("region.html", chosen, page=page, w=page.words, other_lang=page.other_lang)
+    return html_response(body, chosen)
+
+
+@router.get("/widget/{code}")
+async def widget(
+    code: str,
+    session: ReadSession,
+    cache: ReadCacheDep,
+    lang: LangQuery = None,
+    accept_language: AcceptLanguage = None,
+) -> Response:
+    chosen = negotiate(lang, accept_language)
+    found = await find_region(session, code)
+    if found is None:
+        message = words(chosen)["not_found"]
+        body = render_html("widget_not_found.html", chosen, message=message, code=code)
+        return html_response(body, chosen, status_code=404)
+    now = utcnow()
+    status = await current_status(session, cache, found, now=now)
+    spans = await spans_of(session, found.code, start=now - UPTIME_WINDOWS["30d"], end=now)
+    view = widget_view(status, spans, now, chosen)
+    uptime_label = "Ketersediaan 30 hari" if chosen == "id" else "30-day uptime"
+    body = render_html("widget.html", chosen, view=view, uptime_label=uptime_label)
+    return html_response(body, chosen)

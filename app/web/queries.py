@@ -1,0 +1,111 @@
+"""What the pages read beyond the region overview, each in one or two queries whatever the
+number of regions: every monitored region's spans over the bars' period, active incidents
+with the letters they cite, warnings in force, maintenance coming up."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.checks.overrides import ScheduledWindow
+from app.domain import Reason, State
+from app.store.declarations import Declaration, in_force_by_region
+from app.store.incident_updates import IncidentUpdate, updates_of_incidents
+from app.store.incidents import declarations_cited, list_incidents
+from app.store.maintenance import scheduled, windows_overlapping
+from app.store.models import Incident, Region, Service, Transition
+from app.uptime import Mark, Span, service_spans, worst_spans
+
+MAINTENANCE_HORIZON = timedelta(days=14)
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+async def region_spans(
+    session: AsyncSession, *, start: datetime, end: datetime
+) -> dict[str, list[Span]]:
+    """Each monitored region's spans in [start, end): the worst of its non-paused services
+    at each instant. Two queries for the whole country."""
+    watched = select(Service.id, Service.region_code).where(col(Service.is_paused).is_(False))
+    region_of = {sid: code for sid, code in (await session.exec(watched)).all() if sid}
+    if not region_of:
+        return {}
+    opening = (
+        select(func.max(Transition.id))
+        .where(col(Transition.service_id).is_not(None), col(Transition.at) < start)
+        .group_by(col(Transition.service_id))
+    )
+    inside = and_(col(Transition.at) >= start, col(Transition.at) < end)
+    query = (
+        select(Transition.service_id, Transition.at, Transition.to_state, Transition.reason)
+        .where(
+            col(Transition.service_id).is_not(None), or_(col(Transition.id).in_(opening), inside)
+        )
+        .order_by(col(Transition.id))
+    )
+    marks: dict[int, list[Mark]] = defaultdict(list)
+    for service_id, at, to_state, reason in (await session.exec(query)).all():
+        if service_id in region_of:
+            marks[service_id].append(Mark(at, State(to_state), Reason(reason)))
+    timelines: dict[str, list[list[Span]]] = defaultdict(list)
+    for service_id in sorted(region_of):
+        spans = service_spans(marks.get(service_id, []), start=start, end=end)
+        timelines[region_of[service_id]].append(spans)
+    return {code: worst_spans(lines) for code, lines in timelines.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRecord:
+    incident: Incident
+    region_name: str
+    citations: list[dict[str, Any]]
+    updates: list[IncidentUpdate]
+
+
+async def incidents_with_context(
+    session: AsyncSession,
+    *,
+    active: bool | None = None,
+    region_prefix: str | None = None,
+    limit: int = 100,
+) -> list[IncidentRecord]:
+    """Incidents newest first, with their region's name, cited letters and updates."""
+    rows = await list_incidents(session, active=active, region_prefix=region_prefix, limit=limit)
+    ids = [i.id for i in rows if i.id is not None]
+    cited = await declarations_cited(session, ids)
+    updates = await updates_of_incidents(session, ids)
+    codes = {i.region_code for i in rows}
+    names: dict[str, str] = {}
+    if codes:
+        query_names = select(Region.code, Region.name).where(col(Region.code).in_(codes))
+        names = dict((await session.exec(query_names)).all())
+    return [
+        IncidentRecord(
+            i, names.get(i.region_code, i.region_code), cited[i.id or 0], updates[i.id or 0]
+        )
+        for i in rows
+    ]
+
+
+async def warnings_in_force(session: AsyncSession) -> list[Declaration]:
+    """Every warning (teguran) in force, the nearest deadline first."""
+    codes = (await session.exec(select(Declaration.region_code).distinct())).all()
+    forces = await in_force_by_region(session, list(codes))
+    warnings = [f.warning for f in forces.values() if f.warning is not None]
+    return sorted(warnings, key=lambda w: (w.deadline is None, w.deadline or EARLIEST, w.id))
+
+
+async def maintenance_ahead(session: AsyncSession, *, now: datetime) -> list[ScheduledWindow]:
+    """Maintenance windows under way or starting within 14 days, the soonest first."""
+    end = now + MAINTENANCE_HORIZON
+    windows = scheduled(await windows_overlapping(session, start=now, end=end), start=now, end=end)
+    return sorted(windows, key=lambda w: (w.occurrences[0].starts_at, w.window_id))
+
+
+async def region_names(session: AsyncSession) -> dict[str, str]:
+    return dict((await session.exec(select(Region.code, Region.name))).all())

@@ -1,0 +1,205 @@
+"""Everything a region's page and its widget show, as plain values for their templates: state
+and cause, what operators declared, uptime by cause over 24 h / 30 d / 90 d, the timeline of
+transitions with their sources, and incidents with their updates. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.api.schemas import DeclarationPublic, RegionStatus
+from app.domain import Reason, State, TransitionSource
+from app.regions.overview import AFFECTED
+from app.store.models import Transition
+from app.uptime import Span, uptime
+from app.web.bars import clip, day_grid
+from app.web.chips import Bars, Chip, bars_of, chip
+from app.web.format import duration, iso, local_time, web_link
+from app.web.i18n import Lang, category_label, other, reason_label, words
+from app.web.notices_view import IncidentLine, incident_line
+from app.web.queries import IncidentRecord
+
+UPTIME_WINDOWS = {"24h": timedelta(hours=24), "30d": timedelta(days=30), "90d": timedelta(days=90)}
+_SOURCES: dict[TransitionSource, tuple[str, str]] = {
+    TransitionSource.PROBE: ("pemeriksaan otomatis", "automatic check"),
+    TransitionSource.OPERATOR: ("pernyataan operator", "operator declaration"),
+    TransitionSource.SCHEDULE: ("jadwal pemeliharaan", "maintenance schedule"),
+}
+_WINDOW_NAMES = {"24h": ("24 jam", "24 h"), "30d": ("30 hari", "30 d"), "90d": ("90 hari", "90 d")}
+
+
+@dataclass(frozen=True, slots=True)
+class UptimeRow:
+    window: str
+    percent: str
+    downtime: str
+    by_cause: list[tuple[str, str, str]]  # (category, label, duration)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    at: str
+    at_iso: str
+    service: str
+    before: Chip
+    after: Chip
+    cause: str
+    category: str
+    source: str
+    citation: str  # the letter a declared transition cites, if any
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    title: str
+    detail: str
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLine:
+    name: str
+    chip: Chip
+    cause: str
+    since: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegionPage:
+    lang: Lang
+    other_lang: Lang
+    words: dict[str, str]
+    code: str
+    name: str
+    parent_code: str | None
+    parent_name: str | None
+    chip: Chip
+    cause: str
+    category: str
+    since: str
+    since_iso: str
+    declaration: Notice | None
+    warning: Notice | None
+    maintenance: list[Notice]
+    services: list[ServiceLine]
+    uptime: list[UptimeRow]
+    bars: Bars | None
+    timeline: list[TimelineEntry]
+    incidents: list[IncidentLine]
+
+
+def percent_text(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}%"
+
+
+def uptime_rows(spans: Sequence[Span], *, now: datetime, lang: Lang) -> list[UptimeRow]:
+    rows = []
+    for name, length in UPTIME_WINDOWS.items():
+        start = now - length
+        result = uptime(clip(spans, start, now), start=start, end=now)
+        by_cause = [
+            (str(c), category_label(c, lang), duration(seconds, lang))
+            for c, seconds in sorted(result.down_by_category.items())
+            if seconds > 0
+        ]
+        label = _WINDOW_NAMES[name][0 if lang == "id" else 1]
+        downtime = duration(result.down_seconds, lang)
+        rows.append(UptimeRow(label, percent_text(result.citizens_percent), downtime, by_cause))
+    return rows
+
+
+def source_label(source: TransitionSource, lang: Lang) -> str:
+    indonesian, english = _SOURCES[source]
+    return indonesian if lang == "id" else english
+
+
+def timeline_entry(
+    transition: Transition, services: Mapping[int, str], lang: Lang
+) -> TimelineEntry:
+    reason = Reason(transition.reason)
+    cited = (transition.evidence or {}).get("declaration")
+    citation = ""
+    if isinstance(cited, dict) and cited.get("reference"):
+        citation = f"{cited.get('reference')} ({cited.get('issuer', '')})"
+    return TimelineEntry(
+        at=local_time(transition.at, lang),
+        at_iso=iso(transition.at),
+        service=services.get(transition.service_id or 0, ""),
+        before=chip(State(transition.from_state), lang),
+        after=chip(State(transition.to_state), lang),
+        cause=reason_label(reason, lang),
+        category=str(reason.category),
+        source=source_label(TransitionSource(transition.source), lang),
+        citation=citation,
+    )
+
+
+def declaration_notice(declaration: DeclarationPublic, lang: Lang) -> Notice:
+    vocabulary = words(lang)
+    detail = f"{vocabulary['declaration']} {declaration.reference}, {declaration.issuer}"
+    detail += f", {local_time(declaration.issued_at, lang)}"
+    if declaration.deadline is not None:
+        detail += f"; {vocabulary['deadline']}: {local_time(declaration.deadline, lang)}"
+    kind = {
+        "cutoff": reason_label(Reason.POLICY_CUTOFF, lang),
+        "infrastructure": reason_label(Reason.LOCAL_INFRASTRUCTURE, lang),
+        "warning": vocabulary["warnings"],
+    }.get(str(declaration.kind), str(declaration.kind))
+    return Notice(kind, detail, web_link(declaration.url))
+
+
+@dataclass(frozen=True, slots=True)
+class RegionInputs:
+    status: RegionStatus
+    parent_name: str | None
+    spans: Sequence[Span]
+    transitions: Sequence[Transition]
+    service_names: Mapping[int, str]
+    incidents: Sequence[IncidentRecord]
+    now: datetime
+
+
+def region_page(inputs: RegionInputs, lang: Lang) -> RegionPage:
+    status, now = inputs.status, inputs.now
+    monitored = bool(status.services) or bool(inputs.spans)
+    vocabulary = words(lang)
+    maintenance = [
+        Notice(
+            m.title,
+            f"{local_time(m.starts_at, lang)} – {local_time(m.ends_at, lang)} "
+            f"({vocabulary[m.status]})",
+            None,
+        )
+        for m in status.maintenance
+    ]
+    return RegionPage(
+        lang=lang,
+        other_lang=other(lang),
+        words=vocabulary,
+        code=status.code,
+        name=status.name,
+        parent_code=status.parent_code,
+        parent_name=inputs.parent_name,
+        chip=chip(status.state, lang),
+        cause=reason_label(status.reason, lang) if status.state in AFFECTED else "",
+        category=str(status.category or ""),
+        since=local_time(status.since, lang),
+        since_iso=iso(status.since),
+        declaration=declaration_notice(status.declaration, lang) if status.declaration else None,
+        warning=declaration_notice(status.warning, lang) if status.warning else None,
+        maintenance=maintenance,
+        services=[
+            ServiceLine(
+                s.name,
+                chip(s.state, lang),
+                reason_label(s.reason, lang) if s.state in AFFECTED else "",
+                local_time(s.since, lang),
+            )
+            for s in status.services
+        ],
+        uptime=uptime_rows(inputs.spans, now=now, lang=lang),
+        bars=bars_of(inputs.spans, grid=day_grid(now), now=now, lang=lang) if monitored else None,
+        timeline=[timeline_entry(t, inputs.service_names, lang) for t in inputs.transitions],
+        incidents=[incident_line(r, lang) for r in inputs.incidents],
+    )

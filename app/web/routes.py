@@ -1,0 +1,18 @@
+"""Installs the web layer on the app: the pages, badges and feed, and the static files."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.web import badges, feeds, pages
+
+
+def install_web(app: FastAPI) -> None:
+    static = resources.files("app.web").joinpath("static")
+    app.include_router(badges.router)
+    app.include_router(feeds.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")

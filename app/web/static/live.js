@@ -1,0 +1,123 @@
+/* Live updates for the status page: each transition on the SSE stream is logged at once,
+ * then the changed regions and the national counts are re-read from the JSON API (the region's
+ * state is the worst of its services, which one transition alone does not tell). The page is
+ * complete without this script. */
+(function () {
+  "use strict";
+  var stream = document.body.getAttribute("data-live");
+  if (!stream || !window.EventSource || !window.fetch) { return; }
+  var lang = document.documentElement.lang === "en" ? "en" : "id";
+  var labels = {};
+  document.querySelectorAll("[data-count]").forEach(function (item) {
+    labels[item.getAttribute("data-count")] = item.querySelector(".label").textContent;
+  });
+  var words = lang === "id"
+    ? { since: "sejak", of: "dari", affected: "terdampak" }
+    : { since: "since", of: "of", affected: "affected" };
+  var liveSection = document.querySelector("[data-role='live']");
+  var log = document.querySelector("[data-role='live-log']");
+  var pending = {};
+  var timer = null;
+
+  function getJSON(url) {
+    return fetch(url, { cache: "no-cache", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; });
+  }
+
+  function timeText(iso) {
+    var options = { timeZone: "Asia/Jakarta", day: "numeric", month: "short", year: "numeric",
+      hour: "2-digit", minute: "2-digit", hour12: false };
+    return new Date(iso).toLocaleString(lang === "id" ? "id-ID" : "en-GB", options) + " WIB";
+  }
+
+  function setChip(chip, state) {
+    if (!chip) { return; }
+    chip.className = "chip state-" + state;
+    chip.setAttribute("data-state", state);
+    chip.textContent = labels[state] || state;
+  }
+
+  function isAffected(state) {
+    return state === "outage" || state === "degraded" || state === "maintenance";
+  }
+
+  function updateRegion(region) {
+    if (!region) { return; }
+    var row = document.querySelector("[data-code='" + region.code + "']");
+    if (!row) { return; }
+    setChip(row.querySelector("[data-role='state']"), region.state);
+    var cause = isAffected(region.state) && region.reason_label ? region.reason_label[lang] : "";
+    row.querySelector("[data-role='cause']").textContent = cause;
+    var since = row.querySelector("[data-role='since']");
+    since.textContent = "";
+    if (cause && region.since) {
+      var time = document.createElement("time");
+      time.dateTime = region.since;
+      time.textContent = timeText(region.since);
+      since.append(words.since + " ", time);
+    }
+  }
+
+  function updateSummary(summary) {
+    if (!summary) { return; }
+    Object.keys(summary.by_state).forEach(function (state) {
+      var item = document.querySelector("[data-count='" + state + "'] .count");
+      if (item) { item.textContent = summary.by_state[state]; }
+    });
+    Object.keys(summary.by_category).forEach(function (category) {
+      var item = document.querySelector("[data-cause='" + category + "'] .count");
+      if (item) { item.textContent = summary.by_category[category]; }
+    });
+    var other = lang === "id" ? "en" : "id";
+    document.querySelector("[data-role='blast-primary']").textContent = summary.blast_radius.label[lang];
+    document.querySelector("[data-role='blast-secondary']").textContent = summary.blast_radius.label[other];
+    setChip(document.querySelector("[data-role='overall'] [data-role='state']"), summary.state);
+    summary.provinces.forEach(function (province) {
+      var block = document.querySelector("[data-province='" + province.code + "']");
+      if (!block) { return; }
+      setChip(block.querySelector("summary [data-role='state']"), province.state);
+      var radius = province.blast_radius;
+      block.querySelector("[data-role='affected']").textContent =
+        radius.affected + " " + words.of + " " + radius.total + " " + words.affected;
+    });
+  }
+
+  function logTransition(transition) {
+    var row = document.querySelector("[data-code='" + transition.region_code + "'] .name");
+    var item = document.createElement("li");
+    item.className = "fresh";
+    item.setAttribute("data-transition", transition.id);
+    var time = document.createElement("time");
+    time.dateTime = transition.at;
+    time.textContent = timeText(transition.at);
+    var link = document.createElement("a");
+    link.href = "/regions/" + transition.region_code + "?lang=" + lang;
+    link.textContent = row ? row.textContent : transition.region_code;
+    var change = ": " + (labels[transition.from_state] || transition.from_state) + " → " +
+      (labels[transition.to_state] || transition.to_state) + " (" + transition.reason_label[lang] + ")";
+    item.append(time, " ", link, change);
+    log.prepend(item);
+    while (log.children.length > 50) { log.removeChild(log.lastChild); }
+    liveSection.hidden = false;
+  }
+
+  function flush() {
+    timer = null;
+    var codes = Object.keys(pending);
+    pending = {};
+    codes.forEach(function (code) { getJSON("/api/v1/regions/" + code).then(updateRegion); });
+    getJSON("/api/v1/status").then(updateSummary);
+  }
+
+  var source = new EventSource(stream);
+  // Tells tests and curious readers whether the stream is connected.
+  source.addEventListener("open", function () { document.body.setAttribute("data-live-state", "open"); });
+  source.addEventListener("error", function () { document.body.setAttribute("data-live-state", "reconnecting"); });
+  source.addEventListener("transition", function (event) {
+    var transition = JSON.parse(event.data);
+    logTransition(transition);
+    pending[transition.region_code] = true;
+    if (timer === null) { timer = setTimeout(flush, 250); }
+  });
+  liveSection.hidden = false;
+})();

@@ -1,0 +1,184 @@
+"""Everything the status page shows, as plain values for its template: the national picture,
+provinces with their regencies and cities, incidents, warnings, maintenance and uptime bars,
+in one language. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.checks.overrides import ScheduledWindow
+from app.domain import Category, State, worst_state
+from app.regions.overview import Overview, RegionView, state_counts
+from app.store.declarations import Declaration
+from app.uptime import Span
+from app.web.bars import DayGrid, day_grid
+from app.web.chips import Bars, Chip, bars_of, chip
+from app.web.format import iso, local_time
+from app.web.i18n import Lang, category_label, other, reason_label, state_label, words
+from app.web.notices_view import (
+    IncidentLine,
+    MaintenanceLine,
+    WarningLine,
+    incident_line,
+    maintenance_line,
+    warning_line,
+)
+from app.web.queries import IncidentRecord
+
+COUNTED_CAUSES = [
+    Category.NETWORK,
+    Category.POLICY,
+    Category.UPSTREAM,
+    Category.LOCAL,
+    Category.MAINTENANCE,
+    Category.PERFORMANCE,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RegionLine:
+    code: str
+    name: str
+    chip: Chip
+    cause: str
+    category: str
+    since: str
+    since_iso: str
+    bars: Bars | None  # None when not monitored
+
+
+@dataclass(frozen=True, slots=True)
+class ProvinceBlock:
+    code: str
+    name: str
+    chip: Chip
+    cause: str
+    affected: int
+    total: int
+    monitored: int
+    is_open: bool
+    regions: list[RegionLine]
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatusPage:
+    lang: Lang
+    other_lang: Lang
+    words: dict[str, str]
+    overall: Chip
+    blast: str
+    blast_other: str
+    affected: int
+    total: int
+    counts: list[Count]
+    causes: list[Count]
+    updated: str
+    updated_iso: str
+    live_stream: str
+    incidents: list[IncidentLine]
+    warnings: list[WarningLine]
+    maintenance: list[MaintenanceLine]
+    provinces: list[ProvinceBlock]
+
+
+def blast_text(affected: int, total: int, lang: Lang) -> str:
+    if lang == "id":
+        return f"{affected} dari {total} kabupaten/kota terdampak"
+    return f"{affected} of {total} regencies/cities affected"
+
+
+def region_line(
+    view: RegionView, spans: Sequence[Span] | None, grid: DayGrid, now: datetime, lang: Lang
+) -> RegionLine:
+    monitored = view.is_monitored and spans is not None
+    bars = bars_of(spans or [], grid=grid, now=now, lang=lang) if monitored else None
+    return RegionLine(
+        code=view.code,
+        name=view.row.name,
+        chip=chip(view.state, lang),
+        cause=reason_label(view.reason, lang) if view.is_affected else "",
+        category=str(view.reason.category) if view.reason else "",
+        since=local_time(view.since, lang),
+        since_iso=iso(view.since),
+        bars=bars,
+    )
+
+
+def province_block(
+    overview: Overview,
+    province: RegionView,
+    spans: Mapping[str, Sequence[Span]],
+    grid: DayGrid,
+    now: datetime,
+    lang: Lang,
+) -> ProvinceBlock:
+    children = overview.children_of(province)
+    affected = sum(1 for c in children if c.is_affected)
+    return ProvinceBlock(
+        code=province.code,
+        name=province.row.name,
+        chip=chip(province.state, lang),
+        cause=reason_label(province.reason, lang) if province.is_affected else "",
+        affected=affected,
+        total=len(children),
+        monitored=sum(1 for c in children if c.is_monitored),
+        is_open=affected > 0,
+        regions=[region_line(c, spans.get(c.code, []), grid, now, lang) for c in children],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StatusInputs:
+    """What the page is built from: the overview and what `queries` read."""
+
+    overview: Overview
+    spans: Mapping[str, Sequence[Span]]
+    incidents: Sequence[IncidentRecord]
+    warnings: Sequence[Declaration]
+    maintenance: Sequence[ScheduledWindow]
+    names: Mapping[str, str]
+    updated_at: datetime | None
+    now: datetime
+    newest_transition_id: int = 0  # the live stream resumes after it
+
+
+def status_page(inputs: StatusInputs, lang: Lang) -> StatusPage:
+    overview, now = inputs.overview, inputs.now
+    regions = overview.regencies_and_cities()
+    affected = sum(1 for v in regions if v.is_affected)
+    by_state = state_counts(regions)
+    vocabulary = words(lang)
+    grid = day_grid(now)
+    return StatusPage(
+        lang=lang,
+        other_lang=other(lang),
+        words=vocabulary,
+        overall=chip(worst_state([v.state for v in regions]), lang),
+        blast=blast_text(affected, len(regions), lang),
+        blast_other=blast_text(affected, len(regions), other(lang)),
+        affected=affected,
+        total=len(regions),
+        counts=[Count(str(s), state_label(s, lang), by_state[s]) for s in State],
+        causes=[
+            Count(str(c), category_label(c, lang), sum(1 for v in regions if c in v.categories))
+            for c in COUNTED_CAUSES
+        ],
+        updated=local_time(inputs.updated_at, lang),
+        updated_iso=iso(inputs.updated_at),
+        live_stream=f"/api/v1/events?last_event_id={inputs.newest_transition_id}",
+        incidents=[incident_line(r, lang) for r in inputs.incidents],
+        warnings=[warning_line(w, inputs.names, lang) for w in inputs.warnings],
+        maintenance=[maintenance_line(w, inputs.names, now, lang) for w in inputs.maintenance],
+        provinces=[
+            province_block(overview, p, inputs.spans, grid, now, lang) for p in overview.provinces()
+        ],
+    )

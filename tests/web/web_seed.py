@@ -1,0 +1,71 @@
+"""A small country for the web tests, recorded through the real API and recording path:
+Palopo cut off by a declared letter after timing out, Makassar warned with a deadline,
+maintenance planned in Jawa Barat, an operator's update on Palopo's incident."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+
+from app.db import Database
+from app.domain import Reason
+from app.store.types import utcnow
+from tests.feed import add_service, probe
+
+LETTER = {
+    "reference": "470/1234/Dukcapil",
+    "issuer": "Ditjen Dukcapil Kemendagri",
+    "issued_at": "2026-11-28T09:00:00+08:00",
+    "url": "https://dukcapil.kemendagri.go.id/berita/470-1234",
+}
+WARNING_REFERENCE = "470/0999/Dukcapil"
+UPDATE = {
+    "status": "identified",
+    "body_id": "Akses VPN diputus oleh pusat.",
+    "body_en": "VPN access was cut centrally.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Seeded:
+    palopo: int
+    makassar: int
+    incident_id: int
+    started: datetime
+
+
+async def seed_country(
+    client: httpx.AsyncClient, database: Database, headers: dict[str, str]
+) -> Seeded:
+    now = utcnow()
+    started = now - timedelta(hours=2)
+    palopo = await add_service(database, "73.73")
+    makassar = await add_service(database, "73.71")
+    await probe(database, palopo, Reason.OK, started, region="73.73")
+    await probe(database, makassar, Reason.OK, started, region="73.71")
+    await probe(database, palopo, Reason.NETWORK_TIMEOUT, started + timedelta(hours=1))
+    await _post(client, "/api/v1/regions/73.73/declarations", LETTER | {"kind": "cutoff"}, headers)
+    deadline = (now + timedelta(days=3)).isoformat()
+    warning = LETTER | {"kind": "warning", "reference": WARNING_REFERENCE, "deadline": deadline}
+    await _post(client, "/api/v1/regions/73.71/declarations", warning, headers)
+    window = {
+        "title": "Migrasi data SIAK",
+        "starts_at": (now + timedelta(days=1)).isoformat(),
+        "ends_at": (now + timedelta(days=1, hours=2)).isoformat(),
+        "regions": ["32"],
+    }
+    await _post(client, "/api/v1/maintenance", window, headers)
+    incidents = (await client.get("/api/v1/incidents", params={"active": "true"})).json()
+    incident_id = int(incidents["items"][0]["id"])
+    await _post(client, f"/api/v1/incidents/{incident_id}/updates", UPDATE, headers)
+    return Seeded(palopo, makassar, incident_id, started)
+
+
+async def _post(
+    client: httpx.AsyncClient, url: str, body: Mapping[str, object], headers: dict[str, str]
+) -> None:
+    response = await client.post(url, json=body, headers=headers)
+    assert response.status_code == 201, response.text
