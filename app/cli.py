@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 import uvicorn
 
+from app.agent.command import agent as run_vantage_agent
 from app.domain import ProbeResult, Verdict
 from app.settings import get_settings
 
@@ -108,6 +109,10 @@ def check(
     typer.echo(json.dumps(verdict.evidence, ensure_ascii=False, indent=2))
     if reason.is_failure:
         raise typer.Exit(2)
+
+
+# The vantage agent an office runs (app/agent): its own options, none of the server's settings.
+cli.command("agent")(run_vantage_agent)
 
 
 def main() -> None:

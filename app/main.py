@@ -10,6 +10,8 @@ from fastapi import FastAPI
 
 from app import __version__
 from app.api import health, regions
+from app.api.agents import region_router as region_agents_router
+from app.api.agents import router as agents_router
 from app.api.audit import router as audit_router
 from app.api.declarations import router as declarations_router
 from app.api.deliveries import router as deliveries_router
@@ -89,6 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(regions.router)
     app.include_router(services_router)
     app.include_router(keys_router)
+    app.include_router(agents_router)
+    app.include_router(region_agents_router)
     app.include_router(maintenance_router)
     app.include_router(declarations_router)
     app.include_router(incident_updates_router)

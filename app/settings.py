@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     webhook_retry_jitter: float = Field(default=0.2, ge=0, lt=1)
     webhook_disable_after_seconds: float = Field(default=5 * 86_400.0, gt=0)
     webhook_secret_grace_seconds: float = Field(default=86_400.0, ge=0)
+    # Vantage agents (app/agent, app/checks/vantage.py). An agent silent this long is `stale`
+    # and has no say; a failing verdict moves a region only when `vantage_quorum` of its
+    # vantage points (the central prober and its live agents) see it failing.
+    agent_stale_after: float = Field(default=180.0, gt=0)
+    vantage_quorum: int = Field(default=1, ge=1, le=20)
 
     @field_validator("control_urls", "cors_origins", mode="before")
     @classmethod
@@ -80,6 +85,11 @@ class Settings(BaseSettings):
         for part in parts if isinstance(parts, list) else []:
             ipaddress.ip_network(str(part), strict=False)  # a ValueError names the entry
         return parts
+
+    @field_validator("agent_stale_after", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value)
 
     @field_validator("webhook_retry_schedule", mode="before")
     @classmethod

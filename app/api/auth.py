@@ -40,9 +40,18 @@ class Principal:
     name: str
     scopes: frozenset[str]
     key_id: int | None = None
+    region_code: str | None = None  # the region an agent:push key is bound to
+
+    @property
+    def is_admin(self) -> bool:
+        return bool({ALL_SCOPES, Scope.ADMIN} & self.scopes)
 
     def has_scope(self, scope: str) -> bool:
-        return bool({ALL_SCOPES, Scope.ADMIN} & self.scopes) or scope in self.scopes
+        return self.is_admin or scope in self.scopes
+
+    def may_act_for(self, region_code: str) -> bool:
+        """Region-bound work (an agent's push): admins anywhere, a bound key in its region."""
+        return self.is_admin or self.region_code == region_code
 
     @property
     def actor(self) -> str:
@@ -87,7 +96,9 @@ async def authenticate(token: str, settings: Settings, database: Database) -> Pr
         raise Forbidden("invalid or revoked bearer token")
     async with database.transaction() as session:
         await keys.mark_used(session, key.id)
-    return Principal(name=key.name, scopes=frozenset(key.scopes), key_id=key.id)
+    return Principal(
+        name=key.name, scopes=frozenset(key.scopes), key_id=key.id, region_code=key.region_code
+    )
 
 
 def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:

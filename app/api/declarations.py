@@ -104,9 +104,10 @@ def _event_data(region: Region, declaration: DeclarationPublic) -> dict[str, Any
 async def declare(
     code: RegionCode, body: DeclarationCreate, database: DatabaseDep, principal: DeclarationsWriter
 ) -> DeclarationPublic:
-    """Record a declaration. `cutoff` and `infrastructure` put the region's failing services
-    in `policy.cutoff` / `local.infrastructure` now and whenever they fail while it is in
-    force; `lifted` ends it (or a warning); `warning` emits a `policy.warning` event."""
+    """Record a declaration. `cutoff`, `infrastructure` and `vpn_fault` put the region's
+    failing services in `policy.cutoff` / `local.infrastructure` / `network.vpn` now and
+    whenever they fail while it is in force; `lifted` ends it (or a warning); `warning`
+    emits a `policy.warning` event."""
     async with database.transaction() as session:
         region = await _region(session, code)
         in_force = (await in_force_by_region(session, [code])).get(code, InForce())

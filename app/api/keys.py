@@ -11,9 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from app.api.audit import record_write
 from app.api.auth import AUTH_RESPONSES, AdminDep
 from app.api.deps import DatabaseDep, ReadSession
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
+from app.service_spec import RegionCodeIn
 from app.store import keys as store
 from app.store.keys import ApiKey, Scope
+from app.store.services import known_region_codes
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 
@@ -26,6 +28,9 @@ class KeyCreate(BaseModel):
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     scopes: list[Scope] = Field(min_length=1, examples=[["declarations:write"]])
+    region_code: RegionCodeIn | None = Field(
+        default=None, description="Binds an `agent:push` key to the agents of one region"
+    )
 
 
 class KeyPublic(BaseModel):
@@ -33,6 +38,7 @@ class KeyPublic(BaseModel):
     name: str
     prefix: str = Field(description="The token's public part, to recognise it")
     scopes: list[Scope]
+    region_code: str | None = None
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
@@ -50,8 +56,16 @@ class KeyIssued(KeyPublic):
 async def create_key(body: KeyCreate, database: DatabaseDep, principal: AdminDep) -> KeyIssued:
     """Issue a key; its token is in this response and nowhere else."""
     async with database.transaction() as session:
+        if body.region_code is not None and not await known_region_codes(
+            session, [body.region_code]
+        ):
+            raise InvalidInput(("body", "region_code"), "no region has this code", body.region_code)
         key, token = await store.create_key(
-            session, name=body.name, scopes=body.scopes, created_by=principal.actor
+            session,
+            name=body.name,
+            scopes=body.scopes,
+            created_by=principal.actor,
+            region_code=body.region_code,
         )
         public = KeyPublic.of(key)
         await record_write(

@@ -6,7 +6,8 @@ probe was in flight is respected."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,7 +16,10 @@ from app.checks.attribute import attribute
 from app.checks.overrides import override
 from app.checks.run import CheckRecord
 from app.checks.state_machine import CheckState, Step, Thresholds, advance
-from app.domain import Reason, State, TransitionSource
+from app.checks.vantage import AgentView, VantageRules, combine
+from app.domain import Category, Reason, State, TransitionSource
+from app.settings import Settings
+from app.store.agents import live_views
 from app.store.checks import (
     Sample,
     load_check_states,
@@ -33,6 +37,27 @@ class Signals:
 
     monitor_impaired: bool = False
     central_wave: bool = False
+    vantage: VantageRules = field(default_factory=VantageRules)
+
+
+def vantage_rules_of(settings: Settings) -> VantageRules:
+    return VantageRules(settings.vantage_quorum, settings.agent_stale_after)
+
+
+async def _agent_views(
+    session: AsyncSession, records: Sequence[CheckRecord], rules: VantageRules
+) -> dict[str, list[AgentView]]:
+    """Agents' say is needed only where the central prober failed in transport: a batch of
+    answers (nearly every batch) skips the query."""
+    failing = [r for r in records if r.verdict.reason.category == Category.NETWORK]
+    if not failing:
+        return {}
+    oldest = min(r.result.started_at for r in failing)
+    return await live_views(
+        session,
+        region_codes={r.region_code for r in failing},
+        since=oldest - timedelta(seconds=rules.stale_after_seconds),
+    )
 
 
 def check_state_of(row: Any) -> CheckState:
@@ -66,6 +91,7 @@ async def record_checks(
         region_codes={row.region_code for row in rows.values()},
         instants=[record.result.started_at for record in records],
     )
+    views = await _agent_views(session, records, signals.vantage)
     updates: dict[int, dict[str, Any]] = {}
     samples: list[Sample] = []
     changes: list[tuple[Any, Step, CheckRecord, dict[str, Any]]] = []
@@ -79,6 +105,7 @@ async def record_checks(
             monitor_impaired=signals.monitor_impaired,
             central_wave=signals.central_wave,
         )
+        verdict = combine(verdict, views.get(row.region_code, []), signals.vantage)
         verdict = override(
             verdict,
             service_id=row.id,

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.checks.attribute import CENTRAL_CATEGORIES, WaveRule, is_central_wave
 from app.checks.probe import ProbeSpec, probe
-from app.checks.record import Signals, record_checks
+from app.checks.record import Signals, record_checks, vantage_rules_of
 from app.checks.run import CheckRecord, DueCheck, due_check_from, run_check
 from app.db import Database
 from app.metrics import Metrics
@@ -187,6 +187,7 @@ class Checker:
             signals = Signals(
                 monitor_impaired=self.monitor_impaired,
                 central_wave=await self._central_wave(session, batch),
+                vantage=vantage_rules_of(self.settings),
             )
             return await record_checks(session, batch, signals=signals)
 

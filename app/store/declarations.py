@@ -27,6 +27,7 @@ class DeclarationKind(StrEnum):
     WARNING = "warning"  # the ministry's teguran: a cutoff threatened by a deadline
     LIFTED = "lifted"
     INFRASTRUCTURE = "infrastructure"
+    VPN_FAULT = "vpn_fault"  # a cut link that is a technical VPN fault, not a policy cutoff
 
     @property
     def reason(self) -> Reason | None:
@@ -37,8 +38,9 @@ class DeclarationKind(StrEnum):
 _IMPOSED = {
     DeclarationKind.CUTOFF: Reason.POLICY_CUTOFF,
     DeclarationKind.INFRASTRUCTURE: Reason.LOCAL_INFRASTRUCTURE,
+    DeclarationKind.VPN_FAULT: Reason.NETWORK_VPN,
 }
-_ENDS_CAUSE = {DeclarationKind.CUTOFF, DeclarationKind.INFRASTRUCTURE, DeclarationKind.LIFTED}
+_ENDS_CAUSE = {*_IMPOSED, DeclarationKind.LIFTED}
 _ENDS_WARNING = {DeclarationKind.WARNING, DeclarationKind.CUTOFF, DeclarationKind.LIFTED}
 
 

@@ -11,6 +11,7 @@ from collections.abc import Collection
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Column, ForeignKey, String
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,7 +27,7 @@ class Scope(StrEnum):
     DECLARATIONS_WRITE = "declarations:write"  # declarations and incident updates
     MAINTENANCE_WRITE = "maintenance:write"
     SUBSCRIPTIONS_WRITE = "subscriptions:write"
-    AGENT_PUSH = "agent:push"  # reserved for agents inside office networks
+    AGENT_PUSH = "agent:push"  # agents inside office networks; only for the key's region
 
 
 class ApiKey(SQLModel, table=True):
@@ -37,6 +38,10 @@ class ApiKey(SQLModel, table=True):
     prefix: str = Field(max_length=16, unique=True, index=True)
     token_hash: str = Field(max_length=64)
     scopes: list[str] = Field(default_factory=list, sa_type=JSONDocument)
+    # An agent:push key pushes only for agents of this region; None for other keys.
+    region_code: str | None = Field(
+        default=None, sa_column=Column(String(8), ForeignKey("region.code"), nullable=True)
+    )
     created_by: str = Field(max_length=40)
     created_at: datetime = _utc(now=True)
     last_used_at: datetime | None = _utc(nullable=True)
@@ -61,6 +66,7 @@ async def create_key(
     name: str,
     scopes: Collection[Scope],
     created_by: str,
+    region_code: str | None = None,
     now: datetime | None = None,
 ) -> tuple[ApiKey, str]:
     """A new key and its token; the token is not kept and cannot be shown again."""
@@ -71,6 +77,7 @@ async def create_key(
         prefix=prefix,
         token_hash=hash_token(token),
         scopes=sorted(str(scope) for scope in set(scopes)),
+        region_code=region_code,
         created_by=created_by,
         created_at=now or utcnow(),
     )

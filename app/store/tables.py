@@ -1,5 +1,6 @@
 """Imports every table module, so SQLModel.metadata is complete (for Alembic and tests)."""
 
+from app.store.agents import Agent, AgentResult
 from app.store.audit import AuditEntry
 from app.store.declarations import Declaration
 from app.store.incident_updates import IncidentUpdate
@@ -10,6 +11,8 @@ from app.store.probes import ProbeSample, ServiceHour
 from app.store.webhooks import Delivery, DeliveryAttempt, Subscription, WebhookEvent
 
 __all__ = [
+    "Agent",
+    "AgentResult",
     "ApiKey",
     "AuditEntry",
     "Declaration",

@@ -154,8 +154,13 @@ AUDITED_WRITE_ROUTES = {
     ("POST", "/api/v1/subscriptions/{subscription_id}/replay"): "subscription.replay",
     ("POST", "/api/v1/subscriptions/{subscription_id}/ping"): "subscription.ping",
     ("POST", "/api/v1/deliveries/{delivery_id}/retry"): "delivery.retry",
+    ("POST", "/api/v1/agents"): "agent.create",
+    ("DELETE", "/api/v1/agents/{agent_id}"): "agent.delete",
 }
-NOT_OPERATOR_WRITES: dict[tuple[str, str], str] = {}
+NOT_OPERATOR_WRITES: dict[tuple[str, str], str] = {
+    # an agent's observations, every interval: data, like probe results, not an operator act
+    ("POST", "/api/v1/agents/{agent_id}/results"): "agent results",
+}
 
 
 async def test_every_write_route_is_audited(app: FastAPI) -> None:

@@ -1,0 +1,249 @@
+"""Vantage agents: admins register them (each gets an `agent:push` token bound to its region),
+agents push their results, and anyone reads what a region's agents see."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.agent.protocol import MAX_BATCH_BYTES, PushReceipt
+from app.api.agent_batch import batch_schema, parse_batch, read_body
+from app.api.audit import record_write
+from app.api.auth import AUTH_RESPONSES, AdminDep, Principal, require_scope
+from app.api.deps import DatabaseDep, ReadSession, RegionCode, SettingsDep
+from app.api.responses import not_found
+from app.checks.vantage import Reading, reading
+from app.errors import Forbidden, InvalidInput, NotFound
+from app.service_spec import RegionCodeIn
+from app.settings import Settings
+from app.store import agents as store
+from app.store.agents import Agent
+from app.store.keys import Scope, create_key, get_key, revoke_key
+from app.store.services import known_region_codes
+from app.store.types import utcnow
+
+router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
+region_router = APIRouter(prefix="/api/v1/regions", tags=["agents"])
+
+AgentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No agent has this id"}}
+PUSH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **AUTH_RESPONSES,
+    **NOT_FOUND,
+    413: {"description": f"Body over {MAX_BATCH_BYTES} bytes"},
+}
+AgentPusher = Annotated[Principal, Depends(require_scope(Scope.AGENT_PUSH))]
+
+
+class AgentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    region_code: RegionCodeIn = Field(examples=["73.73"])
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class AgentPublic(BaseModel):
+    id: int
+    region_code: str
+    name: str
+    version: str | None
+    interval_seconds: float | None
+    clock_offset_ms: float | None = Field(description="Server time minus the agent's")
+    last_seen_at: datetime | None
+    created_at: datetime
+    status: Literal["pending", "active", "stale"] = Field(
+        description="`pending`: never heard from; `stale`: silent too long (not an outage)"
+    )
+
+    @classmethod
+    def of(cls, agent: Agent, *, stale_since: datetime) -> AgentPublic:
+        status: Literal["pending", "active", "stale"] = "active"
+        if agent.last_seen_at is None:
+            status = "pending"
+        elif store.is_stale(agent, since=stale_since):
+            status = "stale"
+        fields = agent.model_dump(exclude={"key_id", "created_by"})
+        return cls(**fields, status=status)
+
+
+class AgentIssued(AgentPublic):
+    token: str = Field(description="The agent's `agent:push` token, shown this once")
+
+
+class AgentSees(AgentPublic):
+    reading: Reading
+    reachable: dict[str, bool] = Field(description="By role: some target of it answered")
+
+
+class RegionVantage(BaseModel):
+    region_code: str
+    agreement: Literal["none", "agree", "disagree"] = Field(
+        description="Whether the region's live agents read it the same way"
+    )
+    readings: dict[str, int]
+    agents: list[AgentSees]
+
+
+def _stale_since(settings: Settings) -> datetime:
+    return utcnow() - timedelta(seconds=settings.agent_stale_after)
+
+
+async def _agent(session: AsyncSession, agent_id: int, *, lock: bool = False) -> Agent:
+    agent = await store.get_agent(session, agent_id, lock=lock)
+    if agent is None:
+        raise NotFound("agent", agent_id)
+    return agent
+
+
+@router.post("", status_code=201, response_model=AgentIssued, responses=AUTH_RESPONSES)
+async def register_agent(
+    body: AgentCreate, database: DatabaseDep, settings: SettingsDep, principal: AdminDep
+) -> AgentIssued:
+    """Register an agent for a region; the response holds its token, shown only here."""
+    async with database.transaction() as session:
+        if not await known_region_codes(session, [body.region_code]):
+            raise InvalidInput(("body", "region_code"), "no region has this code", body.region_code)
+        key, token = await create_key(
+            session,
+            name=f"agent {body.name}"[:100],
+            scopes=[Scope.AGENT_PUSH],
+            created_by=principal.actor,
+            region_code=body.region_code,
+        )
+        agent = await store.add_agent(
+            session, Agent(**body.model_dump(), key_id=key.id, created_by=principal.actor)
+        )
+        public = AgentPublic.of(agent, stale_since=_stale_since(settings))
+        await record_write(
+            session,
+            principal,
+            action="agent.create",
+            target_type="agent",
+            target_id=agent.id,
+            after=public,
+        )
+    return AgentIssued(**public.model_dump(), token=token)
+
+
+@router.get("", response_model=list[AgentPublic], responses=AUTH_RESPONSES)
+async def list_agents(
+    session: ReadSession, settings: SettingsDep, _: AdminDep, region: RegionCodeIn | None = None
+) -> list[AgentPublic]:
+    """Every agent (or a region's), with when it was last heard from and whether it is stale."""
+    since = _stale_since(settings)
+    agents = await store.list_agents(session, region_code=region)
+    return [AgentPublic.of(agent, stale_since=since) for agent in agents]
+
+
+@router.get("/{agent_id}", response_model=AgentPublic, responses={**NOT_FOUND, **AUTH_RESPONSES})
+async def get_agent(
+    agent_id: AgentId, session: ReadSession, settings: SettingsDep, _: AdminDep
+) -> AgentPublic:
+    return AgentPublic.of(await _agent(session, agent_id), stale_since=_stale_since(settings))
+
+
+@router.delete("/{agent_id}", status_code=204, responses={**NOT_FOUND, **AUTH_RESPONSES})
+async def remove_agent(
+    agent_id: AgentId, database: DatabaseDep, settings: SettingsDep, principal: AdminDep
+) -> Response:
+    """Remove an agent and its results; its token stops working at once."""
+    async with database.transaction() as session:
+        agent = await _agent(session, agent_id, lock=True)
+        before = AgentPublic.of(agent, stale_since=_stale_since(settings))
+        key = await get_key(session, agent.key_id) if agent.key_id is not None else None
+        if key is not None:
+            await revoke_key(session, key)
+        await store.remove_agent(session, agent)
+        await record_write(
+            session,
+            principal,
+            action="agent.delete",
+            target_type="agent",
+            target_id=agent_id,
+            before=before,
+        )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{agent_id}/results",
+    response_model=PushReceipt,
+    responses=PUSH_RESPONSES,
+    # The body is read by hand (its size is capped before parsing); document it all the same.
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": batch_schema()}},
+        }
+    },
+)
+async def push_results(
+    agent_id: AgentId,
+    request: Request,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    principal: AgentPusher,
+) -> PushReceipt:
+    """An agent's results, oldest first. Idempotent: results already stored (same stream and
+    seq) are counted as duplicates, so a batch whose answer was lost can simply be resent.
+    Timestamps are moved to server time by the offset between `sent_at` and arrival."""
+    async with database.read() as session:
+        agent = await _agent(session, agent_id)
+    if not principal.may_act_for(agent.region_code):
+        raise Forbidden(
+            f"this token may not push for agent {agent_id} (region {agent.region_code})"
+        )
+    batch = parse_batch(await read_body(request))
+    async with database.transaction() as session:
+        agent = await _agent(session, agent_id, lock=True)
+        ingested = await store.ingest(
+            session,
+            agent,
+            batch,
+            received_at=utcnow(),
+            keep_for=timedelta(hours=settings.probe_retention_hours),
+        )
+    return PushReceipt(
+        accepted=ingested.accepted,
+        duplicates=ingested.duplicates,
+        clamped=ingested.clamped,
+        clock_offset_ms=round(ingested.offset.total_seconds() * 1000, 1),
+        last_seq=batch.results[-1].seq if batch.results else None,
+    )
+
+
+@region_router.get(
+    "/{code}/agents", response_model=RegionVantage, responses=not_found("region has this code")
+)
+async def region_vantage(
+    code: RegionCode, session: ReadSession, settings: SettingsDep
+) -> RegionVantage:
+    """What a region's agents see: each with its status and latest reading, and whether the
+    live ones agree. A stale agent is shown as such; it is not an outage."""
+    if not await known_region_codes(session, [code]):
+        raise NotFound("region", code)
+    since = _stale_since(settings)
+    agents = await store.list_agents(session, region_code=code)
+    views = (await store.live_views(session, region_codes=[code], since=since)).get(code, [])
+    by_id = {view.agent_id: view for view in views}
+    shown = []
+    for agent in agents:
+        view = by_id.get(agent.id or 0)
+        public = AgentPublic.of(agent, stale_since=since)
+        shown.append(
+            AgentSees(
+                **public.model_dump(),
+                reading=reading(view) if view else Reading.UNKNOWN,
+                reachable={str(k): v for k, v in view.reachable.items()} if view else {},
+            )
+        )
+    counts = Counter(str(reading(view)) for view in views)
+    agreement: Literal["none", "agree", "disagree"] = (
+        "none" if not counts else "agree" if len(counts) == 1 else "disagree"
+    )
+    return RegionVantage(region_code=code, agreement=agreement, readings=counts, agents=shown)

@@ -1,0 +1,247 @@
+"""Agents inside office networks and the results they push. A result is identified by
+(agent, stream, seq), so a batch sent twice (its acknowledgement lost) is stored once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Column, ForeignKey, Index, String, UniqueConstraint, delete, func
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.agent.protocol import ResultBatch, clock_offset, correct
+from app.checks.vantage import AgentView, Role
+from app.store.models import _utc
+
+
+class Agent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    region_code: str = Field(
+        sa_column=Column(String(8), ForeignKey("region.code"), nullable=False, index=True)
+    )
+    name: str = Field(max_length=100)
+    # The agent:push key issued with it; revoked when the agent is removed.
+    key_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("api_key.id", ondelete="SET NULL"))
+    )
+    version: str | None = Field(default=None, max_length=40)
+    interval_seconds: float | None = None
+    clock_offset_ms: float | None = None
+    last_seen_at: datetime | None = _utc(nullable=True)
+    created_by: str = Field(max_length=40)
+    created_at: datetime = _utc(now=True)
+
+
+class AgentResult(SQLModel, table=True):
+    __tablename__ = "agent_result"
+    __table_args__ = (
+        UniqueConstraint("agent_id", "stream", "seq"),
+        Index("ix_agent_result_agent_id_observed_at", "agent_id", "observed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(
+        sa_column=Column(ForeignKey("agent.id", ondelete="CASCADE"), nullable=False)
+    )
+    stream: str = Field(max_length=64)
+    seq: int
+    target: str = Field(max_length=64)
+    role: Role = Field(sa_type=String(16))
+    observed_at: datetime = _utc()  # corrected to server time
+    reported_at: datetime = _utc()  # as the agent's clock had it
+    received_at: datetime = _utc()
+    is_reachable: bool
+    status_code: int | None = None
+    latency_ms: float | None = None
+    failure: str | None = Field(default=None, max_length=64)
+    is_clamped: bool = False
+
+
+def is_stale(agent: Agent, *, since: datetime) -> bool:
+    """Silent since before `since` (or never heard from)."""
+    return agent.last_seen_at is None or agent.last_seen_at < since
+
+
+async def add_agent(session: AsyncSession, agent: Agent) -> Agent:
+    session.add(agent)
+    await session.flush()
+    return agent
+
+
+async def list_agents(session: AsyncSession, *, region_code: str | None = None) -> list[Agent]:
+    query = select(Agent).order_by(col(Agent.id))
+    if region_code is not None:
+        query = query.where(Agent.region_code == region_code)
+    return list((await session.exec(query)).all())
+
+
+async def get_agent(session: AsyncSession, agent_id: int, *, lock: bool = False) -> Agent | None:
+    query = select(Agent).where(Agent.id == agent_id)
+    if lock:  # one push per agent at a time: a retried batch waits for the original
+        query = query.with_for_update()
+    return (await session.exec(query)).first()
+
+
+async def remove_agent(session: AsyncSession, agent: Agent) -> None:
+    await session.exec(delete(AgentResult).where(col(AgentResult.agent_id) == agent.id))  # type: ignore[call-overload]
+    await session.delete(agent)
+    await session.flush()
+
+
+async def known_seqs(
+    session: AsyncSession, *, agent_id: int, stream: str, seqs: Collection[int]
+) -> set[int]:
+    if not seqs:
+        return set()
+    query = select(AgentResult.seq).where(
+        AgentResult.agent_id == agent_id,
+        AgentResult.stream == stream,
+        col(AgentResult.seq).between(min(seqs), max(seqs)),
+    )
+    return set((await session.exec(query)).all())
+
+
+async def add_results(session: AsyncSession, results: Sequence[AgentResult]) -> None:
+    session.add_all(results)
+    await session.flush()
+
+
+async def prune_results(session: AsyncSession, *, agent_id: int, before: datetime) -> None:
+    statement = delete(AgentResult).where(
+        col(AgentResult.agent_id) == agent_id, col(AgentResult.observed_at) < before
+    )
+    await session.exec(statement)  # type: ignore[call-overload]
+
+
+async def results_of(session: AsyncSession, agent_id: int) -> list[AgentResult]:
+    """Every stored result of an agent, in the order received."""
+    query = select(AgentResult).where(AgentResult.agent_id == agent_id)
+    return list((await session.exec(query.order_by(col(AgentResult.id)))).all())
+
+
+async def latest_results(
+    session: AsyncSession, *, agent_ids: Collection[int], since: datetime
+) -> list[AgentResult]:
+    """Each agent's latest result per target, observed since `since`."""
+    if not agent_ids:
+        return []
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(col(AgentResult.agent_id), col(AgentResult.target)),
+            order_by=(col(AgentResult.observed_at).desc(), col(AgentResult.id).desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(col(AgentResult.id), rank)
+        .where(col(AgentResult.agent_id).in_(agent_ids), col(AgentResult.observed_at) >= since)
+        .subquery()
+    )
+    query = (
+        select(AgentResult)
+        .join(ranked, col(AgentResult.id) == ranked.c.id)
+        .where(ranked.c.rank == 1)
+        .order_by(col(AgentResult.agent_id), col(AgentResult.target))
+    )
+    return list((await session.exec(query)).all())
+
+
+def view_of(agent: Agent, results: Sequence[AgentResult]) -> AgentView:
+    """A role is reachable when any of its targets answered in its latest result."""
+    reachable: dict[Role, bool] = {}
+    for result in results:
+        role = Role(result.role)
+        reachable[role] = reachable.get(role, False) or result.is_reachable
+    observed = max((r.observed_at for r in results), default=None)
+    return AgentView(agent.id or 0, agent.name, reachable, observed)
+
+
+async def live_views(
+    session: AsyncSession, *, region_codes: Collection[str], since: datetime
+) -> dict[str, list[AgentView]]:
+    """For each region, the views of its agents heard from since `since`, from their results
+    observed since then. Stale agents have no say."""
+    if not region_codes:
+        return {}
+    query = select(Agent).where(
+        col(Agent.region_code).in_(set(region_codes)), col(Agent.last_seen_at) >= since
+    )
+    agents = list((await session.exec(query.order_by(col(Agent.id)))).all())
+    by_agent: dict[int, list[AgentResult]] = defaultdict(list)
+    agent_ids = [agent.id for agent in agents if agent.id is not None]
+    for result in await latest_results(session, agent_ids=agent_ids, since=since):
+        by_agent[result.agent_id].append(result)
+    views: dict[str, list[AgentView]] = defaultdict(list)
+    for agent in agents:
+        results = by_agent.get(agent.id or 0)
+        if results:
+            views[agent.region_code].append(view_of(agent, results))
+    return dict(views)
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    accepted: int
+    duplicates: int
+    clamped: int
+    offset: timedelta
+
+
+def _rows(
+    batch: ResultBatch, *, agent_id: int, received_at: datetime, known: set[int]
+) -> list[AgentResult]:
+    offset = clock_offset(sent_at=batch.sent_at, received_at=received_at)
+    rows = []
+    for result in batch.results:
+        if result.seq in known:
+            continue
+        corrected = correct(result.observed_at, offset=offset, received_at=received_at)
+        rows.append(
+            AgentResult(
+                agent_id=agent_id,
+                stream=batch.stream,
+                seq=result.seq,
+                target=result.target,
+                role=result.role,
+                observed_at=corrected.observed_at,
+                reported_at=result.observed_at,
+                received_at=received_at,
+                is_reachable=result.reachable,
+                status_code=result.status_code,
+                latency_ms=result.latency_ms,
+                failure=result.failure,
+                is_clamped=corrected.is_clamped,
+            )
+        )
+    return rows
+
+
+async def ingest(
+    session: AsyncSession,
+    agent: Agent,
+    batch: ResultBatch,
+    *,
+    received_at: datetime,
+    keep_for: timedelta,
+) -> Ingested:
+    """Store a batch's new results (a retried batch's known ones are skipped) in server
+    time, and note that the agent was heard from. `agent` must be locked (get_agent(lock=))."""
+    assert agent.id is not None
+    seqs = [r.seq for r in batch.results]
+    known = await known_seqs(session, agent_id=agent.id, stream=batch.stream, seqs=seqs)
+    rows = _rows(batch, agent_id=agent.id, received_at=received_at, known=known)
+    await add_results(session, rows)
+    await prune_results(session, agent_id=agent.id, before=received_at - keep_for)
+    offset = clock_offset(sent_at=batch.sent_at, received_at=received_at)
+    agent.last_seen_at = received_at
+    agent.version = batch.agent_version or agent.version
+    agent.interval_seconds = batch.interval_seconds or agent.interval_seconds
+    agent.clock_offset_ms = round(offset.total_seconds() * 1000, 1)
+    session.add(agent)
+    await session.flush()
+    clamped = sum(1 for row in rows if row.is_clamped)
+    return Ingested(len(rows), len(batch.results) - len(rows), clamped, offset)
