@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# Most tests wait on real processes and sockets, so more workers than cores pays; loadfile
+# keeps a module's shared browser or service in one worker.
+TEST_WORKERS ?= 3
 
 .PHONY: run serve test lint format bench clean
 
@@ -17,7 +20,7 @@ run: $(INSTALLED)
 	$(BIN)/pantau serve
 
 test: $(INSTALLED)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

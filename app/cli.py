@@ -11,6 +11,7 @@ import uvicorn
 
 from app.agent.command import agent as run_vantage_agent
 from app.domain import ProbeResult, Verdict
+from app.logs import logging_config
 from app.settings import get_settings
 
 cli = typer.Typer(help="Pantau — status layanan e-KTP daerah / regional e-KTP service status.")
@@ -34,6 +35,11 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level,
+        # One formatter (PANTAU_LOG_FORMAT) for uvicorn's access/error logs and Pantau's own.
+        log_config=logging_config(settings.log_format, settings.log_level),
+        # SIGTERM: open requests (SSE streams included) get the grace, then the lifespan
+        # gives probes and deliveries in flight theirs.
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_seconds)),
     )
 
 

@@ -4,6 +4,8 @@ locked"); PostgreSQL gets one pooled engine for both roles."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,17 +16,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.settings import Settings
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
 
-
-def _configure_sqlite(engine: AsyncEngine, *, begin: str, foreign_keys: bool = True) -> None:
+def _configure_sqlite(
+    engine: AsyncEngine, *, begin: str, busy_timeout_ms: int, foreign_keys: bool = True
+) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the driver so our BEGIN below is the only one.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -46,7 +48,10 @@ def make_engine(
             pool_timeout=60,
         )
         _configure_sqlite(
-            engine, begin="BEGIN IMMEDIATE" if writer else "BEGIN", foreign_keys=foreign_keys
+            engine,
+            begin="BEGIN IMMEDIATE" if writer else "BEGIN",
+            busy_timeout_ms=round(settings.sqlite_busy_timeout_seconds * 1000),
+            foreign_keys=foreign_keys,
         )
         return engine
     return create_async_engine(
@@ -91,3 +96,37 @@ class Database:
         await self.reader.dispose()
         if self.writer is not self.reader:
             await self.writer.dispose()
+
+
+class FailureStreak:
+    """Logs a background job's failures without flooding the log while the database is away:
+    the first failure with its traceback, then one line a minute, then the recovery."""
+
+    def __init__(self, logger: logging.Logger, what: str, *, every_seconds: float = 60.0) -> None:
+        self.logger = logger
+        self.what = what
+        self.every_seconds = every_seconds
+        self.failures = 0
+        self._logged_at = float("-inf")
+
+    def failed(self, exc: BaseException) -> None:
+        self.failures += 1
+        now = time.monotonic()
+        if self.failures == 1:
+            self.logger.error("%s failed; retrying every tick", self.what, exc_info=exc)
+        elif now - self._logged_at >= self.every_seconds:
+            self.logger.warning(
+                "%s still failing (%d times): %s", self.what, self.failures, _one_line(exc)
+            )
+        else:
+            return
+        self._logged_at = now
+
+    def succeeded(self) -> None:
+        if self.failures:
+            self.logger.warning("%s works again after %d failures", self.what, self.failures)
+        self.failures = 0
+
+
+def _one_line(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
+log = logging.getLogger(__name__)
 
 
 class PantauError(Exception):
@@ -68,5 +73,27 @@ async def _handle(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
 
+# The database is away (restarting, unreachable) or busy past its timeout: the request was
+# fine and will succeed later, so 503 with Retry-After, never a 500.
+DATABASE_UNAVAILABLE = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,  # no pooled connection came free in time
+    ConnectionError,  # refused or reset while connecting, raised as it is by asyncpg
+)
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s: %s", type(exc).__name__, " ".join(str(exc).split()))
+    return JSONResponse(
+        {"detail": "database unavailable; try again shortly"},
+        status_code=503,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
 def install_error_handler(app: FastAPI) -> None:
     app.add_exception_handler(PantauError, _handle)
+    for kind in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(kind, _database_unavailable)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -65,10 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.dispatcher.start()
             yield
         finally:
-            if app.state.checker is not None:
-                await app.state.checker.stop()
-            if app.state.dispatcher is not None:
-                await app.state.dispatcher.stop()
+            # Both finish their work in flight side by side, within one grace.
+            workers = [w for w in (app.state.checker, app.state.dispatcher) if w is not None]
+            await asyncio.gather(*(w.stop(settings.shutdown_grace_seconds) for w in workers))
             await app.state.webhook_client.aclose()
             await app.state.probe_client.aclose()
             await app.state.db.dispose()

@@ -36,10 +36,16 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PANTAU_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./pantau.db"
+    # How long a SQLite write waits for another writer's lock before it fails (and is retried).
+    sqlite_busy_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     admin_token: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # `json`: one JSON object per line (time, level, logger, message, request_id); `text`: plain.
+    log_format: Literal["json", "text"] = "text"
+    # Larger request bodies are refused with 413, whether declared or streamed without a length.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
     run_checker: bool = True
     checker_tick_seconds: float = Field(default=0.25, gt=0)
@@ -70,6 +76,9 @@ class Settings(BaseSettings):
     # vantage points (the central prober and its live agents) see it failing.
     agent_stale_after: float = Field(default=180.0, gt=0)
     vantage_quorum: int = Field(default=1, ge=1, le=20)
+    # On SIGTERM: how long probes and webhook deliveries in flight get to finish and be
+    # recorded (open HTTP requests get as long before that); then the process exits.
+    shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=300)
 
     @field_validator("control_urls", "cors_origins", mode="before")
     @classmethod

@@ -16,10 +16,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.checks.attribute import CENTRAL_CATEGORIES, WaveRule, is_central_wave
+from app.checks.clock import NO_STEP, ClockWatch
 from app.checks.probe import ProbeSpec, probe
 from app.checks.record import Signals, record_checks, vantage_rules_of
 from app.checks.run import CheckRecord, DueCheck, due_check_from, run_check
-from app.db import Database
+from app.db import Database, FailureStreak
 from app.metrics import Metrics
 from app.settings import Settings
 from app.store.checks import (
@@ -27,6 +28,8 @@ from app.store.checks import (
     claim_due,
     failing_and_monitored_regions,
     prune_samples,
+    release_leases,
+    shift_schedule,
 )
 from app.store.models import Transition
 from app.store.types import utcnow
@@ -43,6 +46,7 @@ FLUSH_EVERY_SECONDS = 1.0
 FLUSH_SHARE_OF_INTERVAL = 0.05
 CONTROL_TIMEOUT_SECONDS = 5.0
 STOP_GRACE_SECONDS = 5.0
+FLUSH_RESERVE_SECONDS = 1.0
 PRUNE_EVERY_MINUTES = 1
 
 
@@ -69,13 +73,17 @@ class Checker:
         self.lags: deque[float] = deque(maxlen=100_000)
         self.probes_done = 0
         self._semaphore = asyncio.Semaphore(settings.checker_concurrency)
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._in_flight: dict[asyncio.Task[None], int] = {}  # task → its service id
         self._completed: list[CheckRecord] = []
         self._flush_by = float("inf")  # monotonic time by which _completed must be written
         # One tick at a time, and stop() waits for it: cancelling a tick mid-transaction
         # would drop the batch it was writing.
         self._busy = asyncio.Lock()
         self._stopping = False
+        self._clock = ClockWatch()
+        self._clock_step = NO_STEP
+        self._claim_failures = FailureStreak(log, "claiming due services")
+        self._record_failures = FailureStreak(log, "recording check results")
         self._scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 1}
         )
@@ -96,16 +104,36 @@ class Checker:
         )
         self._scheduler.start()
 
-    async def stop(self) -> None:
+    async def stop(self, grace_seconds: float = STOP_GRACE_SECONDS) -> None:
+        """Stop claiming, let the probes in flight finish within `grace_seconds`, and record
+        their results before returning. A probe still hanging then is cut off and its lease
+        released, so the next start (or another replica) probes the service in its next slot."""
         self._stopping = True
-        async with self._busy:
+        deadline = time.monotonic() + grace_seconds
+        # Recording what finished needs a moment of the grace; probes get the rest.
+        probes_by = deadline - min(FLUSH_RESERVE_SECONDS, grace_seconds / 4)
+        try:
+            async with asyncio.timeout(max(0.0, probes_by - time.monotonic())):
+                await self._busy.acquire()  # a tick halfway through its transaction finishes
+            self._busy.release()
+        except TimeoutError:
+            log.warning("a checker tick outlived the shutdown grace; it is cut off")
+        if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
-        if self._in_flight:
-            _, pending = await asyncio.wait(self._in_flight, timeout=STOP_GRACE_SECONDS)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-        await self.flush()
+        cut_off = await _finish_within(self._in_flight, probes_by - time.monotonic())
+        try:
+            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                await self.flush()
+                await self._release(cut_off)
+        except TimeoutError:
+            log.warning("%d check results not recorded in the grace", len(self._completed))
+
+    async def _release(self, service_ids: list[int]) -> None:
+        if not service_ids:
+            return
+        log.warning("shutdown cut off %d probes in flight", len(service_ids))
+        async with self.database.transaction() as session:
+            await release_leases(session, service_ids)
 
     @property
     def queue_limit(self) -> int:
@@ -118,9 +146,15 @@ class Checker:
         async with self._busy:
             if len(self._completed) >= RECORD_BATCH or time.monotonic() >= self._flush_by:
                 await self.flush()
-            await self._claim()
+            try:
+                await self._claim()
+            except Exception as exc:  # the database is away: claim again next tick
+                self._claim_failures.failed(exc)
+            else:
+                self._claim_failures.succeeded()
 
     async def _claim(self) -> None:
+        await self._follow_clock_steps()
         room = self.queue_limit - len(self._in_flight)
         if room <= 0:
             return
@@ -137,10 +171,25 @@ class Checker:
             self._spawn(due_check_from(row))
         self.metrics.in_flight.set(len(self._in_flight))
 
+    async def _follow_clock_steps(self) -> None:
+        now = utcnow()
+        # Kept until the shift commits: a step seen while the database is away still counts.
+        self._clock_step += min(NO_STEP, self._clock.step(now, time.monotonic()))
+        if self._clock_step == NO_STEP:
+            return
+        async with self.database.transaction() as session:
+            moved = await shift_schedule(session, now=now, by=self._clock_step)
+        back = -self._clock_step.total_seconds()
+        log.warning("the clock stepped back %.1f s; %d slots moved with it", back, moved)
+        self._clock_step = NO_STEP
+
     def _spawn(self, due: DueCheck) -> None:
         task = asyncio.create_task(self._run(due))
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
+        self._in_flight[task] = due.service_id
+        task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.pop(task, None)
 
     async def _run(self, due: DueCheck) -> None:
         async with self._semaphore:
@@ -167,13 +216,17 @@ class Checker:
             del self._completed[:RECORD_BATCH]
             try:
                 transitions = await self._record(batch)
-            except Exception:
-                # The rows stay leased; put the results back and try on the next tick.
-                log.exception("recording %d check results failed; will retry", len(batch))
-                self.metrics.record_batches.labels("error").inc()
+            except BaseException as exc:
+                # The rows stay leased; put the results back and try on the next tick (or,
+                # cancelled at shutdown, leave them for the lease to run out).
                 self._completed[:0] = batch
+                if not isinstance(exc, Exception):
+                    raise
+                self._record_failures.failed(exc)
+                self.metrics.record_batches.labels("error").inc()
                 self._flush_by = time.monotonic()
                 return
+            self._record_failures.succeeded()
             self.metrics.record_batches.labels("ok").inc()
             for transition in transitions:
                 self.metrics.transitions.labels(
@@ -230,3 +283,15 @@ class Checker:
             total += removed
         if total:
             log.info("pruned %d probe samples older than %s", total, before.isoformat())
+
+
+async def _finish_within(tasks: dict[asyncio.Task[None], int], seconds: float) -> list[int]:
+    """Waits up to `seconds` for `tasks`, cancels the rest; returns the service ids cut off."""
+    if not tasks:
+        return []
+    _, pending = await asyncio.wait(list(tasks), timeout=max(0.0, seconds))
+    cut_off = [tasks[task] for task in pending if task in tasks]
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    return cut_off

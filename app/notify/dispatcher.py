@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from app.db import Database
+from app.db import Database, FailureStreak
 from app.notify.policy import AttemptResult, Decision, RetryPolicy, decide
 from app.notify.send import post
 from app.notify.signing import signed_headers
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 RECORD_BATCH = 200
 STOP_GRACE_SECONDS = 5.0
+FLUSH_RESERVE_SECONDS = 1.0
 REFILL_ROOM = 8  # free slots worth a claim between ticks
 
 
@@ -64,6 +66,8 @@ class Dispatcher:
         self._backlog = False
         self._refill: asyncio.Task[None] | None = None
         self._stopping = False
+        self._claim_failures = FailureStreak(log, "claiming due deliveries")
+        self._record_failures = FailureStreak(log, "recording webhook attempts")
         self._scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 1}
         )
@@ -77,23 +81,38 @@ class Dispatcher:
         )
         self._scheduler.start()
 
-    async def stop(self) -> None:
-        """Let sends in flight finish briefly, then record what came back. Anything cut off
-        keeps its lease and is resent after it expires."""
+    async def stop(self, grace_seconds: float = STOP_GRACE_SECONDS) -> None:
+        """Let sends in flight finish within `grace_seconds`, then record what came back.
+        Anything cut off keeps its lease and is resent after it expires."""
         self._stopping = True
+        deadline = time.monotonic() + grace_seconds
+        sends_by = deadline - min(FLUSH_RESERVE_SECONDS, grace_seconds / 4)
         # Lock first: APScheduler's shutdown cancels a running job, which must not be a tick
         # halfway through recording.
-        async with self._lock:
-            if self._scheduler.running:
-                self._scheduler.shutdown(wait=False)
-            if self._in_flight:
-                _, pending = await asyncio.wait(self._in_flight, timeout=STOP_GRACE_SECONDS)
-                for task in pending:
-                    task.cancel()
-                await asyncio.gather(*pending, return_exceptions=True)
-            await self.flush()
+        try:
+            async with asyncio.timeout(max(0.0, sends_by - time.monotonic())):
+                await self._lock.acquire()
+        except TimeoutError:
+            log.warning("a dispatcher tick outlived the shutdown grace; it is cut off")
+        else:
+            self._lock.release()
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        if self._in_flight:
+            _, pending = await asyncio.wait(
+                list(self._in_flight), timeout=max(0.0, sends_by - time.monotonic())
+            )
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
         if self._refill is not None:
+            self._refill.cancel()
             await asyncio.gather(self._refill, return_exceptions=True)
+        try:
+            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                await self.flush()
+        except TimeoutError:
+            log.warning("%d webhook attempts not recorded within the grace", len(self._completed))
 
     @property
     def idle(self) -> bool:
@@ -106,7 +125,12 @@ class Dispatcher:
             return  # a refill is claiming right now; this tick's work can wait for the next
         async with self._lock:
             await self.flush()
-            await self._claim()
+            try:
+                await self._claim()
+            except Exception as exc:  # the database is away: claim again next tick
+                self._claim_failures.failed(exc)
+            else:
+                self._claim_failures.succeeded()
 
     async def _claim(self) -> None:
         room = self.settings.dispatcher_concurrency - len(self._in_flight)
@@ -182,8 +206,9 @@ class Dispatcher:
                 self._completed[:0] = batch
                 if not isinstance(exc, Exception):
                     raise
-                log.exception("recording %d webhook attempts failed; will retry", len(batch))
+                self._record_failures.failed(exc)
                 return
+            self._record_failures.succeeded()
 
 
 def _attempt_row(

@@ -9,7 +9,8 @@ The modes split in two families:
 * *answering* modes send one complete, well-formed HTTP response (`healthy`, `slow`, `error`,
   `maintenance`, `policy_marker`, `legal`, `wrong_content`); `canned_response` describes it;
 * *hostile* modes misbehave at the connection level (`hang`, `slow_drip`, `reset`,
-  `huge_body`, `invalid_http`); the server drives those itself because they need the socket.
+  `huge_body`, `invalid_http`, `endless_body`, `body_100mb`, `huge_headers`,
+  `redirect_loop`); the server drives those itself because they need the socket.
 """
 
 from __future__ import annotations
@@ -33,10 +34,24 @@ class Mode(StrEnum):
     HUGE_BODY = "huge_body"
     WRONG_CONTENT = "wrong_content"
     INVALID_HTTP = "invalid_http"
+    ENDLESS_BODY = "endless_body"
+    BODY_100MB = "body_100mb"
+    HUGE_HEADERS = "huge_headers"
+    REDIRECT_LOOP = "redirect_loop"
 
 
 HOSTILE_MODES = frozenset(
-    {Mode.HANG, Mode.SLOW_DRIP, Mode.RESET, Mode.HUGE_BODY, Mode.INVALID_HTTP}
+    {
+        Mode.HANG,
+        Mode.SLOW_DRIP,
+        Mode.RESET,
+        Mode.HUGE_BODY,
+        Mode.INVALID_HTTP,
+        Mode.ENDLESS_BODY,
+        Mode.BODY_100MB,
+        Mode.HUGE_HEADERS,
+        Mode.REDIRECT_LOOP,
+    }
 )
 
 # A "slow" endpoint with no delay would be indistinguishable from a healthy one.

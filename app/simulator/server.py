@@ -16,6 +16,7 @@ import contextlib
 import ipaddress
 import logging
 import socket
+import ssl
 from types import TracebackType
 from typing import Any
 
@@ -54,8 +55,13 @@ def closed_port_url(path: str = "/") -> str:
 class Simulator:
     """Loopback HTTP server imitating regional e-KTP endpoints; see the package docstring."""
 
-    def __init__(self, registry: Registry | None = None) -> None:
+    def __init__(
+        self, registry: Registry | None = None, *, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
+        """`ssl_context` serves HTTPS with its certificate: a test hands it one the monitor
+        does not trust (a bad certificate) or one it does."""
         self.registry = registry if registry is not None else Registry()
+        self.ssl_context = ssl_context
         self._server: asyncio.Server | None = None
         self._host = ""
         self._port = 0
@@ -71,7 +77,13 @@ class Simulator:
             raise RuntimeError("simulator already started")
         host = _bind_host(host, allow_non_loopback)
         self._server = await asyncio.start_server(
-            self._on_connection, host, port, limit=MAX_HEADER_BYTES, reuse_address=True
+            self._on_connection,
+            host,
+            port,
+            limit=MAX_HEADER_BYTES,
+            reuse_address=True,
+            ssl=self.ssl_context,
+            ssl_handshake_timeout=STOP_GRACE_S if self.ssl_context else None,
         )
         self._host, self._port = host, self._server.sockets[0].getsockname()[1]
         self._stopped.clear()
@@ -124,7 +136,8 @@ class Simulator:
     @property
     def base_url(self) -> str:
         host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     def url_for(self, code: str) -> str:
         return f"{self.base_url}{PROBE_PREFIX}{code}"

@@ -53,7 +53,7 @@ SPEC_COLUMNS = (
 )
 
 
-_MOVE_CLAIMED = (
+_MOVE_SLOT = (
     update(service_table)
     .where(service_table.c.id == bindparam("b_id"))
     .values(next_check_at=bindparam("b_next"), lease_expires_at=bindparam("b_lease"))
@@ -105,8 +105,46 @@ async def claim_due(
         next_at = following if following - now >= interval / 2 else now + interval
         lease = now + timedelta(seconds=row["timeout_seconds"] + lease_seconds)
         params.append({"b_id": row["id"], "b_next": next_at, "b_lease": lease})
-    await (await session.connection()).execute(_MOVE_CLAIMED, params)
+    await (await session.connection()).execute(_MOVE_SLOT, params)
     return rows
+
+
+async def shift_schedule(session: AsyncSession, *, now: datetime, by: timedelta) -> int:
+    """Move every slot and lease still ahead of `now` by `by` (negative after the clock stepped
+    back), so each service keeps its phase instead of waiting out the step. Row by row in
+    Python: SQLite cannot add intervals to its stored datetimes, and this runs once a step."""
+    c = service_table.c
+    connection = await session.connection()
+    ahead = or_(c.next_check_at > now, c.lease_expires_at > now)
+    rows = (
+        await connection.execute(select(c.id, c.next_check_at, c.lease_expires_at).where(ahead))
+    ).all()
+    if not rows:
+        return 0
+    await connection.execute(
+        _MOVE_SLOT,
+        [
+            {
+                "b_id": row.id,
+                "b_next": _shifted(row.next_check_at, now, by),
+                "b_lease": _shifted(row.lease_expires_at, now, by),
+            }
+            for row in rows
+        ],
+    )
+    return len(rows)
+
+
+def _shifted(at: datetime | None, now: datetime, by: timedelta) -> datetime | None:
+    return at + by if at is not None and at > now else at
+
+
+async def release_leases(session: AsyncSession, service_ids: Sequence[int]) -> None:
+    """Probes cut off at shutdown: their services wait for their next slot, not for the lease."""
+    c = service_table.c
+    await (await session.connection()).execute(
+        update(service_table).where(c.id.in_(service_ids)).values(lease_expires_at=None)
+    )
 
 
 async def load_check_states(session: AsyncSession, ids: Sequence[int]) -> dict[int, Any]:

@@ -1,0 +1,62 @@
+"""Security headers on every response: `nosniff` and a Referrer-Policy everywhere; on HTML a
+Content-Security-Policy that forbids framing, except the widget, which exists to be framed
+by municipal portals. The interactive API docs load their UI from a CDN: they get a policy
+of their own that allows exactly that."""
+
+from __future__ import annotations
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+WIDGET_PREFIX = "/widget/"
+DOCS_PATHS = frozenset({"/docs", "/redoc"})
+_PAGE_SOURCES = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'"
+)
+PAGE_CSP = f"{_PAGE_SOURCES}; frame-ancestors 'none'"
+WIDGET_CSP = f"{_PAGE_SOURCES}; frame-ancestors *"
+# FastAPI's Swagger UI and ReDoc pages: CDN scripts and styles plus one inline bootstrap script.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https:; "
+    "worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'"
+)
+ALWAYS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+def security_headers(path: str, content_type: str) -> dict[str, str]:
+    """The headers a response to `path` with this Content-Type must carry."""
+    headers = dict(ALWAYS)
+    if not content_type.lower().startswith("text/html"):
+        return headers
+    if path.startswith(WIDGET_PREFIX):
+        return headers | {"Content-Security-Policy": WIDGET_CSP}
+    policy = DOCS_CSP if path in DOCS_PATHS else PAGE_CSP
+    return headers | {"Content-Security-Policy": policy, "X-Frame-Options": "DENY"}
+
+
+class SecurityHeaders:
+    """Sets the headers above on each response, over whatever a route set itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                wanted = security_headers(path, headers.get("content-type", ""))
+                if "X-Frame-Options" not in wanted:
+                    del headers["X-Frame-Options"]
+                for name, value in wanted.items():
+                    headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
