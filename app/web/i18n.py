@@ -108,7 +108,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "code": ("Kode", "Code"),
     "uptime_90": ("Ketersediaan 90 hari", "90-day uptime"),
     "not_monitored": ("tidak dipantau", "not monitored"),
+    # Most of the 514 are not monitored at all; "unknown" alone would read as a fault.
+    "unknown_count": ("Belum diketahui / tidak dipantau", "Unknown / not monitored"),
     "declaration": ("Surat", "Letter"),
+    "lifted": ("Pemutusan dicabut", "Cutoff lifted"),
     "issued_by": ("oleh", "by"),
     "live": ("Perubahan langsung", "Live changes"),
     "live_hint": (

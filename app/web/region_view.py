@@ -144,7 +144,9 @@ def declaration_notice(declaration: DeclarationPublic, lang: Lang) -> Notice:
     kind = {
         "cutoff": reason_label(Reason.POLICY_CUTOFF, lang),
         "infrastructure": reason_label(Reason.LOCAL_INFRASTRUCTURE, lang),
+        "vpn_fault": reason_label(Reason.NETWORK_VPN, lang),
         "warning": vocabulary["warnings"],
+        "lifted": vocabulary["lifted"],
     }.get(str(declaration.kind), str(declaration.kind))
     return Notice(kind, detail, web_link(declaration.url))
 

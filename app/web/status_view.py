@@ -151,6 +151,10 @@ class StatusInputs:
     newest_transition_id: int = 0  # the live stream resumes after it
 
 
+def _count_label(state: State, vocabulary: Mapping[str, str], lang: Lang) -> str:
+    return vocabulary["unknown_count"] if state == State.UNKNOWN else state_label(state, lang)
+
+
 def status_page(inputs: StatusInputs, lang: Lang) -> StatusPage:
     overview, now = inputs.overview, inputs.now
     regions = overview.regencies_and_cities()
@@ -167,7 +171,7 @@ def status_page(inputs: StatusInputs, lang: Lang) -> StatusPage:
         blast_other=blast_text(affected, len(regions), other(lang)),
         affected=affected,
         total=len(regions),
-        counts=[Count(str(s), state_label(s, lang), by_state[s]) for s in State],
+        counts=[Count(str(s), _count_label(s, vocabulary, lang), by_state[s]) for s in State],
         causes=[
             Count(str(c), category_label(c, lang), sum(1 for v in regions if c in v.categories))
             for c in COUNTED_CAUSES

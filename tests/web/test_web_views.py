@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
-from app.api.schemas import RegionStatus
+import pytest
+
+from app.api.schemas import DeclarationPublic, RegionStatus
 from app.checks.overrides import ScheduledWindow
 from app.checks.windows import Occurrence
 from app.domain import Reason, RegionLevel, State, TransitionSource
@@ -16,7 +19,7 @@ from app.store.models import Incident, Transition
 from app.uptime import Span
 from app.web.format import duration, local_time, web_link
 from app.web.queries import IncidentRecord
-from app.web.region_view import timeline_entry, uptime_rows
+from app.web.region_view import declaration_notice, timeline_entry, uptime_rows
 from app.web.status_view import StatusInputs, status_page
 from app.web.widget_view import widget_view
 
@@ -100,6 +103,8 @@ def test_status_page_in_indonesian() -> None:
         "maintenance": 0,
         "unknown": 512,
     }
+    unknown = next(c for c in page.counts if c.key == "unknown")
+    assert unknown.label == "Belum diketahui / tidak dipantau"  # not read as 512 faults
     assert {c.key: c.count for c in page.causes}["policy"] == 1
     assert len(page.provinces) == 38 and sum(len(p.regions) for p in page.provinces) == 514
     sulsel = next(p for p in page.provinces if p.code == "73")
@@ -210,3 +215,27 @@ def test_only_web_links_become_links() -> None:
     assert web_link("HTTP://example.test/") == "HTTP://example.test/"
     assert web_link("javascript:alert(1)") is None and web_link(None) is None
     assert web_link(42) is None
+
+
+@pytest.mark.parametrize("kind", list(DeclarationKind))
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_declaration_kind_has_a_label_in_both_languages(
+    kind: DeclarationKind, lang: Literal["id", "en"]
+) -> None:
+    declaration = DeclarationPublic(
+        id=1,
+        region_code="73.73",
+        kind=kind,
+        reference="400.8/1520/Dukcapil",
+        issuer="Ditjen Dukcapil",
+        issued_at=NOW_FOR_LABELS,
+        url=None,
+        note=None,
+        deadline=None,
+        created_at=NOW_FOR_LABELS,
+    )
+    label = declaration_notice(declaration, lang).title
+    assert label and label != str(kind)
+
+
+NOW_FOR_LABELS = datetime(2026, 11, 29, 8, tzinfo=UTC)
