@@ -104,6 +104,7 @@ async def record_checks(
             record.result,
             monitor_impaired=signals.monitor_impaired,
             central_wave=signals.central_wave,
+            standing_reason=Reason(row.reason) if row.reason else None,
         )
         verdict = combine(verdict, views.get(row.region_code, []), signals.vantage)
         verdict = override(

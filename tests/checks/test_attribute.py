@@ -46,3 +46,29 @@ def test_attribution_keeps_the_local_reason_as_evidence() -> None:
         Verdict(Reason.NETWORK_REFUSED), TIMED_OUT, monitor_impaired=False, central_wave=True
     )
     assert out.evidence["local_reason"] == "network.refused"
+
+
+@pytest.mark.parametrize(
+    ("verdict", "standing", "expected"),
+    [
+        # Ambon refused connections before the wave began: its own fault, kept.
+        (Reason.NETWORK_REFUSED, Reason.NETWORK_REFUSED, Reason.NETWORK_REFUSED),
+        # Healthy (or already read as central) before: the wave explains it.
+        (Reason.NETWORK_REFUSED, Reason.OK, Reason.UPSTREAM_CENTRAL),
+        (Reason.UPSTREAM_ERROR, Reason.UPSTREAM_CENTRAL, Reason.UPSTREAM_CENTRAL),
+        # A new kind of failure in the middle of the wave belongs to the wave.
+        (Reason.UPSTREAM_ERROR, Reason.NETWORK_REFUSED, Reason.UPSTREAM_CENTRAL),
+        (Reason.NETWORK_TIMEOUT, None, Reason.UPSTREAM_CENTRAL),
+    ],
+)
+def test_a_failure_that_predates_the_wave_keeps_its_local_reason(
+    verdict: Reason, standing: Reason | None, expected: Reason
+) -> None:
+    out = attribute(
+        Verdict(verdict),
+        TIMED_OUT,
+        monitor_impaired=False,
+        central_wave=True,
+        standing_reason=standing,
+    )
+    assert out.reason == expected

@@ -196,3 +196,23 @@ async def test_prune_in_chunks_removes_the_oldest_first(database: Database) -> N
     async with database.read() as session:
         left = (await session.exec(select(func.count()).select_from(ProbeSample))).one()
     assert left == 1
+
+
+async def test_a_wave_relabels_new_failures_but_not_one_that_predates_it(
+    database: Database,
+) -> None:
+    ambon = await add_service(database, "81.71", failure_threshold=1)
+    medan = await add_service(database, "12.71", failure_threshold=1)
+    async with database.transaction() as session:
+        first = [record(ambon, Reason.NETWORK_REFUSED, T0, "81.71"), record(medan, Reason.OK, T0)]
+        await record_checks(session, first, signals=Signals())
+    later = T0 + timedelta(minutes=1)
+    async with database.transaction() as session:
+        wave = [
+            record(ambon, Reason.NETWORK_REFUSED, later, "81.71"),
+            record(medan, Reason.UPSTREAM_ERROR, later, "12.71"),
+        ]
+        await record_checks(session, wave, signals=Signals(central_wave=True))
+    async with database.read() as session:
+        reasons = {s.id: s.reason for s in (await session.exec(select(Service))).all()}
+    assert reasons == {ambon: Reason.NETWORK_REFUSED, medan: Reason.UPSTREAM_CENTRAL}
