@@ -19,8 +19,17 @@ NO_REQUEST = "-"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 # Held at WARNING whatever PANTAU_LOG_LEVEL says: the database libraries log SQL with its
 # bound parameters (webhook secrets among them) at INFO/DEBUG, and APScheduler logs every
-# checker tick (four a second) at INFO.
-QUIET_LOGGERS = ("sqlalchemy", "aiosqlite", "asyncpg", "httpcore", "apscheduler", "multipart")
+# checker tick (four a second) at INFO; httpx logs every request it sends at INFO, which
+# would print each subscriber's URL on every delivery (a URL may carry the receiver's token).
+QUIET_LOGGERS = (
+    "sqlalchemy",
+    "aiosqlite",
+    "asyncpg",
+    "httpx",
+    "httpcore",
+    "apscheduler",
+    "multipart",
+)
 
 
 class RequestIdFilter(logging.Filter):

@@ -159,3 +159,11 @@ def test_text_is_the_default_format_and_carries_the_request_id() -> None:
     finally:
         request_id_var.reset(token)
     assert stream.getvalue().rstrip().endswith("INFO app.x [portal-7] hello Palopo")
+
+
+def test_libraries_that_log_urls_or_sql_at_info_are_held_at_warning() -> None:
+    from app.logs import logging_config
+
+    loggers = logging_config("json", "debug")["loggers"]
+    for name in ("httpx", "httpcore", "sqlalchemy", "aiosqlite", "asyncpg", "apscheduler"):
+        assert loggers[name]["level"] == "WARNING", name
