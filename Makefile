@@ -15,9 +15,10 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(INSTALLED)
 
+# The live demo (app/demo) unless PANTAU_DEMO=false; `pantau serve` alone runs without it.
 run: $(INSTALLED)
 	$(BIN)/pantau db upgrade
-	$(BIN)/pantau serve
+	PANTAU_DEMO=$${PANTAU_DEMO:-true} $(BIN)/pantau serve
 
 test: $(INSTALLED)
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile

@@ -25,11 +25,21 @@ cli.add_typer(regions_cli, name="regions")
 def serve(
     host: str | None = typer.Option(None, help="Default: PANTAU_HOST"),
     port: int | None = typer.Option(None, help="Default: PANTAU_PORT"),
+    demo: bool | None = typer.Option(
+        None,
+        "--demo/--no-demo",
+        help="With the live demo (simulator, scenario, receiver). Default: PANTAU_DEMO",
+    ),
 ) -> None:
     """Run the service (API and checker) under uvicorn."""
     from app.main import create_app
 
     settings = get_settings()
+    if settings.demo if demo is None else demo:
+        from app.demo.launch import run_demo
+
+        demo_run = run_demo(settings, host=host or settings.host, port=port or settings.port)
+        raise typer.Exit(asyncio.run(demo_run))
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,

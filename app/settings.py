@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "text"
     # Larger request bodies are refused with 413, whether declared or streamed without a length.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # `pantau serve` with the live demo (app/demo); `make run` turns it on unless set false.
+    demo: bool = False
 
     run_checker: bool = True
     checker_tick_seconds: float = Field(default=0.25, gt=0)
