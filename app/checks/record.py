@@ -13,11 +13,11 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.checks.attribute import attribute
-from app.checks.overrides import override
+from app.checks.overrides import Overrides, override
 from app.checks.run import CheckRecord
 from app.checks.state_machine import CheckState, Step, Thresholds, advance
 from app.checks.vantage import AgentView, VantageRules, combine
-from app.domain import Category, Reason, State, TransitionSource
+from app.domain import Category, Reason, State, TransitionSource, Verdict
 from app.settings import Settings
 from app.store.agents import live_views
 from app.store.checks import (
@@ -91,57 +91,82 @@ async def record_checks(
         region_codes={row.region_code for row in rows.values()},
         instants=[record.result.started_at for record in records],
     )
-    views = await _agent_views(session, records, signals.vantage)
+    context = _Context(signals, await _agent_views(session, records, signals.vantage), overrides)
     updates: dict[int, dict[str, Any]] = {}
     samples: list[Sample] = []
-    changes: list[tuple[Any, Step, CheckRecord, dict[str, Any]]] = []
+    changes: list[_Change] = []
     for record in records:
         row = rows.get(record.service_id)
         if row is None:  # deleted while its probe was in flight
             continue
-        verdict = attribute(
-            record.verdict,
-            record.result,
-            monitor_impaired=signals.monitor_impaired,
-            central_wave=signals.central_wave,
-            standing_reason=Reason(row.reason) if row.reason else None,
-        )
-        verdict = combine(verdict, views.get(row.region_code, []), signals.vantage)
-        verdict = override(
-            verdict,
-            service_id=row.id,
-            region_code=row.region_code,
-            at=record.result.started_at,
-            overrides=overrides,
-        )
+        verdict = context.final_verdict(record, row)
         limits = Thresholds(failure=row.failure_threshold, success=row.success_threshold)
         step = advance(check_state_of(row), verdict.reason, limits)
-        sequence = row.sequence + (1 if step.change else 0)
-        updates[row.id] = _columns(step, row, record, sequence)
+        updates[row.id] = _columns(step, row, record, row.sequence + (1 if step.change else 0))
         result = record.result
         samples.append(
             Sample(row.id, result.started_at, result.latency_ms, result.status_code, verdict.reason)
         )
         if step.change:
-            changes.append((row, step, record, verdict.evidence))
+            changes.append(_Change(row, step, record, verdict.evidence))
     # States first: whatever runs inside append_transition sees every service as it now is.
     await save_check_states(session, list(updates.values()))
     await record_samples(session, samples)
-    transitions = []
+    return await _append_transitions(session, changes)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What a batch's verdicts are read against, loaded once per batch."""
+
+    signals: Signals
+    agent_views: dict[str, list[AgentView]]
+    overrides: Overrides
+
+    def final_verdict(self, record: CheckRecord, row: Any) -> Verdict:
+        """The probe's verdict seen across regions, by the region's agents, then under the
+        operators' declarations and maintenance windows (in that order: operators win)."""
+        verdict = attribute(
+            record.verdict,
+            record.result,
+            monitor_impaired=self.signals.monitor_impaired,
+            central_wave=self.signals.central_wave,
+            standing_reason=Reason(row.reason) if row.reason else None,
+        )
+        verdict = combine(verdict, self.agent_views.get(row.region_code, []), self.signals.vantage)
+        return override(
+            verdict,
+            service_id=row.id,
+            region_code=row.region_code,
+            at=record.result.started_at,
+            overrides=self.overrides,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    row: Any
+    step: Step
+    record: CheckRecord
+    evidence: dict[str, Any]
+
+
+async def _append_transitions(session: AsyncSession, changes: list[_Change]) -> list[Transition]:
     # Incident tracking locks region rows: every writer takes them in one order, so two
     # replicas recording overlapping regions cannot deadlock.
-    changes.sort(key=lambda change: (change[0].region_code, change[0].id))
-    for row, step, record, evidence in changes:
-        assert step.change is not None
+    changes.sort(key=lambda change: (change.row.region_code, change.row.id))
+    transitions = []
+    for change in changes:
+        assert change.step.change is not None
         transitions.append(
             await append_transition(
                 session,
-                service_id=row.id,
-                region_code=row.region_code,
-                change=step.change,
+                service_id=change.row.id,
+                region_code=change.row.region_code,
+                change=change.step.change,
                 source=TransitionSource.PROBE,
-                at=record.result.started_at,
-                evidence=evidence | {"streak": step.state.reason_streak},
+                at=change.record.result.started_at,
+                evidence=change.evidence | {"streak": change.step.state.reason_streak},
             )
         )
     return transitions
