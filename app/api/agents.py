@@ -3,9 +3,8 @@ agents push their results, and anyone reads what a region's agents see."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -22,7 +21,7 @@ from app.errors import Forbidden, InvalidInput, NotFound
 from app.service_spec import RegionCodeIn
 from app.settings import Settings
 from app.store import agents as store
-from app.store.agents import Agent
+from app.store.agents import Agent, AgentStatus, Agreement
 from app.store.keys import Scope, create_key, get_key, revoke_key
 from app.store.services import known_region_codes
 from app.store.types import utcnow
@@ -56,19 +55,14 @@ class AgentPublic(BaseModel):
     clock_offset_ms: float | None = Field(description="Server time minus the agent's")
     last_seen_at: datetime | None
     created_at: datetime
-    status: Literal["pending", "active", "stale"] = Field(
+    status: AgentStatus = Field(
         description="`pending`: never heard from; `stale`: silent too long (not an outage)"
     )
 
     @classmethod
     def of(cls, agent: Agent, *, stale_since: datetime) -> AgentPublic:
-        status: Literal["pending", "active", "stale"] = "active"
-        if agent.last_seen_at is None:
-            status = "pending"
-        elif store.is_stale(agent, since=stale_since):
-            status = "stale"
         fields = agent.model_dump(exclude={"key_id", "created_by"})
-        return cls(**fields, status=status)
+        return cls(**fields, status=store.status_of(agent, since=stale_since))
 
 
 class AgentIssued(AgentPublic):
@@ -82,7 +76,7 @@ class AgentSees(AgentPublic):
 
 class RegionVantage(BaseModel):
     region_code: str
-    agreement: Literal["none", "agree", "disagree"] = Field(
+    agreement: Agreement = Field(
         description="Whether the region's live agents read it the same way"
     )
     readings: dict[str, int]
@@ -228,22 +222,16 @@ async def region_vantage(
     if not await known_region_codes(session, [code]):
         raise NotFound("region", code)
     since = _stale_since(settings)
-    agents = await store.list_agents(session, region_code=code)
-    views = (await store.live_views(session, region_codes=[code], since=since)).get(code, [])
-    by_id = {view.agent_id: view for view in views}
-    shown = []
-    for agent in agents:
-        view = by_id.get(agent.id or 0)
-        public = AgentPublic.of(agent, stale_since=since)
-        shown.append(
-            AgentSees(
-                **public.model_dump(),
-                reading=reading(view) if view else Reading.UNKNOWN,
-                reachable={str(k): v for k, v in view.reachable.items()} if view else {},
-            )
+    vantage = await store.region_vantage(session, code, since=since)
+    shown = [
+        AgentSees(
+            **AgentPublic.of(seen.agent, stale_since=since).model_dump(),
+            reading=reading(seen.view) if seen.view else Reading.UNKNOWN,
+            reachable={str(k): v for k, v in seen.view.reachable.items()} if seen.view else {},
         )
-    counts = Counter(str(reading(view)) for view in views)
-    agreement: Literal["none", "agree", "disagree"] = (
-        "none" if not counts else "agree" if len(counts) == 1 else "disagree"
+        for seen in vantage.agents
+    ]
+    readings = {str(kind): count for kind, count in vantage.readings.items()}
+    return RegionVantage(
+        region_code=code, agreement=vantage.agreement, readings=readings, agents=shown
     )
-    return RegionVantage(region_code=code, agreement=agreement, readings=counts, agents=shown)

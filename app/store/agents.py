@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import Column, ForeignKey, Index, String, UniqueConstraint, delete, func
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.agent.protocol import ResultBatch, clock_offset, correct
-from app.checks.vantage import AgentView, Role
+from app.checks.vantage import AgentView, Reading, Role, reading
 from app.store.models import _utc
 
 
@@ -60,9 +61,20 @@ class AgentResult(SQLModel, table=True):
     is_clamped: bool = False
 
 
+AgentStatus = Literal["pending", "active", "stale"]
+Agreement = Literal["none", "agree", "disagree"]
+
+
 def is_stale(agent: Agent, *, since: datetime) -> bool:
     """Silent since before `since` (or never heard from)."""
     return agent.last_seen_at is None or agent.last_seen_at < since
+
+
+def status_of(agent: Agent, *, since: datetime) -> AgentStatus:
+    """`pending`: never heard from; `stale`: silent since before `since` (not an outage)."""
+    if agent.last_seen_at is None:
+        return "pending"
+    return "stale" if is_stale(agent, since=since) else "active"
 
 
 async def add_agent(session: AsyncSession, agent: Agent) -> Agent:
@@ -181,6 +193,40 @@ async def live_views(
         if results:
             views[agent.region_code].append(view_of(agent, results))
     return dict(views)
+
+
+@dataclass(frozen=True, slots=True)
+class SeenAgent:
+    """An agent with its live view: None when stale, pending or without recent results."""
+
+    agent: Agent
+    view: AgentView | None
+
+
+@dataclass(frozen=True, slots=True)
+class RegionVantage:
+    """What a region's agents see: every agent (stale ones too) and the live views."""
+
+    agents: list[SeenAgent]
+    views: list[AgentView]
+
+    @property
+    def readings(self) -> Counter[Reading]:
+        return Counter(reading(view) for view in self.views)
+
+    @property
+    def agreement(self) -> Agreement:
+        """Whether the live agents read the region the same way; `none` when none is live."""
+        kinds = len(self.readings)
+        return "none" if not kinds else "agree" if kinds == 1 else "disagree"
+
+
+async def region_vantage(session: AsyncSession, code: str, *, since: datetime) -> RegionVantage:
+    """A region's agents, each with its view from results observed since `since`."""
+    agents = await list_agents(session, region_code=code)
+    views = (await live_views(session, region_codes=[code], since=since)).get(code, [])
+    by_id = {view.agent_id: view for view in views}
+    return RegionVantage([SeenAgent(agent, by_id.get(agent.id or 0)) for agent in agents], views)
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,6 +149,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "no_data": ("tanpa data", "no data"),
     "legend": ("Warna batang menurut penyebab", "Bar colours by cause"),
     "none": ("tidak ada", "none"),
+    "vantage": ("Titik pantau", "Vantage points"),
+    "vantage_hint": (
+        "Agen di dalam jaringan kantor memeriksa jalur ke pusat, layanan kantor dan internet.",
+        "Agents inside the office network check the central path, the office service and "
+        "the internet.",
+    ),
+    "agent": ("Agen", "Agent"),
+    "agent_status": ("Status", "Status"),
+    "last_seen": ("Terakhir melapor", "Last report"),
+    "agent_reading": ("Pembacaan terakhir", "Latest reading"),
+    "never": ("belum pernah", "never"),
+    "no_readings": ("tidak ada hasil terbaru", "no recent results"),
 }
 
 

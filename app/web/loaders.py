@@ -13,6 +13,7 @@ from app.api.region_notes import NO_NOTES, load_region_notes
 from app.api.regions import region_status
 from app.api.schemas import RegionStatus
 from app.domain import RegionLevel
+from app.store.agents import region_vantage
 from app.store.history import history, uptime_marks, watched_services
 from app.store.models import Region, Service, Transition
 from app.store.regions import services_of_regions
@@ -80,7 +81,12 @@ async def spans_of(
 
 
 async def region_inputs(
-    session: AsyncSession, cache: ReadCache, region: Region, *, now: datetime
+    session: AsyncSession,
+    cache: ReadCache,
+    region: Region,
+    *,
+    now: datetime,
+    agents_stale_after: timedelta,
 ) -> RegionInputs:
     status = await current_status(session, cache, region, now=now)
     parent = await session.get(Region, region.parent_code) if region.parent_code else None
@@ -90,6 +96,7 @@ async def region_inputs(
     if ids:
         query = select(Service.id, Service.name).where(col(Service.id).in_(ids))
         names = {sid: name for sid, name in (await session.exec(query)).all() if sid}
+    stale_since = now - agents_stale_after
     return RegionInputs(
         status=status,
         parent_name=parent.name if parent else None,
@@ -99,5 +106,7 @@ async def region_inputs(
         incidents=await incidents_with_context(
             session, region_prefix=region.code, limit=REGION_INCIDENTS
         ),
+        vantage=await region_vantage(session, region.code, since=stale_since),
+        agents_stale_since=stale_since,
         now=now,
     )

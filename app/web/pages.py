@@ -4,12 +4,13 @@ over the SSE stream."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
 from app.api.cache import ReadCacheDep
-from app.api.deps import ReadSession
+from app.api.deps import ReadSession, SettingsDep
 from app.regions.registry import InvalidRegionCode, normalize_code
 from app.store.models import Region
 from app.store.types import utcnow
@@ -61,6 +62,7 @@ async def region(
     code: str,
     session: ReadSession,
     cache: ReadCacheDep,
+    settings: SettingsDep,
     lang: LangQuery = None,
     accept_language: AcceptLanguage = None,
 ) -> Response:
@@ -68,7 +70,11 @@ async def region(
     found = await find_region(session, code)
     if found is None:
         return not_found_page(code, chosen)
-    page = region_page(await region_inputs(session, cache, found, now=utcnow()), chosen)
+    stale_after = timedelta(seconds=settings.agent_stale_after)
+    inputs = await region_inputs(
+        session, cache, found, now=utcnow(), agents_stale_after=stale_after
+    )
+    page = region_page(inputs, chosen)
     body = render_html("region.html", chosen, page=page, w=page.words, other_lang=page.other_lang)
     return html_response(body, chosen)
 

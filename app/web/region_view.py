@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from app.api.schemas import DeclarationPublic, RegionStatus
 from app.domain import Reason, State, TransitionSource
 from app.regions.overview import AFFECTED
+from app.store.agents import RegionVantage
 from app.store.models import Transition
 from app.uptime import Span, uptime
 from app.web.bars import clip, day_grid
@@ -19,6 +20,7 @@ from app.web.format import duration, iso, local_time, web_link
 from app.web.i18n import Lang, category_label, other, reason_label, words
 from app.web.notices_view import IncidentLine, incident_line
 from app.web.queries import IncidentRecord
+from app.web.vantage_view import VantageSection, vantage_section
 
 UPTIME_WINDOWS = {"24h": timedelta(hours=24), "30d": timedelta(days=30), "90d": timedelta(days=90)}
 _SOURCES: dict[TransitionSource, tuple[str, str]] = {
@@ -87,6 +89,7 @@ class RegionPage:
     bars: Bars | None
     timeline: list[TimelineEntry]
     incidents: list[IncidentLine]
+    vantage: VantageSection | None
 
 
 def percent_text(value: float | None) -> str:
@@ -159,6 +162,8 @@ class RegionInputs:
     transitions: Sequence[Transition]
     service_names: Mapping[int, str]
     incidents: Sequence[IncidentRecord]
+    vantage: RegionVantage
+    agents_stale_since: datetime  # an agent silent since before this is stale
     now: datetime
 
 
@@ -204,4 +209,5 @@ def region_page(inputs: RegionInputs, lang: Lang) -> RegionPage:
         bars=bars_of(inputs.spans, grid=day_grid(now), now=now, lang=lang) if monitored else None,
         timeline=[timeline_entry(t, inputs.service_names, lang) for t in inputs.transitions],
         incidents=[incident_line(r, lang) for r in inputs.incidents],
+        vantage=vantage_section(inputs.vantage, since=inputs.agents_stale_since, lang=lang),
     )
