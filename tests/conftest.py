@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 import httpx
@@ -23,6 +25,10 @@ from app.db import Database
 from app.main import create_app
 from app.migrate import import_registry, upgrade_schema
 from app.settings import Settings
+from app.simulator import Simulator
+
+if TYPE_CHECKING:
+    from tests.e2e.harness import PantauProcess
 
 POSTGRES_URL = os.environ.get(
     "PANTAU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -156,3 +162,29 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture
+async def simulator() -> AsyncIterator[Simulator]:
+    async with Simulator() as sim:
+        yield sim
+
+
+@pytest.fixture
+async def start_pantau(
+    database_url: str, tmp_path: Path
+) -> AsyncIterator[Callable[..., PantauProcess]]:
+    """Builds `pantau serve` processes on this test's database; all are stopped at the end."""
+    from tests.e2e.harness import PantauProcess  # the harness imports this module
+
+    started: list[PantauProcess] = []
+
+    def build(**settings: str) -> PantauProcess:
+        process = PantauProcess(database_url, tmp_path / f"pantau-{len(started)}.log", **settings)
+        started.append(process)
+        return process
+
+    yield build
+    for process in started:
+        # Killed, not stopped: a test's leftovers need no graceful shutdown, only an end.
+        await process.stop(signal.SIGKILL)

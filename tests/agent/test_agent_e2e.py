@@ -34,12 +34,6 @@ VPN_SIDE, LAN_SIDE, CENTRAL, PUBLIC = "office-vpn", "office-lan", "central", "pu
 
 
 @pytest.fixture
-async def simulator() -> AsyncIterator[Simulator]:
-    async with Simulator() as sim:
-        yield sim
-
-
-@pytest.fixture
 async def pantau(database_url: str, tmp_path: Path) -> AsyncIterator[PantauProcess]:
     process = PantauProcess(database_url, tmp_path / "pantau.log")
     await process.start()

@@ -12,7 +12,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -98,12 +98,6 @@ def cluster() -> Iterator[PrivateCluster]:
     finally:
         private.discard()
         shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-async def simulator() -> AsyncIterator[Simulator]:
-    async with Simulator() as sim:
-        yield sim
 
 
 async def ready(client: httpx.AsyncClient) -> int:

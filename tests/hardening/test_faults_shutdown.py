@@ -31,12 +31,6 @@ SLOW_MS = 2000
 
 
 @pytest.fixture
-async def simulator() -> AsyncIterator[Simulator]:
-    async with Simulator() as sim:
-        yield sim
-
-
-@pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
     async with Receiver() as r:
         yield r

@@ -46,12 +46,6 @@ SETTINGS = {
 
 
 @pytest.fixture
-async def simulator() -> AsyncIterator[Simulator]:
-    async with Simulator() as sim:
-        yield sim
-
-
-@pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
     async with Receiver() as r:
         yield r

@@ -4,11 +4,9 @@ database locked for longer than the busy timeout, and 50 API writers at once."""
 from __future__ import annotations
 
 import asyncio
-import signal
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -31,39 +29,21 @@ SLOW_ANSWER_MS = 800
 WRITERS = 50
 
 
-@pytest.fixture
-async def simulator() -> AsyncIterator[Simulator]:
-    async with Simulator() as sim:
-        yield sim
-
-
-@pytest.fixture
-async def pantau(database_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., PantauProcess]]:
-    started: list[PantauProcess] = []
-
-    def build(**settings: str) -> PantauProcess:
-        log = tmp_path / f"pantau-{len(started)}.log"
-        started.append(PantauProcess(database_url, log, **settings))
-        return started[-1]
-
-    yield build
-    for process in started:
-        await process.stop(signal.SIGKILL)
-
-
 def sqlite_path(database_url: str) -> str:
     return database_url.split(":///", 1)[1]
 
 
 async def test_checker_outlasts_another_writer_holding_the_lock(
     simulator: Simulator,
-    pantau: Callable[..., PantauProcess],
+    start_pantau: Callable[..., PantauProcess],
     database: Database,
     database_url: str,
 ) -> None:
     # Every write of the service's gives up after half a second while the lock is held,
     # so the checker's own retries (not SQLite's busy wait) must bring its result in.
-    service = pantau(sqlite_busy_timeout_seconds=str(BUSY_TIMEOUT_S), central_min_regions="1000")
+    service = start_pantau(
+        sqlite_busy_timeout_seconds=str(BUSY_TIMEOUT_S), central_min_regions="1000"
+    )
     await service.start()
     simulator.set("73.73", Behaviour(Mode.ERROR, status=502, delay_ms=SLOW_ANSWER_MS))
     async with service.client() as client:
@@ -101,10 +81,10 @@ async def _hit(simulator: Simulator) -> bool:
 
 
 async def test_fifty_concurrent_writers_never_see_a_locked_database(
-    simulator: Simulator, pantau: Callable[..., PantauProcess]
+    simulator: Simulator, start_pantau: Callable[..., PantauProcess]
 ) -> None:
     codes = region_codes(WRITERS, skip=50)
-    service = pantau()
+    service = start_pantau()
     await service.start()
     limits = httpx.Limits(max_connections=WRITERS * 2)
     async with (

@@ -41,12 +41,6 @@ RSS_GROWTH_LIMIT = 24 * 1024 * 1024
 
 
 @pytest.fixture
-async def simulator() -> AsyncIterator[Simulator]:
-    async with Simulator() as sim:
-        yield sim
-
-
-@pytest.fixture
 async def bad_tls_simulator() -> AsyncIterator[Simulator]:
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     trustme.CA().issue_cert("127.0.0.1").configure_cert(server_context)

@@ -6,8 +6,7 @@ again while a delivery is in flight. After each restart every event arrives, wit
 from __future__ import annotations
 
 import signal
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from sqlmodel import col, select
@@ -35,26 +34,6 @@ FAST = WEBHOOKS | {"dispatcher_tick_seconds": "0.2"}
 ASLEEP = WEBHOOKS | {"dispatcher_tick_seconds": "60"}
 
 
-@pytest.fixture
-async def simulator() -> AsyncIterator[Simulator]:
-    async with Simulator() as sim:
-        yield sim
-
-
-@pytest.fixture
-async def pantau(database_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., PantauProcess]]:
-    started: list[PantauProcess] = []
-
-    def build(**settings: str) -> PantauProcess:
-        log = tmp_path / f"pantau-{len(started)}.log"
-        started.append(PantauProcess(database_url, log, **settings))
-        return started[-1]
-
-    yield build
-    for process in started:
-        await process.stop(signal.SIGKILL)
-
-
 async def events(database: Database) -> list[WebhookEvent]:
     async with database.read() as session:
         query = select(WebhookEvent).order_by(col(WebhookEvent.created_at))
@@ -74,11 +53,11 @@ async def _held(receiver: Receiver) -> int:
 @BOTH
 async def test_sigkill_after_commit_and_in_flight_loses_nothing(
     simulator: Simulator,
-    pantau: Callable[..., PantauProcess],
+    start_pantau: Callable[..., PantauProcess],
     database: Database,
     receiver: Receiver,
 ) -> None:
-    first = pantau(**ASLEEP)
+    first = start_pantau(**ASLEEP)
     await first.start()
     async with first.client() as client:
         created = await client.post("/api/v1/subscriptions", json={"url": receiver.url()})
@@ -94,7 +73,7 @@ async def test_sigkill_after_commit_and_in_flight_loses_nothing(
     assert receiver.received == []
     (operational,) = await events(database)
 
-    second = pantau(**FAST)
+    second = start_pantau(**FAST)
     await second.start()
     await wait_for(lambda: all_delivered(database, 1), within=10)
     assert [r.webhook_id for r in receiver.received] == [operational.id]
@@ -109,7 +88,7 @@ async def test_sigkill_after_commit_and_in_flight_loses_nothing(
     assert receiver.received[-1].webhook_id == outage.id
 
     simulator.reset()
-    third = pantau(**FAST)
+    third = start_pantau(**FAST)
     await third.start()
     # The outage's lease must run out before it is resent; the recovery goes out at once.
     await wait_for(lambda: all_delivered(database, 3), within=15)
