@@ -94,6 +94,26 @@ async def _agent(session: AsyncSession, agent_id: int, *, lock: bool = False) ->
     return agent
 
 
+async def _ensure_may_push(session: AsyncSession, principal: Principal, agent: Agent) -> None:
+    """An agent's own token pushes for that agent alone: were it good for its whole region,
+    one office machine could speak as every agent there and fill a quorum by itself. Other
+    `agent:push` keys push for their region's agents, admins for any agent."""
+    if principal.is_admin:
+        return
+    holder = None
+    if principal.key_id is not None:
+        holder = await store.agent_holding_key(session, principal.key_id)
+    if holder is not None and holder.id != agent.id:
+        raise Forbidden(
+            f"this token belongs to agent {holder.id}; "
+            f"it may not push for agent {agent.id} (region {agent.region_code})"
+        )
+    if not principal.may_act_for(agent.region_code):
+        raise Forbidden(
+            f"this token may not push for agent {agent.id} (region {agent.region_code})"
+        )
+
+
 @router.post("", status_code=201, response_model=AgentIssued, responses=AUTH_RESPONSES)
 async def register_agent(
     body: AgentCreate, database: DatabaseDep, settings: SettingsDep, principal: AdminDep
@@ -187,11 +207,7 @@ async def push_results(
     seq) are counted as duplicates, so a batch whose answer was lost can simply be resent.
     Timestamps are moved to server time by the offset between `sent_at` and arrival."""
     async with database.read() as session:
-        agent = await _agent(session, agent_id)
-    if not principal.may_act_for(agent.region_code):
-        raise Forbidden(
-            f"this token may not push for agent {agent_id} (region {agent.region_code})"
-        )
+        await _ensure_may_push(session, principal, await _agent(session, agent_id))
     batch = parse_batch(await read_body(request))
     async with database.transaction() as session:
         agent = await _agent(session, agent_id, lock=True)

@@ -97,6 +97,11 @@ async def get_agent(session: AsyncSession, agent_id: int, *, lock: bool = False)
     return (await session.exec(query)).first()
 
 
+async def agent_holding_key(session: AsyncSession, key_id: int) -> Agent | None:
+    """The agent this key was issued to at registration, if it was issued to one."""
+    return (await session.exec(select(Agent).where(Agent.key_id == key_id))).first()
+
+
 async def remove_agent(session: AsyncSession, agent: Agent) -> None:
     await session.exec(delete(AgentResult).where(col(AgentResult.agent_id) == agent.id))  # type: ignore[call-overload]
     await session.delete(agent)

@@ -13,6 +13,7 @@ from app.db import Database
 from app.store.agents import Agent, results_of
 from app.store.types import utcnow
 from tests.agent.agent_api_helpers import batch, push, register, result, round_of
+from tests.conftest import ADMIN_TOKEN
 
 
 async def test_register_list_push_and_remove(
@@ -98,6 +99,25 @@ async def test_a_token_for_one_region_cannot_push_for_another(
     assert bound.json()["region_code"] == "73.71"
     allowed = await push(client, makassar, batch([result(1)]), token=bound.json()["token"])
     assert allowed.status_code == 200, allowed.text
+
+
+async def test_an_agents_token_pushes_for_that_agent_alone(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], database: Database
+) -> None:
+    first = await register(client, admin_headers, "73.73", "kantor")
+    second = await register(client, admin_headers, "73.73", "kecamatan")
+    denied = await push(client, second, batch([result(1)]), token=first["token"])
+    assert denied.status_code == 403
+    assert f"may not push for agent {second['id']}" in denied.json()["detail"]
+    async with database.read() as session:
+        assert await results_of(session, second["id"]) == []
+    # each agent with its own token, and an admin for any of them
+    assert (await push(client, first, batch([result(1)]))).status_code == 200
+    assert (await push(client, second, batch([result(1)]))).status_code == 200
+    by_admin = await push(client, second, batch([result(2)]), token=ADMIN_TOKEN)
+    assert by_admin.status_code == 200, by_admin.text
+    async with database.read() as session:
+        assert len(await results_of(session, second["id"])) == 2
 
 
 async def test_a_malformed_batch_is_refused_naming_the_bad_entry(
