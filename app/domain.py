@@ -72,6 +72,7 @@ class Reason(StrEnum):
     NETWORK_OFFICE = "network.office"
     NETWORK_PATH = "network.path"
     NETWORK_VPN = "network.vpn"
+    NETWORK_BACKBONE = "network.backbone"
     POLICY_CUTOFF = "policy.cutoff"
     POLICY_SUSPECTED = "policy.suspected"
     MAINTENANCE_SCHEDULED = "maintenance.scheduled"
@@ -127,6 +128,7 @@ REASON_LABELS: dict[Reason, tuple[str, str]] = {
     Reason.NETWORK_OFFICE: ("Jaringan kantor terputus", "Office network down"),
     Reason.NETWORK_PATH: ("Gangguan jalur ke kantor", "Path fault to the office"),
     Reason.NETWORK_VPN: ("Gangguan VPN", "VPN fault"),
+    Reason.NETWORK_BACKBONE: ("Gangguan jaringan antarwilayah", "Regional backbone outage"),
     Reason.POLICY_CUTOFF: (
         "Pemutusan akses oleh pusat",
         "Access cut off by central authority",
