@@ -12,7 +12,8 @@ import uvicorn
 from app.agent.command import agent as run_vantage_agent
 from app.domain import ProbeResult, Verdict
 from app.logs import logging_config
-from app.settings import get_settings
+from app.preflight import require_schema_at_head, settings_or_exit
+from app.serving import connection_limits
 
 cli = typer.Typer(help="Pantau — status layanan e-KTP daerah / regional e-KTP service status.")
 db_cli = typer.Typer(help="Database schema.")
@@ -34,7 +35,8 @@ def serve(
     """Run the service (API and checker) under uvicorn."""
     from app.main import create_app
 
-    settings = get_settings()
+    settings = settings_or_exit()
+    require_schema_at_head(settings)
     if settings.demo if demo is None else demo:
         from app.demo.launch import run_demo
 
@@ -50,6 +52,8 @@ def serve(
         # SIGTERM: open requests (SSE streams included) get the grace, then the lifespan
         # gives probes and deliveries in flight theirs.
         timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_seconds)),
+        # Header deadline and size cap, keep-alive, and a cap on open connections.
+        **connection_limits(settings),
     )
 
 
@@ -58,7 +62,7 @@ def db_upgrade() -> None:
     """Apply migrations up to head, then load the region registry (idempotent)."""
     from app.migrate import upgrade
 
-    changed = upgrade(get_settings())
+    changed = upgrade(settings_or_exit())
     typer.echo(f"database at head; {changed} region rows added or updated")
 
 
@@ -67,7 +71,7 @@ def regions_import() -> None:
     """Load the shipped region registry into the database (idempotent)."""
     from app.migrate import import_registry
 
-    changed = asyncio.run(import_registry(get_settings()))
+    changed = asyncio.run(import_registry(settings_or_exit()))
     typer.echo(f"{changed} region rows added or updated")
 
 
@@ -83,8 +87,10 @@ def services_sync(
     from app.db import Database
     from app.services_file import SyncReport, sync_services_file
 
+    settings = settings_or_exit()
+
     async def run() -> SyncReport:
-        database = Database(get_settings())
+        database = Database(settings)
         try:
             return await sync_services_file(database, file)
         finally:
@@ -110,10 +116,15 @@ def check(
     """Probe URL once and print what Pantau would record, with its evidence."""
     from app.checks.classify import CheckRules, classify
     from app.checks.probe import ProbeSpec, make_probe_client, probe
+    from app.disclosure import split_userinfo
+
+    # As the checker does: credentials in the URL go in the Authorization header.
+    probed, basic_auth = split_userinfo(url)
+    spec = ProbeSpec(probed, timeout_seconds=timeout, basic_auth=basic_auth)
 
     async def run() -> tuple[ProbeResult, Verdict]:
         async with make_probe_client(1) as client:
-            result = await probe(client, ProbeSpec(url, timeout_seconds=timeout))
+            result = await probe(client, spec)
         rules = CheckRules(expected_status, body_contains, degraded_latency_ms)
         return result, classify(result, rules)
 

@@ -5,25 +5,63 @@ from __future__ import annotations
 import ipaddress
 from functools import cache
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, InvalidRequestError
+from sqlalchemy.ext.asyncio import create_async_engine
 
 CommaList = Annotated[list[str], NoDecode]
 
 # Seconds before attempts 2..8 of a webhook delivery (the well-known provider schedule).
 DEFAULT_RETRY_SCHEDULE = (5.0, 300.0, 1800.0, 7200.0, 18_000.0, 36_000.0, 36_000.0)
 _DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86_400.0}
+DATABASE_URL_FORMS = "sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PASSWORD@HOST/NAME"
 
 
 def parse_duration(value: object) -> float:
     """`"5s"`, `"5m"`, `"2h"`, `"1d"` or a number of seconds → seconds (≥ 0)."""
     text = str(value).strip().lower()
     unit = _DURATION_UNITS.get(text[-1:])
-    number = float(text[:-1] if unit else text) * (unit or 1.0)
+    expected = f"expected a duration such as 90s, 5m, 2h, 1d or seconds: {value!r}"
+    try:
+        number = float(text[:-1] if unit else text) * (unit or 1.0)
+    except ValueError:
+        raise ValueError(expected) from None
     if not 0 <= number < float("inf"):
-        raise ValueError(f"duration out of range: {value!r}")
+        raise ValueError(expected)
     return number
+
+
+def check_database_url(value: str) -> str:
+    """What the engine would refuse at start (unparsable, a sync driver, a driver not
+    installed), refused here, where the error can name PANTAU_DATABASE_URL."""
+    try:
+        url = make_url(value)
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError("Pantau runs on SQLite or PostgreSQL")
+        create_async_engine(url).sync_engine.dispose()  # builds no connection
+    except ImportError as exc:
+        reason = f"its driver is not installed ({exc})"
+        raise ValueError(f"{reason}; expected {DATABASE_URL_FORMS}") from None
+    except (ArgumentError, InvalidRequestError, ValueError) as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0].rstrip(".")
+        raise ValueError(f"{reason}; expected {DATABASE_URL_FORMS}") from None
+    return value
+
+
+def parse_public_url(value: str) -> str:
+    """An absolute http(s) origin, optionally with a path prefix; no trailing slash."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"must be an absolute http(s) URL such as https://pantau.example.go.id: {value!r}"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"must not carry a query, fragment or credentials: {value!r}")
+    return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
 
 
 def _comma_parts(value: object) -> object:
@@ -46,6 +84,15 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "text"
     # Larger request bodies are refused with 413, whether declared or streamed without a length.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Slow clients: a request's headers must arrive within `header_timeout_seconds` and its
+    # whole body within `body_timeout_seconds` (else 408 and the connection is closed); past
+    # `max_connections` open connections, new requests are answered 503.
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    max_connections: int = Field(default=1000, ge=1, le=100_000)
+    # The origin every absolute link starts with (Atom ids, redirects, mail), e.g.
+    # `https://pantau.example.go.id`; never taken from a request's Host header.
+    public_url: str | None = None
     # `pantau serve` with the live demo (app/demo); `make run` turns it on unless set false.
     demo: bool = False
 
@@ -97,6 +144,11 @@ class Settings(BaseSettings):
             ipaddress.ip_network(str(part), strict=False)  # a ValueError names the entry
         return parts
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return check_database_url(value)
+
     @field_validator("agent_stale_after", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
@@ -107,6 +159,19 @@ class Settings(BaseSettings):
     def _durations(cls, value: object) -> object:
         parts = _comma_parts(value)
         return [parse_duration(part) for part in parts] if isinstance(parts, list) else parts
+
+    @field_validator("public_url", mode="before")
+    @classmethod
+    def _public_url(cls, value: object) -> object:
+        return None if value is None or value == "" else parse_public_url(str(value))
+
+    @property
+    def public_base_url(self) -> str:
+        """PANTAU_PUBLIC_URL, else the configured listening address; no trailing slash."""
+        if self.public_url:
+            return self.public_url
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def is_sqlite(self) -> bool:

@@ -12,8 +12,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel
 
 from app.api.deps import DatabaseDep, SettingsDep
@@ -84,8 +85,8 @@ async def _writes_disabled(settings: Settings, database: Database) -> bool:
         return not await keys.has_active_keys(session)
 
 
-async def authenticate(token: str, settings: Settings, database: Database) -> Principal:
-    """The principal a token stands for; Forbidden if it stands for none."""
+async def find_principal(token: str, settings: Settings, database: Database) -> Principal:
+    """The principal a token stands for; Forbidden if it stands for none. Only reads."""
     admin_token = _admin_token(settings)
     # Bytes, so a non-ASCII token is a plain mismatch rather than a TypeError.
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
@@ -94,11 +95,39 @@ async def authenticate(token: str, settings: Settings, database: Database) -> Pr
         key = await keys.find_active_key(session, token)
     if key is None or key.id is None:
         raise Forbidden("invalid or revoked bearer token")
-    async with database.transaction() as session:
-        await keys.mark_used(session, key.id)
     return Principal(
         name=key.name, scopes=frozenset(key.scopes), key_id=key.id, region_code=key.region_code
     )
+
+
+async def authenticate(token: str, settings: Settings, database: Database) -> Principal:
+    """`find_principal`, noting the key's use."""
+    principal = await find_principal(token, settings, database)
+    if principal.key_id is not None:
+        async with database.transaction() as session:
+            await keys.mark_used(session, principal.key_id)
+    return principal
+
+
+async def admit(
+    token: str | None,
+    scope: str,
+    settings: Settings,
+    database: Database,
+    *,
+    note_use: bool = True,
+) -> Principal:
+    """The caller, if `token` holds `scope`; Unauthorized or Forbidden saying why not."""
+    # Before the header: when nothing could authenticate, say why instead of asking.
+    if await _writes_disabled(settings, database):
+        raise Forbidden("writes are disabled: PANTAU_ADMIN_TOKEN is unset and no API key exists")
+    if token is None:
+        raise Unauthorized("missing or malformed `Authorization: Bearer <token>` header")
+    identify = authenticate if note_use else find_principal
+    principal = await identify(token, settings, database)
+    if not principal.has_scope(scope):
+        raise Forbidden(f"token lacks the {scope!r} scope")
+    return principal
 
 
 def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
@@ -110,22 +139,33 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
         database: DatabaseDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Principal:
-        # Before the header: when nothing could authenticate, say why instead of asking.
-        if await _writes_disabled(settings, database):
-            raise Forbidden(
-                "writes are disabled: PANTAU_ADMIN_TOKEN is unset and no API key exists"
-            )
-        if credentials is None:
-            raise Unauthorized("missing or malformed `Authorization: Bearer <token>` header")
-        principal = await authenticate(credentials.credentials, settings, database)
-        if not principal.has_scope(scope):
-            raise Forbidden(f"token lacks the {scope!r} scope")
-        return principal
+        token = credentials.credentials if credentials is not None else None
+        return await admit(token, scope, settings, database)
 
-    dependency.required_scope = scope  # type: ignore[attr-defined]  # read by the auth tests
+    dependency.required_scope = scope  # type: ignore[attr-defined]  # read by the auth gate
+    return dependency
+
+
+def holds_scope(scope: str) -> Callable[..., Awaitable[bool]]:
+    """A dependency for public reads that show more to holders of `scope`: without an
+    Authorization header the caller is anonymous; a token that stands for no one is refused,
+    as on writes, so a mistyped token is not mistaken for the public view."""
+    scope = str(scope)
+
+    # The header is read here rather than through `bearer`, which would mark the route as
+    # needing a token in the OpenAPI document: it does not.
+    async def dependency(request: Request, settings: SettingsDep, database: DatabaseDep) -> bool:
+        kind, token = get_authorization_scheme_param(request.headers.get("authorization"))
+        if kind.lower() != "bearer" or not token:
+            return False
+        principal = await authenticate(token, settings, database)
+        return principal.has_scope(scope)
+
     return dependency
 
 
 require_admin = require_scope(Scope.ADMIN)
 
 AdminDep = Annotated[Principal, Depends(require_admin)]
+# Probe evidence and the full service URL: see app/disclosure.py.
+IsOperator = Annotated[bool, Depends(holds_scope(Scope.SERVICES_WRITE))]

@@ -1,20 +1,23 @@
 """History: a region's or a service's transitions, newest first, in pages that stay stable
 while new transitions arrive (the cursor is a position in (time, id), not an offset). Pages
-are served from the read cache: portals poll the same first page."""
+are served from the read cache: portals poll the same first page. The public sees each
+transition's rule and status code; holders of `services:write` its whole evidence."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.auth import IsOperator
 from app.api.cache import Encoded, ReadCache, ReadCacheDep
 from app.api.deps import region_code_path
 from app.api.paging import Cursor, Since, Until, decode_cursor, encode_cursor, time_range
 from app.api.responses import not_found
 from app.api.schemas import Label
+from app.disclosure import public_evidence
 from app.domain import Category, Reason, State, TransitionSource
 from app.errors import NotFound
 from app.store import history as store
@@ -51,7 +54,31 @@ EXAMPLE: dict[str, Any] = {
 }
 
 
-class TransitionPublic(BaseModel):
+class EvidencePublic(BaseModel):
+    """What anyone may read of a transition's evidence: never anything the endpoint sent."""
+
+    rule: str | None = Field(default=None, examples=["status_5xx"])
+    status_code: int | None = None
+    latency_ms: float | None = None
+    expected_status: int | None = None
+    threshold_ms: int | None = Field(default=None, description="Of a `performance.slow` rule")
+    observed_reason: Reason | None = Field(
+        default=None, description="What the probes saw beneath a declaration or an attribution"
+    )
+    local_reason: Reason | None = Field(default=None, description="Before a central wave")
+    central_reason: Reason | None = Field(default=None, description="Before the agents' view")
+    declaration: dict[str, str | int | None] | None = Field(
+        default=None, description="The letter cited: id, kind, reference, issuer, issued_at, url"
+    )
+    lifts: dict[str, str | int | None] | None = Field(
+        default=None, description="The letter a lifting ends"
+    )
+    maintenance: dict[str, str | int | None] | None = Field(
+        default=None, description="The window: id, title, starts_at, ends_at"
+    )
+
+
+class _Transition(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
 
     id: int
@@ -64,11 +91,11 @@ class TransitionPublic(BaseModel):
     reason_label: Label
     at: datetime
     source: TransitionSource
-    evidence: dict[str, Any]
+    evidence: Any
     incident_id: int | None
 
     @classmethod
-    def of(cls, transition: Transition) -> TransitionPublic:
+    def of(cls, transition: Transition) -> Self:
         reason = Reason(transition.reason)
         return cls(
             id=transition.id or 0,
@@ -81,9 +108,27 @@ class TransitionPublic(BaseModel):
             reason_label=Label(id=reason.label_id, en=reason.label_en),
             at=transition.at,
             source=TransitionSource(transition.source),
-            evidence=transition.evidence or {},
+            evidence=cls.shown_evidence(transition.evidence or {}),
             incident_id=transition.incident_id,
         )
+
+    @classmethod
+    def shown_evidence(cls, stored: dict[str, Any]) -> Any:
+        return public_evidence(stored)
+
+
+class TransitionPublic(_Transition):
+    evidence: EvidencePublic
+
+
+class TransitionOperator(_Transition):
+    """A transition as holders of `services:write` see it."""
+
+    evidence: dict[str, Any] = Field(description="All that was recorded: excerpts, headers")
+
+    @classmethod
+    def shown_evidence(cls, stored: dict[str, Any]) -> Any:
+        return stored
 
 
 class HistoryPage(BaseModel):
@@ -91,11 +136,19 @@ class HistoryPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next, older page")
 
 
-def page_of(rows: list[Transition], limit: int) -> HistoryPage:
+class HistoryPageOperator(BaseModel):
+    items: list[TransitionOperator]
+    next_cursor: str | None
+
+
+def page_of(rows: list[Transition], limit: int, *, operator: bool = False) -> BaseModel:
     """`rows` holds up to limit + 1 items: one more than shown tells a next page exists."""
     shown = rows[:limit]
     more = len(rows) > limit and shown
     next_cursor = encode_cursor(shown[-1].at, shown[-1].id or 0) if more else None
+    if operator:
+        items = [TransitionOperator.of(t) for t in shown]
+        return HistoryPageOperator(items=items, next_cursor=next_cursor)
     return HistoryPage(items=[TransitionPublic.of(t) for t in shown], next_cursor=next_cursor)
 
 
@@ -105,8 +158,9 @@ async def _served(
     subject: tuple[type[Region] | type[Service], str | int],
     filters: dict[str, Any],
     limit: int,
+    operator: bool,
 ) -> Response:
-    """One page, built once per data version: portals poll the same first page."""
+    """One page, built once per data version and view: portals poll the same first page."""
     version = await cache.version()
     model, key = subject
 
@@ -115,9 +169,11 @@ async def _served(
             rows = await store.history(session, **filters, limit=limit + 1)
             if not rows and await session.get(model, key) is None:
                 raise NotFound("region" if model is Region else "service", key)
-        return Encoded.of(page_of(rows, limit))
+        return Encoded.of(page_of(rows, limit, operator=operator))
 
-    encoded = await cache.get(("history", str(request.url)), version, build)
+    # Path and query only: a key holding the Host header would let any Host evict hot pages.
+    page_key = ("history", request.url.path, request.url.query, operator)
+    encoded = await cache.get(page_key, version, build)
     return encoded.response(request)
 
 
@@ -137,16 +193,18 @@ async def region_history(
     request: Request,
     code: CodePath,
     cache: ReadCacheDep,
+    operator: IsOperator,
     since: Since = None,
     until: Until = None,
     category: Categories = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Response:
-    """A region's transitions, newest first; a province's include its regencies and cities."""
+    """A region's transitions, newest first; a province's include its regencies and cities.
+    With a `services:write` token, each transition's whole evidence (TransitionOperator)."""
     code = region_code_path(code)  # called, not a dependency: those run in a worker thread
     filters = _filters(since, until, category, cursor) | {"region_prefix": code}
-    return await _served(request, cache, (Region, code), filters, limit)
+    return await _served(request, cache, (Region, code), filters, limit, operator)
 
 
 @router.get(
@@ -156,12 +214,13 @@ async def service_history(
     request: Request,
     service_id: ServiceId,
     cache: ReadCacheDep,
+    operator: IsOperator,
     since: Since = None,
     until: Until = None,
     category: Categories = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Response:
-    """A service's transitions, newest first."""
+    """A service's transitions, newest first; whole evidence as on the region's history."""
     filters = _filters(since, until, category, cursor) | {"service_id": service_id}
-    return await _served(request, cache, (Service, service_id), filters, limit)
+    return await _served(request, cache, (Service, service_id), filters, limit, operator)

@@ -17,10 +17,14 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.auth_gate import AuthBeforeBody
 from app.api.body import install_body_rules
+from app.api.body_deadline import BodyDeadline
 from app.api.cache import weak_etag
+from app.api.head import HeadAsGet
 from app.api.request_id import RequestId
 from app.api.security_headers import SecurityHeaders
+from app.api.slash_redirect import install_slash_redirect
 from app.settings import Settings
 
 # Status pages poll; a few seconds of shared caching absorbs a crowd without hiding a cutoff.
@@ -154,11 +158,17 @@ class PublicReadCors:
 
 def install_http(app: FastAPI, settings: Settings) -> None:
     """Innermost first: ETag/304 sees the plain body; gzip compresses what is sent; CORS wraps
-    everything, preflights included; body limits before any route reads; security headers on
-    every answer, a 413 included; the request id outermost, so every log line has it."""
+    everything, preflights included; body limits before any route reads, inside the body's
+    deadline, inside authentication, so no body is read for a caller who may not write; HEAD
+    runs as GET outside all of it; security headers on every answer, a 413 included; the
+    request id outermost, so every log line has it."""
     app.add_middleware(ConditionalGet)
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     app.add_middleware(PublicReadCors, origins=settings.cors_origins)
     install_body_rules(app, settings.max_body_bytes)
+    app.add_middleware(BodyDeadline, seconds=settings.body_timeout_seconds)
+    app.add_middleware(AuthBeforeBody)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestId)
+    install_slash_redirect(app, settings.public_url)

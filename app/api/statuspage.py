@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api import statuspage_maintenance as maintenance
 from app.api.cache import Encoded, ReadCache, ReadCacheDep
+from app.api.deps import get_app_settings
 from app.api.responses import NOT_MODIFIED
 from app.api.statuspage_build import PAGE_ID, Context, components, incident
 from app.api.statuspage_models import (
@@ -100,7 +101,8 @@ async def _incidents(
 
 async def _served(request: Request, cache: ReadCache, name: str, build: Build) -> Response:
     version = await cache.version()
-    base_url = str(request.base_url)
+    # The configured origin, never the request's Host: these documents are shared-cached.
+    base_url = f"{get_app_settings(request).public_base_url}/"
 
     async def encode() -> Encoded:
         context = await cache.get(

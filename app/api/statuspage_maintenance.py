@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.api.deps import ReadSession
+from app.api.deps import ReadSession, get_app_settings
 from app.checks.windows import Occurrence, between
 from app.store.maintenance import MaintenanceWindow, windows_overlapping
 from app.store.models import Region, Service
@@ -164,7 +164,7 @@ async def _document(
     start, end = now - RECENT, now + AHEAD
     windows = await windows_overlapping(session, start=start, end=end)
     regions = await _region_names(session, windows)
-    base_url = str(request.base_url)
+    base_url = f"{get_app_settings(request).public_base_url}/"
     items = [
         _item(window, occurrence, regions[window.id or 0], now=now, base_url=base_url)
         for window in windows

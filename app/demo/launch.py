@@ -38,6 +38,7 @@ from app.demo.scenario import build_timeline
 from app.logs import logging_config
 from app.main import create_app
 from app.regions.registry import load_regions
+from app.serving import connection_limits
 from app.settings import Settings
 from app.simulator import Simulator
 
@@ -131,6 +132,7 @@ async def run_demo(settings: Settings, *, host: str, port: int) -> int:
         log_config=logging_config(settings.log_format, settings.log_level),
         access_log=False,  # the console is for the story and the deliveries
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        **connection_limits(settings),
     )
     server = uvicorn.Server(config)
     with _exit_on_signals(server):

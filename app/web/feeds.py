@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
-from app.api.deps import ReadSession
+from app.api.deps import ReadSession, SettingsDep
 from app.api.paging import region_prefix
 from app.api.responses import Responses, not_found
 from app.errors import NotFound
@@ -29,8 +29,8 @@ FEED_DOC: Responses = {
 
 @router.get("/feeds/incidents.atom", response_class=Response, responses=FEED_DOC)
 async def incidents_atom(
-    request: Request,
     session: ReadSession,
+    settings: SettingsDep,
     region: Annotated[
         str | None, Query(description="Region code or province prefix, e.g. `73`")
     ] = None,
@@ -41,10 +41,9 @@ async def incidents_atom(
     if prefix and found is None:
         raise NotFound("region", prefix)
     records = await incidents_with_context(session, region_prefix=prefix, limit=FEED_SIZE)
-    base_url = str(request.base_url).rstrip("/")
     feed = incidents_feed(
         records,
-        base_url=base_url,
+        base_url=settings.public_base_url,
         region=prefix,
         region_name=found.name if found else None,
         now=utcnow(),

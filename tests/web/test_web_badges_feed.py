@@ -13,6 +13,7 @@ import httpx
 
 from app.db import Database
 from app.domain import Reason
+from app.settings import Settings
 from app.store.types import utcnow
 from tests.feed import add_service, probe
 from tests.web.web_seed import LETTER, UPDATE, seed_country
@@ -80,8 +81,12 @@ async def test_uptime_badge_windows(client: httpx.AsyncClient, database: Databas
 
 
 async def test_feed_global_and_by_region(
-    client: httpx.AsyncClient, database: Database, admin_headers: dict[str, str]
+    client: httpx.AsyncClient,
+    database: Database,
+    admin_headers: dict[str, str],
+    settings: Settings,
 ) -> None:
+    base = settings.public_base_url  # the configured address, not the client's Host
     await seed_country(client, database, admin_headers)
     jakarta = await add_service(database, "31.71")
     await probe(database, jakarta, Reason.OK, utcnow() - timedelta(minutes=5), region="31.71")
@@ -91,7 +96,7 @@ async def test_feed_global_and_by_region(
     assert response.headers["content-type"].startswith("application/atom+xml")
     parsed = feedparser.parse(response.content)
     assert parsed.bozo == 0, parsed.get("bozo_exception")
-    assert parsed.feed.id == "http://pantau.test/feeds/incidents.atom"
+    assert parsed.feed.id == f"{base}/feeds/incidents.atom"
     rels = {link.rel for link in parsed.feed.links}
     assert rels == {"self", "alternate"} and parsed.feed.author == "Pantau"
     titles = [e.title for e in parsed.entries]
@@ -100,15 +105,15 @@ async def test_feed_global_and_by_region(
         "Kota Palopo: Pemutusan akses oleh pusat / Access cut off by central authority",
     ]
     palopo = parsed.entries[1]
-    assert palopo.link == "http://pantau.test/regions/73.73"
-    assert re.fullmatch(r"http://pantau\.test/api/v1/incidents/\d+", palopo.id)
+    assert palopo.link == f"{base}/regions/73.73"
+    assert re.fullmatch(rf"{re.escape(base)}/api/v1/incidents/\d+", palopo.id)
     assert LETTER["reference"] in palopo.summary
     assert UPDATE["body_id"] in palopo.content[0].value
     assert UPDATE["body_en"] in palopo.content[0].value
 
     sulawesi = feedparser.parse((await client.get("/feeds/incidents.atom?region=73")).content)
     assert sulawesi.bozo == 0 and [e.link for e in sulawesi.entries] == [palopo.link]
-    assert sulawesi.feed.id == "http://pantau.test/feeds/incidents.atom?region=73"
+    assert sulawesi.feed.id == f"{base}/feeds/incidents.atom?region=73"
     assert "Sulawesi Selatan" in sulawesi.feed.title
     papua = feedparser.parse((await client.get("/feeds/incidents.atom?region=91")).content)
     assert papua.bozo == 0 and papua.entries == []
