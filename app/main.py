@@ -34,6 +34,7 @@ from app.checks.probe import make_probe_client
 from app.checks.scheduler import Checker
 from app.db import Database
 from app.errors import install_error_handler
+from app.migrate import SchemaCheck
 from app.notify.dispatcher import Dispatcher
 from app.notify.ssrf import make_webhook_client, parse_networks
 from app.services_file import sync_services_file
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.schema_check = SchemaCheck()
     install_error_handler(app)
     install_http(app, settings)
     # The public read routes first: routes are matched in order, and these are the hot ones.
