@@ -9,9 +9,6 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, InvalidRequestError
-from sqlalchemy.ext.asyncio import create_async_engine
 
 CommaList = Annotated[list[str], NoDecode]
 
@@ -38,6 +35,12 @@ def parse_duration(value: object) -> float:
 def check_database_url(value: str) -> str:
     """What the engine would refuse at start (unparsable, a sync driver, a driver not
     installed), refused here, where the error can name PANTAU_DATABASE_URL."""
+    # Imported here, not at the top: `pantau agent` imports this module but never reads a
+    # database URL, and starts faster without SQLAlchemy.
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, InvalidRequestError
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     try:
         url = make_url(value)
         if url.get_backend_name() not in ("sqlite", "postgresql"):

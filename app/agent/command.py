@@ -20,6 +20,7 @@ from app.agent.config import (
 )
 from app.agent.run import run_agent
 from app.checks.vantage import Role
+from app.preflight import BAD_CONFIGURATION_EXIT, warn_about_unknown_variables
 
 
 def agent(
@@ -56,12 +57,13 @@ def agent(
             {Role.CENTRAL: central, Role.OFFICE: office, Role.PUBLIC: public}
         ),
     }
+    warn_about_unknown_variables(os.environ)
     try:
         file_layer = parse_file(config_file.read_text()) if config_file else {}
         config = build_config(file_layer, from_env(os.environ), flags)
     except (ConfigError, OSError) as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
+        typer.echo(f"pantau agent: {exc}", err=True)
+        raise typer.Exit(BAD_CONFIGURATION_EXIT) from None
     asyncio.run(_run_until_signalled(config))
 
 

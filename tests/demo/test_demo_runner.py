@@ -60,6 +60,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         return 0
 
     monkeypatch.setattr(launch, "run_demo", fake_demo)
+    # No database behind these calls: the schema check at start has its own tests.
+    monkeypatch.setattr(cli, "require_schema_at_head", lambda _settings: None)
     monkeypatch.setattr(cli.uvicorn, "run", lambda *_a, **k: seen.append(f"plain :{k['port']}"))
     get_settings.cache_clear()
     yield seen
