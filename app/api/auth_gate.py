@@ -27,6 +27,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 @dataclass(frozen=True, slots=True)
 class GuardedWrite:
+    path: str
     pattern: re.Pattern[str]
     methods: frozenset[str]
     scopes: tuple[str, ...]
@@ -48,7 +49,8 @@ def guarded_writes(routes: Iterable[object]) -> list[GuardedWrite]:
         methods = frozenset(route.methods or ()) - SAFE_METHODS
         scopes = tuple(dict.fromkeys(required_scopes(dependant))) if dependant else ()
         if route.path and methods and scopes:
-            guarded.append(GuardedWrite(compile_path(route.path)[0], methods, scopes))
+            pattern = compile_path(route.path)[0]
+            guarded.append(GuardedWrite(route.path, pattern, methods, scopes))
     return guarded
 
 
