@@ -1,5 +1,6 @@
-"""Reading an agent's batch by hand: the body's size is capped before it is parsed, and a
-malformed entry is named in FastAPI's own 422 shape (`["body", "results", 3, "seq"]`)."""
+"""Reading an agent's batch by hand: the body's size is capped before it is parsed, it must
+be strict JSON text sent as JSON (the rule every other route follows), and a malformed entry
+is named in FastAPI's own 422 shape (`["body", "results", 3, "seq"]`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from starlette.datastructures import Headers
 
 from app.agent.protocol import (
     MAX_BATCH_BYTES,
@@ -16,6 +18,7 @@ from app.agent.protocol import (
     ResultBatch,
     is_too_old,
 )
+from app.api.json_text import json_text_fault
 from app.errors import InvalidInput, PantauError
 
 
@@ -36,11 +39,24 @@ async def read_body(request: Request) -> bytes:
         body += chunk
         if len(body) > MAX_BATCH_BYTES:
             raise too_large
+    _require_json(request.headers)
     return bytes(body)
+
+
+def _require_json(headers: Headers) -> None:
+    # As FastAPI's strict content type for every other route: a browser may send a text/plain
+    # POST to any origin without asking first.
+    media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise InvalidInput(
+            ("body",), "send the batch as application/json", media_type or None, kind="json_type"
+        )
 
 
 def parse_batch(body: bytes) -> ResultBatch:
     """The batch, or a 422 naming the entry at fault (`["body", "results", 3, "seq"]`)."""
+    if (fault := json_text_fault(body)) is not None:
+        raise fault
     try:
         batch = ResultBatch.model_validate_json(body)
     except ValidationError as exc:

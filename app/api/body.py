@@ -12,7 +12,9 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.json_text import NOT_UTF8
 from app.api.nul_guard import RejectNul
+from app.errors import InvalidInput, error_response
 
 UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's wording for a non-JSON body
 
@@ -80,9 +82,7 @@ def _too_large(limit: int) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 400 and exc.detail == UNREADABLE_BODY:
-        message = "the body is not JSON text (UTF-8)"
-        error = {"loc": ["body"], "msg": message, "type": "json_invalid"}
-        return JSONResponse({"detail": [error]}, status_code=422)
+        return error_response(InvalidInput(("body",), NOT_UTF8, kind="json_invalid"))
     return await http_exception_handler(request, exc)
 
 

@@ -1,6 +1,7 @@
 """PostgreSQL text cannot hold a NUL character: a NUL anywhere in a request (path, query or
 JSON body) used to surface as a database error, a 500. It is refused here, before any
-route runs, with a 422 naming the field, on both backends alike."""
+route runs, with a 422 naming the field, on both backends alike. The body, read once here,
+is also held to strict JSON text (UTF-8, finite numbers, no lone surrogates): json_text."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from urllib.parse import parse_qsl
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.json_text import json_text_fault
+from app.errors import InvalidInput, error_response
 
 NUL = "\x00"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -47,18 +51,14 @@ def nul_in_body(body: bytes) -> tuple[str | int, ...] | None:
         return None
     try:
         found = nul_in_json(json.loads(body))
-    except ValueError:
+    except (ValueError, RecursionError):
         return None  # not JSON: the route's own validation answers
     return None if found is None else ("body", *found)
 
 
 def _refusal(location: tuple[str | int, ...]) -> JSONResponse:
-    error = {
-        "loc": list(location),
-        "msg": "must not contain a NUL character",
-        "type": "value_error",
-    }
-    return JSONResponse({"detail": [error]}, status_code=422)
+    # Through the one error shape: the location may hold a key that is not Unicode text.
+    return error_response(InvalidInput(location, "must not contain a NUL character"))
 
 
 class RejectNul:
@@ -79,6 +79,9 @@ class RejectNul:
         body = await _read_body(receive)
         if (found := nul_in_body(body)) is not None:
             await _refusal(found)(scope, receive, send)
+            return
+        if (fault := json_text_fault(body)) is not None:
+            await error_response(fault)(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
 
