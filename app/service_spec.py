@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from app.domain import Category, Reason, State
+from app.plain_text import PLAIN_TEXT
 from app.regions.registry import normalize_code
 from app.store.models import Service
 
@@ -65,16 +66,20 @@ def _upper(value: object) -> object:
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$")]
 RegionCodeIn = Annotated[str, BeforeValidator(_region_code)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Url = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_url)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), PLAIN_TEXT
+]
+Url = Annotated[
+    str, StringConstraints(strip_whitespace=True), AfterValidator(_check_url), PLAIN_TEXT
+]
 Method = Annotated[Literal["GET", "HEAD"], BeforeValidator(_upper)]
 IntervalSeconds = Annotated[int, Field(ge=1, le=86_400)]
 TimeoutSeconds = Annotated[float, Field(gt=0, le=86_400, allow_inf_nan=False)]
 Threshold = Annotated[int, Field(ge=1, le=100)]
 LatencyMs = Annotated[int, Field(ge=1, le=86_400_000)]
 StatusCode = Annotated[int, Field(ge=100, le=599)]
-BodyText = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-Marker = Annotated[str, StringConstraints(max_length=100), AfterValidator(_not_blank)]
+BodyText = Annotated[str, StringConstraints(min_length=1, max_length=500), PLAIN_TEXT]
+Marker = Annotated[str, StringConstraints(max_length=100), AfterValidator(_not_blank), PLAIN_TEXT]
 Markers = Annotated[list[Marker], Field(max_length=50)]
 
 

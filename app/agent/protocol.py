@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.checks.vantage import Role
+from app.plain_text import PLAIN_TEXT
 
 MAX_RESULTS_PER_BATCH = 500
 MAX_BATCH_BYTES = 256 * 1024
@@ -42,7 +43,7 @@ class ResultBatch(BaseModel):
 
     stream: Name = Field(description="Identifies the agent's buffer; seq restarts with a new one")
     sent_at: AwareDatetime = Field(description="The agent's clock when it sent this batch")
-    agent_version: Annotated[str, StringConstraints(max_length=40)] = ""
+    agent_version: Annotated[str, StringConstraints(max_length=40), PLAIN_TEXT] = ""
     interval_seconds: float | None = Field(default=None, gt=0, le=86_400)
     results: list[ResultIn] = Field(max_length=MAX_RESULTS_PER_BATCH)
 

@@ -18,6 +18,7 @@ from app.api.deps import DatabaseDep, ReadSession, RegionCode, SettingsDep
 from app.api.responses import not_found
 from app.checks.vantage import Reading, reading
 from app.errors import Forbidden, InvalidInput, NotFound
+from app.plain_text import PLAIN_TEXT
 from app.service_spec import RegionCodeIn
 from app.settings import Settings
 from app.store import agents as store
@@ -43,7 +44,9 @@ class AgentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     region_code: RegionCodeIn = Field(examples=["73.73"])
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PLAIN_TEXT
+    ]
 
 
 class AgentPublic(BaseModel):

@@ -25,6 +25,7 @@ from app.api.schemas import DeclarationPublic, UTCInstant
 from app.checks.declare import apply_declaration
 from app.errors import Conflict, NotFound
 from app.notify.outbox import enqueue_event
+from app.plain_text import PLAIN_TEXT
 from app.service_spec import Url
 from app.store import declarations as store
 from app.store.declarations import Declaration, DeclarationKind, InForce, in_force_by_region
@@ -41,7 +42,9 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
     409: {"description": "`lifted` while nothing is in force"},
 }
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text200 = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), PLAIN_TEXT
+]
 
 
 class DeclarationCreate(BaseModel):
@@ -52,7 +55,7 @@ class DeclarationCreate(BaseModel):
     issuer: Text200 = Field(examples=["Ditjen Dukcapil Kemendagri"])
     issued_at: UTCInstant = Field(description="The letter's date")
     url: Url | None = None
-    note: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    note: Annotated[str, StringConstraints(max_length=5000), PLAIN_TEXT] | None = None
     deadline: UTCInstant | None = Field(
         default=None,
         validate_default=True,

@@ -14,6 +14,7 @@ from app.api.audit import record_write
 from app.api.auth import AUTH_RESPONSES, Principal, require_scope
 from app.api.deps import DatabaseDep, ReadSession
 from app.errors import NotFound
+from app.plain_text import PLAIN_TEXT
 from app.store.incident_updates import IncidentUpdate, UpdateStatus, add_update, updates_of
 from app.store.keys import Scope
 from app.store.models import Incident
@@ -24,7 +25,9 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 IncidentWriter = Annotated[Principal, Depends(require_scope(Scope.DECLARATIONS_WRITE))]
 IncidentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No incident has this id"}}
-Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+Body = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000), PLAIN_TEXT
+]
 
 
 class IncidentUpdateCreate(BaseModel):

@@ -12,6 +12,7 @@ from app.api.audit import record_write
 from app.api.auth import AUTH_RESPONSES, AdminDep
 from app.api.deps import DatabaseDep, ReadSession
 from app.errors import InvalidInput, NotFound
+from app.plain_text import PLAIN_TEXT
 from app.service_spec import RegionCodeIn
 from app.store import keys as store
 from app.store.keys import ApiKey, Scope
@@ -26,7 +27,9 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No key has t
 class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PLAIN_TEXT
+    ]
     scopes: list[Scope] = Field(min_length=1, examples=[["declarations:write"]])
     region_code: RegionCodeIn | None = Field(
         default=None, description="Binds an `agent:push` key to the agents of one region"

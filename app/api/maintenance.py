@@ -24,6 +24,7 @@ from app.api.schemas import UTCInstant
 from app.checks.overrides import covers_region
 from app.checks.windows import canonical_time_zone, next_occurrences, phase
 from app.errors import InvalidInput, NotFound
+from app.plain_text import PLAIN_TEXT
 from app.regions.registry import InvalidRegionCode, normalize_code
 from app.service_spec import RegionCodeIn
 from app.store import maintenance as store
@@ -38,10 +39,14 @@ WindowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No window has this id"}}
 Phase = Literal["scheduled", "in_progress", "completed"]
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Note = Annotated[str, StringConstraints(max_length=5000)]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), PLAIN_TEXT
+]
+Note = Annotated[str, StringConstraints(max_length=5000), PLAIN_TEXT]
 TimeZone = Annotated[str, AfterValidator(canonical_time_zone)]
-Rule = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Rule = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), PLAIN_TEXT
+]
 Regions = Annotated[list[RegionCodeIn], Field(max_length=100)]
 ServiceIds = Annotated[list[Annotated[int, Field(ge=1, le=2**31 - 1)]], Field(max_length=500)]
 

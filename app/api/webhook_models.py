@@ -18,6 +18,7 @@ from pydantic import (
 
 from app.domain import Category
 from app.notify.events import EventType
+from app.plain_text import PLAIN_TEXT
 from app.regions.registry import normalize_code
 from app.service_spec import Url
 from app.store.webhooks import Delivery, DeliveryAttempt, DeliveryStatus, Subscription
@@ -34,7 +35,7 @@ def _unique(values: list[str]) -> list[str]:
 
 
 RegionPrefix = Annotated[str, BeforeValidator(_region_prefix)]
-Description = Annotated[str, Field(max_length=500)]
+Description = Annotated[str, Field(max_length=500), PLAIN_TEXT]
 EventTypes = Annotated[list[EventType], Field(max_length=20), AfterValidator(_unique)]
 RegionPrefixes = Annotated[list[RegionPrefix], Field(max_length=600), AfterValidator(_unique)]
 Categories = Annotated[list[Category], Field(max_length=20), AfterValidator(_unique)]
