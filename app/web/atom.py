@@ -3,6 +3,7 @@ the cause, the letters cited and the operators' updates in Indonesian and Englis
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,6 +12,9 @@ from xml.etree import ElementTree as ET
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ET.register_namespace("", ATOM)
+# Everything XML 1.0 cannot carry, even escaped (§2.2). The API refuses such text, but a
+# row written some other way must not make the whole feed unreadable.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +52,15 @@ def stamp(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def xml_text(text: str) -> str:
+    return NOT_XML.sub("", text)
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    clean = {name: xml_text(value) for name, value in attrs.items()}
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", clean)
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 

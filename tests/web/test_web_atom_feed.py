@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree as ET
 
@@ -66,3 +67,15 @@ def test_special_characters_survive_escaping() -> None:
 def test_an_empty_feed_is_still_valid() -> None:
     parsed = feedparser.parse(render_feed(feed([])))
     assert parsed.bozo == 0 and parsed.entries == []
+
+
+def test_characters_xml_cannot_carry_are_left_out() -> None:
+    hostile = "Akses\x01 diputus\x0b\x1b[31m \ud800\ufffe"
+    update = EntryUpdate(T0, "identified", hostile, "Cut\x00 off.\tTab\nkept")
+    body = render_feed(feed([replace(entry(hostile), updates=[update])]))
+    root = ET.fromstring(body)  # well-formed
+    title = root.find(f"{{{ATOM}}}entry/{{{ATOM}}}title")
+    assert title is not None and title.text == "Akses diputus[31m "
+    parsed = feedparser.parse(body)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert "Cut off.\tTab\nkept" in parsed.entries[0].content[0].value
