@@ -24,7 +24,8 @@ class BodyTooLarge(HTTPException):
 
     def __init__(self, limit: int) -> None:
         detail = f"request body larger than {limit} bytes (PANTAU_MAX_BODY_BYTES)"
-        super().__init__(status_code=413, detail=detail)
+        # Closed: the rest of the body is never read, so the connection cannot serve another.
+        super().__init__(status_code=413, detail=detail, headers={"Connection": "close"})
 
 
 def declared_length(headers: Headers) -> int | None:

@@ -143,3 +143,16 @@ async def test_a_slow_body_within_the_deadline_is_accepted(
     headers = {**admin_headers, "Content-Type": "application/json"}
     created = await client.post("/api/v1/services", content=dribble(), headers=headers)
     assert created.status_code == 201, created.text
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+async def test_an_oversized_streamed_body_closes_the_connection(
+    app: FastAPI, admin_headers: dict[str, str], content_type: str
+) -> None:
+    # No Content-Length: the limit is met while reading, by the NUL guard or by the route.
+    headers = {**admin_headers, "content-type": content_type}
+    receive = Stalling(*[b" " * 65536] * 20)
+    answer = await call(app, "POST", "/api/v1/services", headers, receive)
+    assert answer.status == 413, answer.body
+    assert answer.headers["connection"] == "close"
+    assert receive.reads <= 17  # it stopped reading once past the 1 MiB limit
