@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -20,9 +20,11 @@ from pydantic import (
     model_validator,
 )
 
+from app.disclosure import public_url, without_userinfo
 from app.domain import Category, Reason, State
 from app.plain_text import PLAIN_TEXT
 from app.regions.registry import normalize_code
+from app.service_credentials import BasicAuth, no_userinfo, userinfo_into_basic_auth
 from app.store.models import Service
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
@@ -81,6 +83,13 @@ StatusCode = Annotated[int, Field(ge=100, le=599)]
 BodyText = Annotated[str, StringConstraints(min_length=1, max_length=500), PLAIN_TEXT]
 Marker = Annotated[str, StringConstraints(max_length=100), AfterValidator(_not_blank), PLAIN_TEXT]
 Markers = Annotated[list[Marker], Field(max_length=50)]
+ProbeUrl = Annotated[Url, AfterValidator(no_userinfo)]
+
+
+BASIC_AUTH_DOC = (
+    "Write-only: sent by the prober, never returned; on update, null removes it. Required "
+    "again (or null) when a URL change moves the service to another origin"
+)
 
 
 def _timeout_below_interval(timeout: float, interval: int | None) -> float:
@@ -99,7 +108,12 @@ class ServiceCreate(BaseModel):
     )
     region_code: RegionCodeIn = Field(examples=["73.73"])
     name: Name = Field(examples=["SIAK Gateway Palopo"])
-    url: Url = Field(examples=["https://siak.palopokota.go.id/health"])
+    url: ProbeUrl = Field(
+        examples=["https://siak.palopokota.go.id/health"],
+        description="Userinfo (`user:pass@`) is moved into basic_auth; the public never sees "
+        "the query string",
+    )
+    basic_auth: BasicAuth | None = Field(default=None, description=BASIC_AUTH_DOC)
     method: Method = "GET"
     interval_seconds: IntervalSeconds = 60
     timeout_seconds: TimeoutSeconds = Field(
@@ -117,6 +131,8 @@ class ServiceCreate(BaseModel):
     cutoff_markers: Markers | None = None
     follow_redirects: bool = False
     is_paused: bool = False
+
+    _credentials_out_of_url = model_validator(mode="before")(userinfo_into_basic_auth)
 
     @field_validator("timeout_seconds")
     @classmethod
@@ -137,7 +153,8 @@ class ServiceUpdate(BaseModel):
 
     region_code: RegionCodeIn | None = None
     name: Name | None = None
-    url: Url | None = None
+    url: ProbeUrl | None = None
+    basic_auth: BasicAuth | None = Field(default=None, description=BASIC_AUTH_DOC)
     method: Method | None = None
     interval_seconds: IntervalSeconds | None = None
     timeout_seconds: TimeoutSeconds | None = None
@@ -150,6 +167,8 @@ class ServiceUpdate(BaseModel):
     cutoff_markers: Markers | None = None
     follow_redirects: bool | None = None
     is_paused: bool | None = None
+
+    _credentials_out_of_url = model_validator(mode="before")(userinfo_into_basic_auth)
 
     @field_validator(
         "region_code",
@@ -182,13 +201,13 @@ class ServiceUpdate(BaseModel):
 
 
 class ServicePublic(BaseModel):
-    """A service as the API shows it (and as the audit log records it): spec and state."""
+    """A service as anyone may read it: spec and state."""
 
     id: int
     key: str | None
     region_code: str = Field(examples=["73.73"])
     name: str
-    url: str
+    url: str = Field(description="Scheme, host and path: no credentials, query or fragment")
     method: str
     interval_seconds: int
     timeout_seconds: float
@@ -211,7 +230,7 @@ class ServicePublic(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, service: Service) -> ServicePublic:
+    def of(cls, service: Service) -> Self:
         reason = Reason(service.reason) if service.reason else None
         # Attribute by attribute: model_dump() of the row would warn on str-typed enum columns.
         fields = {name: getattr(service, name, None) for name in cls.model_fields}
@@ -220,5 +239,26 @@ class ServicePublic(BaseModel):
             reason=reason,
             category=reason.category if reason else None,
             since=service.state_changed_at,
+            **cls._shown_url(service),
         )
         return cls.model_validate(fields)
+
+    @classmethod
+    def _shown_url(cls, service: Service) -> dict[str, Any]:
+        return {"url": public_url(service.url)}
+
+
+class ServiceOperator(ServicePublic):
+    """A service as holders of `services:write` see it (and as the audit log records it):
+    the URL as probed, query string included. Credentials are never shown, only whether
+    there are any."""
+
+    url: str = Field(description="As probed, query string included; credentials never")
+    has_basic_auth: bool
+
+    @classmethod
+    def _shown_url(cls, service: Service) -> dict[str, Any]:
+        return {
+            "url": without_userinfo(service.url),
+            "has_basic_auth": service.basic_auth is not None,
+        }

@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import Database
 from app.errors import Conflict
-from app.service_spec import ServiceCreate, ServicePublic, ServiceUpdate
+from app.service_spec import ServiceCreate, ServiceOperator, ServiceUpdate
 from app.store import services as store
 from app.store.audit import append_entry
 
@@ -151,7 +151,7 @@ async def _apply(session: AsyncSession, entries: list[ServiceCreate]) -> SyncRep
     listed = {entry.key for entry in entries}
     for key, service in existing.items():
         if key not in listed:
-            before = ServicePublic.of(service)
+            before = ServiceOperator.of(service)
             await store.delete_service(session, service)
             await _audit(session, "delete", service.id, before=before)
             report.removed += 1
@@ -159,13 +159,13 @@ async def _apply(session: AsyncSession, entries: list[ServiceCreate]) -> SyncRep
         current = existing.get(entry.key or "")
         if current is None:
             created = await store.create_service(session, spec=entry)
-            await _audit(session, "create", created.id, after=ServicePublic.of(created))
+            await _audit(session, "create", created.id, after=ServiceOperator.of(created))
             report.created += 1
             continue
-        before = ServicePublic.of(current)
+        before = ServiceOperator.of(current)
         changes = ServiceUpdate.model_validate(entry.model_dump(exclude={"key"}))
         if await store.update_service(session, current, changes=changes):
-            after = ServicePublic.of(current)
+            after = ServiceOperator.of(current)
             await _audit(session, "update", current.id, before=before, after=after)
             report.updated += 1
     return report
@@ -176,8 +176,8 @@ async def _audit(
     verb: str,
     service_id: int | None,
     *,
-    before: ServicePublic | None = None,
-    after: ServicePublic | None = None,
+    before: ServiceOperator | None = None,
+    after: ServiceOperator | None = None,
 ) -> None:
     """The file, not a token, made this change: the audit log names it as the actor."""
     await append_entry(

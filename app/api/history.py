@@ -10,6 +10,7 @@ from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
 
 from app.api.auth import IsOperator
 from app.api.cache import Encoded, ReadCache, ReadCacheDep
@@ -54,28 +55,28 @@ EXAMPLE: dict[str, Any] = {
 }
 
 
-class EvidencePublic(BaseModel):
-    """What anyone may read of a transition's evidence: never anything the endpoint sent."""
+Citation = dict[str, str | int | None]
 
-    rule: str | None = Field(default=None, examples=["status_5xx"])
-    status_code: int | None = None
-    latency_ms: float | None = None
-    expected_status: int | None = None
-    threshold_ms: int | None = Field(default=None, description="Of a `performance.slow` rule")
-    observed_reason: Reason | None = Field(
-        default=None, description="What the probes saw beneath a declaration or an attribution"
-    )
-    local_reason: Reason | None = Field(default=None, description="Before a central wave")
-    central_reason: Reason | None = Field(default=None, description="Before the agents' view")
-    declaration: dict[str, str | int | None] | None = Field(
-        default=None, description="The letter cited: id, kind, reference, issuer, issued_at, url"
-    )
-    lifts: dict[str, str | int | None] | None = Field(
-        default=None, description="The letter a lifting ends"
-    )
-    maintenance: dict[str, str | int | None] | None = Field(
-        default=None, description="The window: id, title, starts_at, ends_at"
-    )
+
+class EvidencePublic(TypedDict, total=False):
+    """What anyone may read of a transition's evidence: never anything the endpoint sent.
+    Only the keys that apply are present."""
+
+    rule: Annotated[str, Field(examples=["status_5xx"])]
+    status_code: int | None
+    latency_ms: float
+    expected_status: int
+    threshold_ms: Annotated[int, Field(description="Of a `performance.slow` rule")]
+    observed_reason: Annotated[
+        Reason, Field(description="What the probes saw beneath a declaration or attribution")
+    ]
+    local_reason: Annotated[Reason, Field(description="Before a central wave")]
+    central_reason: Annotated[Reason, Field(description="Before the agents' view")]
+    declaration: Annotated[
+        Citation, Field(description="The letter cited: id, kind, reference, issuer, issued_at, url")
+    ]
+    lifts: Annotated[Citation, Field(description="The letter a lifting ends")]
+    maintenance: Annotated[Citation, Field(description="The window: id, title, starts_at, ends_at")]
 
 
 class _Transition(BaseModel):

@@ -12,9 +12,10 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.api.auth import IsOperator
 from app.api.cache import json_response
 from app.api.deps import ReadSession
-from app.api.history import TransitionPublic
+from app.api.history import TransitionOperator, TransitionPublic
 from app.api.incident_updates import IncidentUpdatePublic
 from app.api.paging import (
     Cursor,
@@ -68,10 +69,19 @@ class IncidentPublic(BaseModel):
     updated_at: datetime
 
 
-class IncidentDetail(IncidentPublic):
-    transitions: list[TransitionPublic] = Field(description="Oldest first, at most 500")
+class _IncidentWithUpdates(IncidentPublic):
     has_more_transitions: bool
     updates: list[IncidentUpdatePublic] = Field(description="Operators' updates, newest first")
+
+
+class IncidentDetail(_IncidentWithUpdates):
+    transitions: list[TransitionPublic] = Field(description="Oldest first, at most 500")
+
+
+class IncidentDetailOperator(_IncidentWithUpdates):
+    """With a `services:write` token: each transition's whole evidence."""
+
+    transitions: list[TransitionOperator]
 
 
 class IncidentPage(BaseModel):
@@ -147,8 +157,11 @@ async def list_incidents(
 
 
 @router.get("/{incident_id}", response_model=IncidentDetail, responses=NOT_FOUND)
-async def get_incident(incident_id: IncidentId, session: ReadSession) -> Response:
-    """One incident with its transitions and the operators' updates."""
+async def get_incident(
+    incident_id: IncidentId, session: ReadSession, operator: IsOperator
+) -> Response:
+    """One incident with its transitions and the operators' updates; with a `services:write`
+    token, each transition's whole evidence."""
     incident = await store.get_incident(session, incident_id)
     if incident is None:
         raise NotFound("incident", incident_id)
@@ -156,10 +169,13 @@ async def get_incident(incident_id: IncidentId, session: ReadSession) -> Respons
     cited = await store.declarations_cited(session, [incident_id])
     region = await session.get(Region, incident.region_code)
     fields = incident_public(incident, region, cited[incident_id], utcnow())
-    detail = IncidentDetail(
-        **fields,
-        transitions=[TransitionPublic.of(t) for t in transitions[:MAX_TRANSITIONS]],
-        has_more_transitions=len(transitions) > MAX_TRANSITIONS,
-        updates=[IncidentUpdatePublic.of(u) for u in await updates_of(session, incident_id)],
-    )
-    return json_response(detail)
+    shown = transitions[:MAX_TRANSITIONS]
+    fields |= {
+        "has_more_transitions": len(transitions) > MAX_TRANSITIONS,
+        "updates": [IncidentUpdatePublic.of(u) for u in await updates_of(session, incident_id)],
+    }
+    if operator:
+        operator_view = [TransitionOperator.of(t) for t in shown]
+        return json_response(IncidentDetailOperator(**fields, transitions=operator_view))
+    public_view = [TransitionPublic.of(t) for t in shown]
+    return json_response(IncidentDetail(**fields, transitions=public_view))

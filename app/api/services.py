@@ -1,4 +1,5 @@
-"""Monitored services: operators register and tune endpoints; anyone may read them."""
+"""Monitored services: operators register and tune endpoints; anyone may read them, without
+the URL's query string, which holders of `services:write` see. Credentials are write-only."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.audit import record_write
-from app.api.auth import AUTH_RESPONSES, Principal, require_scope
+from app.api.auth import AUTH_RESPONSES, IsOperator, Principal, require_scope
+from app.api.cache import json_response
 from app.api.deps import DatabaseDep, ReadSession
 from app.domain import State
 from app.errors import InvalidInput, NotFound
 from app.regions.registry import InvalidRegionCode, normalize_code
-from app.service_spec import ServiceCreate, ServicePublic, ServiceUpdate
+from app.service_spec import ServiceCreate, ServiceOperator, ServicePublic, ServiceUpdate
 from app.store import services as store
 from app.store.models import Service
 
@@ -30,6 +32,11 @@ CREATE_RESPONSES = {**AUTH_RESPONSES, 409: {"description": "The key is taken by 
 
 class ServicePage(BaseModel):
     items: list[ServicePublic]
+    next_cursor: str | None
+
+
+class ServicePageOperator(BaseModel):
+    items: list[ServiceOperator]
     next_cursor: str | None
 
 
@@ -49,14 +56,14 @@ def _region_prefix(value: str | None) -> str | None:
         raise InvalidInput(("query", "region"), str(exc), value) from exc
 
 
-@router.post("", status_code=201, response_model=ServicePublic, responses=CREATE_RESPONSES)
+@router.post("", status_code=201, response_model=ServiceOperator, responses=CREATE_RESPONSES)
 async def create_service(
     spec: ServiceCreate, database: DatabaseDep, principal: ServicesWriter
-) -> ServicePublic:
+) -> ServiceOperator:
     """Register an endpoint to monitor; its first check comes within ten seconds."""
     async with database.transaction() as session:
         service = await store.create_service(session, spec=spec)
-        public = ServicePublic.of(service)
+        public = ServiceOperator.of(service)
         await record_write(
             session,
             principal,
@@ -71,6 +78,7 @@ async def create_service(
 @router.get("", response_model=ServicePage)
 async def list_services(
     session: ReadSession,
+    operator: IsOperator,
     region: Annotated[
         str | None, Query(description="Region code or province prefix: `73` or `73.73`")
     ] = None,
@@ -79,8 +87,9 @@ async def list_services(
         int | None, Query(ge=0, le=ROW_ID_MAX, description="`next_cursor` of the previous page")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> ServicePage:
-    """Services in id order, filtered by region (a province includes its regencies) and state."""
+) -> Response:
+    """Services in id order, filtered by region (a province includes its regencies) and state;
+    with a `services:write` token, as ServiceOperator (the URL's query string included)."""
     rows = await store.list_services(
         session,
         region_prefix=_region_prefix(region),
@@ -90,24 +99,33 @@ async def list_services(
     )
     page = rows[:limit]
     next_cursor = str(page[-1].id) if len(rows) > limit else None
-    return ServicePage(items=[ServicePublic.of(s) for s in page], next_cursor=next_cursor)
+    # Encoded here: through response_model the operator's fields would be filtered away.
+    if operator:
+        items = [ServiceOperator.of(s) for s in page]
+        return json_response(ServicePageOperator(items=items, next_cursor=next_cursor))
+    public = [ServicePublic.of(s) for s in page]
+    return json_response(ServicePage(items=public, next_cursor=next_cursor))
 
 
 @router.get("/{service_id}", response_model=ServicePublic, responses=NOT_FOUND)
-async def get_service(service_id: ServiceId, session: ReadSession) -> ServicePublic:
-    return ServicePublic.of(await _existing(session, service_id))
+async def get_service(
+    service_id: ServiceId, session: ReadSession, operator: IsOperator
+) -> Response:
+    """A service; with a `services:write` token, as ServiceOperator."""
+    service = await _existing(session, service_id)
+    return json_response(ServiceOperator.of(service) if operator else ServicePublic.of(service))
 
 
 @router.patch(
-    "/{service_id}", response_model=ServicePublic, responses={**NOT_FOUND, **AUTH_RESPONSES}
+    "/{service_id}", response_model=ServiceOperator, responses={**NOT_FOUND, **AUTH_RESPONSES}
 )
 async def update_service(
     service_id: ServiceId, changes: ServiceUpdate, database: DatabaseDep, principal: ServicesWriter
-) -> ServicePublic:
+) -> ServiceOperator:
     """Change some of a service's spec; its state and streaks carry over."""
     async with database.transaction() as session:
         service = await _existing(session, service_id)
-        before = ServicePublic.of(service)
+        before = ServiceOperator.of(service)
         if await store.update_service(session, service, changes=changes):
             await record_write(
                 session,
@@ -116,9 +134,9 @@ async def update_service(
                 target_type="service",
                 target_id=service_id,
                 before=before,
-                after=ServicePublic.of(service),
+                after=ServiceOperator.of(service),
             )
-    return ServicePublic.of(service)
+    return ServiceOperator.of(service)
 
 
 @router.delete("/{service_id}", status_code=204, responses={**NOT_FOUND, **AUTH_RESPONSES})
@@ -128,7 +146,7 @@ async def delete_service(
     """Stop monitoring a service; its transitions stay in the region's history."""
     async with database.transaction() as session:
         service = await _existing(session, service_id)
-        before = ServicePublic.of(service)
+        before = ServiceOperator.of(service)
         await store.delete_service(session, service)
         await record_write(
             session,

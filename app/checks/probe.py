@@ -9,11 +9,12 @@ Only cancellation propagates.
 from __future__ import annotations
 
 import asyncio
+import base64
 import errno
 import socket
 import ssl
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +36,14 @@ class ProbeSpec:
     timeout_seconds: float = 10.0
     follow_redirects: bool = False
     max_body_bytes: int = 65536
+    basic_auth: tuple[str, str] | None = field(default=None, repr=False)
+
+    def auth_headers(self) -> list[tuple[bytes, bytes]]:
+        if self.basic_auth is None:
+            return []
+        username, password = self.basic_auth
+        token = base64.b64encode(f"{username}:{password}".encode())
+        return [(b"Authorization", b"Basic " + token)]
 
 
 class ProbeClient(httpx.AsyncClient):
@@ -102,9 +111,11 @@ async def _fetch(client: httpx.AsyncClient, spec: ProbeSpec) -> tuple[int, dict[
         return await _fetch_direct(client, spec)
     # Leaving the block closes the stream; with keep-alive off, the connection goes with it,
     # so a body we stopped reading is never drained.
+    # httpx drops the Authorization header on a redirect to another origin.
     async with client.stream(
         spec.method,
         spec.url,
+        headers=spec.auth_headers(),
         follow_redirects=spec.follow_redirects,
         timeout=_timeouts(client, spec),
     ) as response:
@@ -120,7 +131,7 @@ async def _fetch_direct(client: ProbeClient, spec: ProbeSpec) -> tuple[int, dict
     status, raw_headers, body = await client.probe_transport.fetch(
         spec.method,
         spec.url,
-        headers=client.probe_headers,
+        headers=[*client.probe_headers, *spec.auth_headers()],
         timeouts=_timeouts(client, spec).as_dict(),
         max_body_bytes=spec.max_body_bytes,
     )

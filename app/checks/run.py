@@ -55,6 +55,7 @@ def rules_from(row: dict[str, Any]) -> CheckRules:
 def due_check_from(row: dict[str, Any]) -> DueCheck:
     spec = ProbeSpec(
         url=row["url"],
+        basic_auth=_basic_auth(row["basic_auth"]),
         method=row["method"],
         timeout_seconds=row["timeout_seconds"],
         follow_redirects=row["follow_redirects"],
@@ -67,6 +68,12 @@ def due_check_from(row: dict[str, Any]) -> DueCheck:
         row["next_check_at"],
         row["interval_seconds"],
     )
+
+
+def _basic_auth(stored: object) -> tuple[str, str] | None:
+    if not isinstance(stored, dict):
+        return None
+    return str(stored.get("username", "")), str(stored.get("password", ""))
 
 
 async def run_check(client: httpx.AsyncClient, due: DueCheck) -> CheckRecord:

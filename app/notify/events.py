@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from app.disclosure import public_evidence, public_url
 from app.domain import Category, Reason, State
 
 
@@ -124,9 +125,11 @@ class TransitionFacts:
 
 
 def transition_data(facts: TransitionFacts) -> dict[str, Any]:
-    """The `data` of a service.* event: the transition as the API shows it, the region with
-    its province, the service, the incident, and what receivers need to drop stale events
-    (`previous_state`, and `sequence`, which grows by one per transition of the service)."""
+    """The `data` of a service.* event: the transition as the public API shows it (evidence
+    without what the endpoint sent; a subscriber is anyone), the region with its province,
+    the service (its URL without credentials or query), the incident, and what receivers need
+    to drop stale events (`previous_state`, and `sequence`, which grows by one per transition
+    of the service)."""
     reason = facts.reason
     transition = {
         "id": facts.transition_id,
@@ -139,16 +142,22 @@ def transition_data(facts: TransitionFacts) -> dict[str, Any]:
         "reason_label": _label(reason),
         "at": _iso(facts.at),
         "source": facts.source,
-        "evidence": facts.evidence,
+        "evidence": public_evidence(facts.evidence),
     }
     return {
         "transition": transition,
         "region": facts.region.as_json() if facts.region else {"code": facts.region_code},
-        "service": facts.service,
+        "service": _public_service(facts.service),
         "incident_id": facts.incident_id,
         "previous_state": str(facts.from_state),
         "sequence": facts.sequence,
     }
+
+
+def _public_service(service: dict[str, Any] | None) -> dict[str, Any] | None:
+    if service is None or not isinstance(service.get("url"), str):
+        return service
+    return service | {"url": public_url(service["url"])}
 
 
 def encode_envelope(event_type: str, timestamp: datetime, data: dict[str, Any]) -> str:

@@ -40,6 +40,7 @@ SPEC_COLUMNS = (
     "id",
     "region_code",
     "url",
+    "basic_auth",
     "method",
     "timeout_seconds",
     "follow_redirects",

@@ -46,6 +46,8 @@ class Service(SQLModel, table=True):
     )
     name: str = Field(max_length=200)
     url: str = Field(max_length=2048)
+    # Write-only: sent by the prober, never returned by any route (see app/disclosure.py).
+    basic_auth: dict[str, str] | None = Field(default=None, sa_type=JSONDocument)
     method: str = Field(default="GET", max_length=8)
     interval_seconds: int = 60
     timeout_seconds: float = 10.0

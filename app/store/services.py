@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from collections.abc import Collection
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,7 @@ from app.store.types import utcnow
 # New services start within this many seconds, spread at random, so a batch created
 # together (a services file, a script) does not probe in lockstep forever after.
 FIRST_CHECK_SPREAD_SECONDS = 10
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 async def create_service(
@@ -109,6 +111,7 @@ async def update_service(
             )
     if "region_code" in changed:
         await _require_region(session, changed["region_code"])
+    _require_credentials_follow(service, changed, wanted)
     now = now or utcnow()
     old_region = service.region_code
     for name, value in changed.items():
@@ -125,6 +128,26 @@ async def update_service(
         # A failing service paused or moved makes no transition, yet may end an incident.
         await settle_region(session, old_region, at=now)
     return set(changed)
+
+
+def _require_credentials_follow(
+    service: Service, changed: dict[str, object], wanted: dict[str, object]
+) -> None:
+    """Stored credentials go to another origin only when sent again: otherwise whoever may
+    edit a service could read them by pointing it at a server of their own."""
+    if service.basic_auth is None or "basic_auth" in wanted or "url" not in changed:
+        return
+    if _origin(str(changed["url"])) != _origin(service.url):
+        raise InvalidInput(
+            ("body", "basic_auth"),
+            "the URL moves to another host: send basic_auth again, or null to drop it",
+        )
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname, parts.port or _DEFAULT_PORTS.get(scheme)
 
 
 async def delete_service(session: AsyncSession, service: Service) -> None:

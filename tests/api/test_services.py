@@ -66,7 +66,9 @@ async def test_create_read_update_delete(
     assert timedelta(0) <= first_check < timedelta(seconds=10)
 
     url = f"/api/v1/services/{created['id']}"
-    assert (await client.get(url)).json() == created
+    assert (await client.get(url, headers=admin_headers)).json() == created
+    public = {k: v for k, v in created.items() if k != "has_basic_auth"}
+    assert (await client.get(url)).json() == public
 
     response = await client.patch(
         url,
@@ -79,7 +81,7 @@ async def test_create_read_update_delete(
     assert updated["degraded_latency_ms"] is None
     assert updated["url"] == PALOPO["url"] and updated["created_at"] == created["created_at"]
     assert at(updated["updated_at"]) > at(created["updated_at"])
-    assert (await client.get(url)).json() == updated
+    assert (await client.get(url, headers=admin_headers)).json() == updated
 
     response = await client.delete(url, headers=admin_headers)
     assert response.status_code == 204 and response.content == b""
@@ -126,7 +128,7 @@ async def test_every_write_needs_the_admin_token(
         assert isinstance(response.json()["detail"], str)
         if status == 401:
             assert response.headers["WWW-Authenticate"] == "Bearer"
-    listed = (await client.get("/api/v1/services")).json()["items"]
+    listed = (await client.get("/api/v1/services", headers=admin_headers)).json()["items"]
     assert listed == [service]
 
 
@@ -209,7 +211,7 @@ async def test_invalid_patch_is_422_naming_the_field_and_changes_nothing(
     response = await client.patch(url, json=fields, headers=admin_headers)
     assert response.status_code == 422, response.text
     assert [error["loc"] for error in response.json()["detail"]] == [["body", loc]]
-    assert (await client.get(url)).json() == created
+    assert (await client.get(url, headers=admin_headers)).json() == created
 
 
 async def test_patch_can_move_interval_and_timeout_together(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime
 
 import pytest
@@ -106,3 +107,56 @@ def test_downgrading_through_table_rebuilds_keeps_history(fresh_database_url: st
     asyncio.run(_seed_history(settings))
     downgrade_schema(settings, "0001")
     assert asyncio.run(_service_ids_of_transitions(settings)) == [1]
+
+
+async def _seed_service(settings: Settings, url: str) -> None:
+    engine = make_engine(settings)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("INSERT INTO region (code, name, level) VALUES ('73', 'Sulsel', 'province')")
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO service (id, region_code, name, url, method, interval_seconds,"
+                    " timeout_seconds, failure_threshold, success_threshold, expected_status,"
+                    " follow_redirects, is_paused, state, consecutive_failures,"
+                    " consecutive_successes, sequence, next_check_at, created_at, updated_at)"
+                    " VALUES (1, '73', 's', :url, 'GET', 60, 10, 3, 2, 200,"
+                    " false, false, 'unknown', 0, 0, 0, :t, :t, :t)"
+                ),
+                {"url": url, "t": datetime(2026, 1, 1)},
+            )
+    finally:
+        await engine.dispose()
+
+
+async def _service_url_and_auth(settings: Settings, *, with_auth: bool) -> tuple[object, ...]:
+    engine = make_engine(settings)
+    columns = "url, basic_auth" if with_auth else "url"
+    try:
+        async with engine.connect() as connection:
+            row = (await connection.execute(text(f"SELECT {columns} FROM service"))).one()
+            values = tuple(row)
+    finally:
+        await engine.dispose()
+    if with_auth and isinstance(values[1], str):  # SQLite hands JSON back as text here
+        values = (values[0], json.loads(values[1]))
+    return values
+
+
+@pytest.mark.parametrize("fresh_database_url", BACKENDS, indirect=True)
+def test_credentials_in_stored_urls_move_to_basic_auth_and_back(fresh_database_url: str) -> None:
+    settings = make_settings(fresh_database_url)
+    upgrade_schema(settings, "0006")
+    asyncio.run(_seed_service(settings, "http://probe:p%40ss@127.0.0.1:81/h?k=1"))
+
+    upgrade_schema(settings, "0007")
+    assert asyncio.run(_service_url_and_auth(settings, with_auth=True)) == (
+        "http://127.0.0.1:81/h?k=1",
+        {"username": "probe", "password": "p@ss"},
+    )
+    downgrade_schema(settings, "0006")
+    assert asyncio.run(_service_url_and_auth(settings, with_auth=False)) == (
+        "http://probe:p%40ss@127.0.0.1:81/h?k=1",
+    )
