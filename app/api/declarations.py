@@ -21,9 +21,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.api.audit import record_write
 from app.api.auth import AUTH_RESPONSES, Principal, require_scope
 from app.api.deps import DatabaseDep, ReadSession, RegionCode
-from app.api.schemas import DeclarationPublic, UTCInstant
+from app.api.schemas import DeclarationPublic
 from app.checks.declare import apply_declaration
 from app.errors import Conflict, NotFound
+from app.instants import Instant
 from app.notify.outbox import enqueue_event
 from app.plain_text import PLAIN_TEXT
 from app.service_spec import Url
@@ -53,10 +54,10 @@ class DeclarationCreate(BaseModel):
     kind: DeclarationKind
     reference: Text200 = Field(description="The letter's number", examples=["400.8/1234/Dukcapil"])
     issuer: Text200 = Field(examples=["Ditjen Dukcapil Kemendagri"])
-    issued_at: UTCInstant = Field(description="The letter's date")
+    issued_at: Instant = Field(description="The letter's date")
     url: Url | None = None
     note: Annotated[str, StringConstraints(max_length=5000), PLAIN_TEXT] | None = None
-    deadline: UTCInstant | None = Field(
+    deadline: Instant | None = Field(
         default=None,
         validate_default=True,
         description="Required for a warning, and in the future; not allowed otherwise",

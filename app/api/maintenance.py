@@ -20,10 +20,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.api.audit import record_write
 from app.api.auth import AUTH_RESPONSES, Principal, require_scope
 from app.api.deps import DatabaseDep, ReadSession
-from app.api.schemas import UTCInstant
 from app.checks.overrides import covers_region
 from app.checks.windows import canonical_time_zone, next_occurrences, phase
 from app.errors import InvalidInput, NotFound
+from app.instants import Instant
 from app.plain_text import PLAIN_TEXT
 from app.regions.registry import InvalidRegionCode, normalize_code
 from app.service_spec import RegionCodeIn
@@ -56,8 +56,8 @@ class MaintenanceCreate(BaseModel):
 
     title: Title = Field(examples=["Pemeliharaan server SIAK pusat"])
     note: Note | None = None
-    starts_at: UTCInstant = Field(description="The first occurrence's start")
-    ends_at: UTCInstant = Field(description="The first occurrence's end")
+    starts_at: Instant = Field(description="The first occurrence's start")
+    ends_at: Instant = Field(description="The first occurrence's end")
     timezone: TimeZone = Field(
         default="Asia/Jakarta",
         description="Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT)",
@@ -80,8 +80,8 @@ class MaintenanceUpdate(BaseModel):
 
     title: Title | None = None
     note: Note | None = None
-    starts_at: UTCInstant | None = None
-    ends_at: UTCInstant | None = None
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
     timezone: TimeZone | None = None
     rrule: Rule | None = None
     regions: Regions | None = None
@@ -110,7 +110,7 @@ class MaintenancePublic(BaseModel):
     rrule: str | None
     regions: list[str]
     service_ids: list[int]
-    status: Phase
+    status: Phase = Field(description="`completed` too for a window that cannot be evaluated")
     next_occurrences: list[OccurrencePublic] = Field(description="Under way or upcoming")
     created_at: datetime
     updated_at: datetime
@@ -118,9 +118,12 @@ class MaintenancePublic(BaseModel):
     @classmethod
     def of(cls, window: MaintenanceWindow, *, now: datetime) -> MaintenancePublic:
         fields = {name: getattr(window, name, None) for name in cls.model_fields}
-        upcoming = next_occurrences(window.spec, after=now, limit=5)
+        # A row written around the API (say, ending in year 9000) has no effect anywhere: it
+        # reads as completed here, so it can still be listed, corrected or deleted.
+        usable = store.is_usable(window)
+        upcoming = next_occurrences(window.spec, after=now, limit=5) if usable else []
         fields.update(
-            status=phase(window.spec, now),
+            status=phase(window.spec, now) if usable else "completed",
             next_occurrences=[
                 OccurrencePublic(starts_at=o.starts_at, ends_at=o.ends_at) for o in upcoming
             ],

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from app.domain import Category, Reason, RegionLevel, State
 from app.store.declarations import DeclarationKind
-
-# An instant given with its offset, kept in UTC: what is stored is what the response shows.
-UTCInstant = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(UTC))]
 
 
 class Label(BaseModel):

@@ -5,6 +5,11 @@ A recurring window repeats its first occurrence's duration from every start the 
 the rule read against `starts_at` in the window's time zone (so "every Sunday 01:00 WIT" opens
 at 01:00 Jayapura time, i.e. Saturday 16:00 UTC). Indonesia keeps no daylight saving time, so
 a wall-clock occurrence and its duration are unambiguous.
+
+What a window may ask for is bounded, so that answering costs little whatever its age: it lies
+between 2000-01-01 and 2100-01-01, an occurrence lasts at most 31 days, and a rule starts at
+most 48 times a day (see `recurrence`). A window outside these bounds (one written straight
+into the database) raises InvalidWindow from every function here, never an arithmetic error.
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from itertools import islice
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule, rrulestr
+from app.checks import recurrence
+from app.checks.recurrence import InvalidRule, Recurrence
+from app.instants import LATEST, RANGE_TEXT, in_range
 
 # WIB, WITA, WIT: the zones a Kemendagri notice is written in.
 TIME_ZONES = {
@@ -26,8 +34,7 @@ TIME_ZONES = {
     "WITA": "Asia/Makassar",
     "WIT": "Asia/Jayapura",
 }
-# Finer rules would make "is t inside?" walk thousands of occurrences on every batch.
-ALLOWED_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+MAX_LENGTH = timedelta(days=31)  # one occurrence: a month-long migration, not a standing excuse
 
 
 class InvalidWindow(ValueError):
@@ -59,6 +66,14 @@ class WindowSpec:
         return self.ends_at - self.starts_at
 
 
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    """A cached InvalidWindow: raising one instance again and again would grow its traceback."""
+
+    field: str
+    message: str
+
+
 def canonical_time_zone(name: str) -> str:
     """The IANA name for an accepted zone name or abbreviation; InvalidWindow otherwise."""
     zone = TIME_ZONES.get(name)
@@ -68,37 +83,51 @@ def canonical_time_zone(name: str) -> str:
     return zone
 
 
-@lru_cache(maxsize=1024)
-def _rule(spec: WindowSpec) -> rrule:
-    """Parsed once per window; the rule caches what it generated, so the recording path's
-    "inside an occurrence?" does not walk a years-old rule from its start on every batch."""
-    assert spec.rrule is not None
-    text = spec.rrule.strip()
-    body = text.removeprefix("RRULE:")
-    if "\n" in text or "DTSTART" in text.upper() or ":" in body:
-        raise InvalidWindow("rrule", "give one RRULE; starts_at is its DTSTART")
-    parts = dict(part.partition("=")[::2] for part in body.upper().split(";"))
-    if parts.get("FREQ") not in ALLOWED_FREQUENCIES:
-        raise InvalidWindow("rrule", f"FREQ must be one of {', '.join(ALLOWED_FREQUENCIES)}")
-    start = spec.starts_at.astimezone(ZoneInfo(canonical_time_zone(spec.timezone)))
+def _check_times(spec: WindowSpec) -> None:
+    if spec.starts_at.utcoffset() is None or spec.ends_at.utcoffset() is None:
+        raise InvalidWindow("starts_at", "give times with a UTC offset")
+    for field, value in (("starts_at", spec.starts_at), ("ends_at", spec.ends_at)):
+        if not in_range(value):
+            raise InvalidWindow(field, f"must lie {RANGE_TEXT}")
+    if spec.ends_at <= spec.starts_at:
+        raise InvalidWindow("ends_at", "ends_at must be after starts_at")
+    if spec.duration > MAX_LENGTH:
+        raise InvalidWindow("ends_at", f"an occurrence may last at most {MAX_LENGTH.days} days")
+
+
+def _recurrence(spec: WindowSpec, rule_text: str) -> Recurrence:
+    first = spec.starts_at.astimezone(ZoneInfo(canonical_time_zone(spec.timezone)))
     try:
-        rule = rrulestr(body, dtstart=start, cache=True)
-    except (ValueError, TypeError, OverflowError) as exc:
+        bound = recurrence.bind(recurrence.parse(rule_text), first, horizon=LATEST)
+    except InvalidRule as exc:
         raise InvalidWindow("rrule", f"invalid RRULE: {exc}") from exc
-    if not isinstance(rule, rrule):
-        raise InvalidWindow("rrule", "give one RRULE")
-    return rule
+    if next(recurrence.starts(bound, first, bound.until), None) is None:
+        raise InvalidWindow("rrule", "the rule yields no occurrence at or after starts_at")
+    return bound
+
+
+@lru_cache(maxsize=1024)
+def _planned(spec: WindowSpec) -> Recurrence | _Refusal | None:
+    """Checked and parsed once per window (refusals too: a bad row is asked about every batch)."""
+    try:
+        _check_times(spec)
+        canonical_time_zone(spec.timezone)
+        return None if spec.rrule is None else _recurrence(spec, spec.rrule)
+    except InvalidWindow as exc:
+        return _Refusal(exc.field, str(exc))
+
+
+def _plan(spec: WindowSpec) -> Recurrence | None:
+    planned = _planned(spec)
+    if isinstance(planned, _Refusal):
+        raise InvalidWindow(planned.field, planned.message)
+    return planned
 
 
 def validate(spec: WindowSpec) -> None:
-    """Raise InvalidWindow unless the window has a positive duration and at least one occurrence."""
-    if spec.starts_at.tzinfo is None or spec.ends_at.tzinfo is None:
-        raise InvalidWindow("starts_at", "give times with a UTC offset")
-    if spec.ends_at <= spec.starts_at:
-        raise InvalidWindow("ends_at", "ends_at must be after starts_at")
-    canonical_time_zone(spec.timezone)
-    if spec.rrule is not None and _rule(spec).after(spec.starts_at, inc=True) is None:
-        raise InvalidWindow("rrule", "the rule yields no occurrence at or after starts_at")
+    """Raise InvalidWindow unless the window lies in range, lasts more than nothing and at most
+    31 days, and (if recurring) its rule is accepted and yields at least one occurrence."""
+    _plan(spec)
 
 
 def _occurrence(start: datetime, spec: WindowSpec) -> Occurrence:
@@ -108,47 +137,46 @@ def _occurrence(start: datetime, spec: WindowSpec) -> Occurrence:
 
 def active_at(spec: WindowSpec, at: datetime) -> Occurrence | None:
     """The occurrence that contains `at`, if any."""
-    if spec.rrule is None:
+    rule = _plan(spec)
+    if rule is None:
         single = _occurrence(spec.starts_at, spec)
         return single if single.contains(at) else None
     # All occurrences last equally long, so the latest start at or before `at` ends last.
-    start = _rule(spec).before(at, inc=True)
-    if start is None:
-        return None
-    latest = _occurrence(start, spec)
-    return latest if latest.contains(at) else None
+    latest = None
+    for start in recurrence.starts(rule, at - spec.duration, at):
+        latest = start
+    occurrence = None if latest is None else _occurrence(latest, spec)
+    return occurrence if occurrence is not None and occurrence.contains(at) else None
 
 
 def occurrences(spec: WindowSpec, *, after: datetime) -> Iterator[Occurrence]:
-    """Occurrences still running or starting after `after`, in order; endless for open rules."""
+    """Occurrences still running or starting after `after`, in order; none after 2100."""
     current = active_at(spec, after)
     if current is not None:
         yield current
-    if spec.rrule is None:
+    rule = _plan(spec)
+    if rule is None:
         if current is None and spec.starts_at > after:
             yield _occurrence(spec.starts_at, spec)
         return
-    for start in _rule(spec).xafter(after, inc=False):
-        yield _occurrence(start, spec)
+    for start in recurrence.starts(rule, after, rule.until):
+        if start > after:
+            yield _occurrence(start, spec)
 
 
 def between(spec: WindowSpec, *, start: datetime, end: datetime) -> list[Occurrence]:
     """Occurrences overlapping [start, end), in order."""
-    if spec.rrule is None:
+    rule = _plan(spec)
+    if rule is None:
         single = _occurrence(spec.starts_at, spec)
         return [single] if single.starts_at < end and single.ends_at > start else []
-    starts = _rule(spec).between(start - spec.duration, end, inc=True)
+    starts = recurrence.starts(rule, start - spec.duration, end)
     found = [_occurrence(s, spec) for s in starts]
     return [o for o in found if o.starts_at < end and o.ends_at > start]
 
 
 def next_occurrences(spec: WindowSpec, *, after: datetime, limit: int) -> list[Occurrence]:
-    found: list[Occurrence] = []
-    for occurrence in occurrences(spec, after=after):
-        if len(found) >= limit:
-            break
-        found.append(occurrence)
-    return found
+    return list(islice(occurrences(spec, after=after), limit))
 
 
 def phase(spec: WindowSpec, at: datetime) -> str:

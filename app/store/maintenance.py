@@ -4,8 +4,10 @@ A row holds the first occurrence, an optional RRULE and its time zone, and its t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Text, or_
@@ -17,6 +19,8 @@ from app.checks.windows import InvalidWindow, WindowSpec, between, validate
 from app.errors import InvalidInput
 from app.store.models import Region, Service, _utc
 from app.store.types import JSONDocument, utcnow
+
+log = logging.getLogger(__name__)
 
 
 class MaintenanceWindow(SQLModel, table=True):
@@ -97,16 +101,39 @@ async def list_windows(session: AsyncSession) -> list[MaintenanceWindow]:
     return list((await session.exec(query)).all())
 
 
+@lru_cache(maxsize=1024)
+def _report_once(window_id: int | None, field: str, problem: str) -> None:
+    """Cached on its arguments, so a bad row is logged once, not on every batch."""
+    log.error(
+        "maintenance window %s cannot be evaluated and is ignored until fixed or deleted: %s: %s",
+        window_id,
+        field,
+        problem,
+    )
+
+
+def is_usable(window: MaintenanceWindow) -> bool:
+    """False for a row the API would refuse (one written around it, straight into the
+    database): it is left out, so one bad row never stops the checker or breaks a page."""
+    try:
+        validate(window.spec)
+    except InvalidWindow as exc:
+        _report_once(window.id, exc.field, str(exc))
+        return False
+    return True
+
+
 async def windows_overlapping(
     session: AsyncSession, *, start: datetime, end: datetime
 ) -> list[MaintenanceWindow]:
-    """Windows that may have an occurrence in [start, end): one indexed query."""
+    """Usable windows that may have an occurrence in [start, end): one indexed query."""
     one_off = (col(MaintenanceWindow.rrule).is_(None)) & (col(MaintenanceWindow.ends_at) > start)
     query = select(MaintenanceWindow).where(
         col(MaintenanceWindow.starts_at) < end,
         or_(col(MaintenanceWindow.rrule).is_not(None), one_off),
     )
-    return list((await session.exec(query.order_by(col(MaintenanceWindow.id)))).all())
+    rows = (await session.exec(query.order_by(col(MaintenanceWindow.id)))).all()
+    return [window for window in rows if is_usable(window)]
 
 
 def scheduled(

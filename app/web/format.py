@@ -17,7 +17,11 @@ _MONTHS = {
 def local_time(at: datetime | None, lang: Lang) -> str:
     if at is None:
         return ""
-    local = at.astimezone(JAKARTA)
+    try:
+        local = at.astimezone(JAKARTA)
+    except (OverflowError, ValueError):
+        # Year 9999 read in WIB overflows: a bad row may not break the page, so show it as is.
+        return iso(at)
     month = _MONTHS[lang][local.month - 1]
     return f"{local.day} {month} {local.year} {local:%H:%M} WIB"
 
