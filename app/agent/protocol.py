@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.checks.vantage import Role
+from app.instants import Instant
 from app.plain_text import PLAIN_TEXT
 
 MAX_RESULTS_PER_BATCH = 500
@@ -31,7 +32,7 @@ class ResultIn(BaseModel):
     seq: int = Field(ge=1, le=2**31 - 1, description="Increases within a stream: order, identity")
     target: Name = Field(examples=["central-1"])
     role: Role
-    observed_at: AwareDatetime = Field(description="The agent's clock; the server corrects it")
+    observed_at: Instant = Field(description="The agent's clock; the server corrects it")
     reachable: bool = Field(description="The target answered over HTTP (any status)")
     status_code: int | None = Field(default=None, ge=100, le=599)
     latency_ms: float | None = Field(default=None, ge=0, le=600_000)
@@ -42,7 +43,7 @@ class ResultBatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     stream: Name = Field(description="Identifies the agent's buffer; seq restarts with a new one")
-    sent_at: AwareDatetime = Field(description="The agent's clock when it sent this batch")
+    sent_at: Instant = Field(description="The agent's clock when it sent this batch")
     agent_version: Annotated[str, StringConstraints(max_length=40), PLAIN_TEXT] = ""
     interval_seconds: float | None = Field(default=None, gt=0, le=86_400)
     results: list[ResultIn] = Field(max_length=MAX_RESULTS_PER_BATCH)

@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.auth import AUTH_RESPONSES, AdminDep, Principal
 from app.api.deps import ReadSession
+from app.instants import Instant
 from app.store.audit import AuditEntry, append_entry, list_entries
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -75,8 +76,8 @@ async def list_audit(
     action: Annotated[str | None, Query(description="e.g. `maintenance.update`")] = None,
     target_type: Annotated[str | None, Query(description="e.g. `service`, `key`")] = None,
     target_id: str | None = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: Annotated[Instant | None, Query(description="From this instant on")] = None,
+    until: Annotated[Instant | None, Query(description="Before this instant")] = None,
     cursor: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Query
 
 from app.errors import InvalidInput
+from app.instants import Instant, in_range
 from app.regions.registry import InvalidRegionCode, normalize_code
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -22,11 +23,11 @@ Cursor = Annotated[
     Query(max_length=200, description="`next_cursor` of the previous page, as given"),
 ]
 Since = Annotated[
-    datetime | None,
+    Instant | None,
     Query(description="Only from this instant on (inclusive), with a UTC offset"),
 ]
 Until = Annotated[
-    datetime | None,
+    Instant | None,
     Query(description="Only before this instant (exclusive), with a UTC offset"),
 ]
 
@@ -44,30 +45,23 @@ def decode_cursor(value: str | None, field: str = "cursor") -> tuple[datetime, i
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
         prefix, micros, row_id = raw.split(":")
-        if prefix != _PREFIX or not 1 <= int(row_id) <= ROW_ID_MAX:
+        at = EPOCH + timedelta(microseconds=int(micros))
+        if prefix != _PREFIX or not 1 <= int(row_id) <= ROW_ID_MAX or not in_range(at):
             raise ValueError(raw)
-        return EPOCH + timedelta(microseconds=int(micros)), int(row_id)
+        return at, int(row_id)
     except (ValueError, UnicodeDecodeError, binascii.Error, OverflowError) as exc:
         message = "not a cursor this API gave out: pass `next_cursor` unchanged"
         raise InvalidInput(("query", field), message, value) from exc
 
 
-def _aware(value: datetime | None, field: str) -> datetime | None:
-    if value is not None and value.utcoffset() is None:
-        message = "give a UTC offset (e.g. `2026-11-29T08:00:00Z`): Indonesia has three time zones"
-        raise InvalidInput(("query", field), message, value.isoformat())
-    return value.astimezone(UTC) if value is not None else None
-
-
 def time_range(
     since: datetime | None, until: datetime | None
 ) -> tuple[datetime | None, datetime | None]:
-    """(since, until) in UTC; both need an offset and `since` must come before `until`."""
-    start, end = _aware(since, "since"), _aware(until, "until")
-    if start is not None and end is not None and start >= end:
+    """(since, until), already UTC and in range (`Instant`); `since` must come before `until`."""
+    if since is not None and until is not None and since >= until:
         message = "`until` must be later than `since`"
-        raise InvalidInput(("query", "until"), message, end.isoformat())
-    return start, end
+        raise InvalidInput(("query", "until"), message, until.isoformat())
+    return since, until
 
 
 def region_prefix(value: str | None, field: str = "region") -> str | None:

@@ -4,7 +4,6 @@ read shows where subscribers receive their notifications."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -25,6 +24,7 @@ from app.api.webhook_models import (
     SubscriptionUpdate,
 )
 from app.errors import Conflict, InvalidInput, NotFound
+from app.instants import Instant
 from app.notify.events import EventType
 from app.notify.outbox import write_event
 from app.notify.ssrf import parse_networks, url_problem
@@ -175,14 +175,12 @@ async def rotate_secret(
 )
 async def replay(
     subscription_id: SubscriptionId,
-    since: Annotated[datetime, Query(description="ISO-8601 with a time zone")],
+    since: Annotated[Instant, Query(description="ISO-8601 with a time zone")],
     database: DatabaseDep,
     principal: Writer,
 ) -> ReplayResult:
     """Queue again every event since `since` that the subscription's filters admit, with
     their original `webhook-id`s (receivers deduplicate on them)."""
-    if since.tzinfo is None:
-        raise InvalidInput(("query", "since"), "give a time zone, e.g. 2026-11-29T08:00:00Z")
     async with database.transaction() as session:
         subscription = await existing_subscription(session, subscription_id)
         count, last = await store.replay(session, subscription, since=since)
