@@ -106,7 +106,7 @@ def _recurrence(spec: WindowSpec, rule_text: str) -> Recurrence:
     return bound
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)  # every recurring window is loaded for every batch: keep them all
 def _planned(spec: WindowSpec) -> Recurrence | _Refusal | None:
     """Checked and parsed once per window (refusals too: a bad row is asked about every batch)."""
     try:
