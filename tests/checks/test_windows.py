@@ -301,7 +301,7 @@ def test_every_function_refuses_a_bad_row_with_invalid_window(spec: WindowSpec) 
             call()
 
 
-# --- Re-anchoring keeps dateutil's meaning ------------------------------------------------
+# --- Evaluating near the instants asked about keeps dateutil's meaning ------------------
 
 ZONES = ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
