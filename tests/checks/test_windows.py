@@ -166,8 +166,6 @@ def test_time_zone_names(name: str, zone: str) -> None:
     assert canonical_time_zone(name) == zone
 
 
-# --- Limits: far dates, long occurrences, costly rules --------------------------------------
-
 EARLY_2000 = datetime(2000, 1, 1, tzinfo=UTC)
 END_2100 = datetime(2100, 1, 1, tzinfo=UTC)
 EVERY_SECOND = (
@@ -300,8 +298,6 @@ def test_every_function_refuses_a_bad_row_with_invalid_window(spec: WindowSpec) 
         with pytest.raises(InvalidWindow):
             call()
 
-
-# --- Evaluating near the instants asked about keeps dateutil's meaning ------------------
 
 ZONES = ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
