@@ -1,14 +1,20 @@
 """Schemathesis against the app's own OpenAPI document, in process: every operation, each
-generated request sent without a token and with the admin token, on SQLite (a fresh database
-per operation) and on PostgreSQL (one database per run, which the requests fill). No 5xx,
+generated request sent without a token and with the admin token, on SQLite and on PostgreSQL
+(one database and one app each for the module, which the requests fill). No 5xx,
 no undocumented status code, no body, header or content type outside the schema. Positive
-and negative (schema-violating) inputs both run."""
+and negative (schema-violating) inputs both run, and on SQLite the coverage phase's boundary
+and type-confusion cases too. Schemathesis never sends what its own JSON encoder refuses, so
+each JSON body is also sent as a hostile twin (NaN, a lone surrogate, NUL, UTF-16, UTF-32,
+undecodable bytes), one kind per case in turn."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,6 +23,8 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core import NotSet
+from schemathesis.generation.meta import TestPhase
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -28,11 +36,12 @@ from schemathesis.specs.openapi.checks import (
 from app.main import create_app
 from tests.conftest import (
     ADMIN_TOKEN,
-    BACKENDS,
+    SKIP_POSTGRES,
     make_settings,
     run_admin,
     sqlalchemy_postgres_url,
 )
+from tests.hardening.write_routes import hostile_twins
 
 # An endless Server-Sent Events stream: a request never completes, so it is tested on its own
 # (tests/api/test_events.py), not by generated requests.
@@ -45,9 +54,9 @@ CHECKS = [
     content_type_conformance,
 ]
 AS_ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-# 3 examples x 2 callers x ~60 operations x 2 backends: about 25 s on two cores (most of it
-# is per-request cost; more examples add about 2 s each).
-EXAMPLES = 3
+# Generated examples per operation, on each backend. The cost is per request: the coverage
+# phase's ~2,300 cases (SQLite, as admin) are most of this module's time.
+EXAMPLES = 5
 
 
 def _document_app() -> FastAPI:
@@ -55,38 +64,55 @@ def _document_app() -> FastAPI:
     return create_app(make_settings("sqlite+aiosqlite:///:memory:"))
 
 
-# The coverage phase adds some fifty boundary cases per operation: over the time budget.
-CONFIG = schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": False}}})
-schema = schemathesis.openapi.from_dict(_document_app().openapi(), config=CONFIG).exclude(
-    path=STREAMS
-)
+DOCUMENT = _document_app().openapi()
+
+
+def _schema(*, coverage: bool) -> schemathesis.schemas.BaseSchema:
+    config = schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": coverage}}})
+    return schemathesis.openapi.from_dict(DOCUMENT, config=config).exclude(path=STREAMS)
+
+
+# The coverage phase (up to ~230 cases an operation) runs once, on SQLite: on both backends
+# it would double the module's time. PostgreSQL, where storage differs, gets the examples.
+schema = _schema(coverage=True)
+postgres_schema = _schema(coverage=False)
 
 
 @pytest.fixture(scope="module")
 def shared_postgres_url(postgres_template: str) -> Iterator[str]:
     """One PostgreSQL database for the module: a database per operation would cost more
-    than the fuzzing itself; SQLite gets the fresh one."""
+    than the fuzzing itself."""
     name = f"pantau_fuzz_{uuid.uuid4().hex[:10]}"
     run_admin(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
     yield sqlalchemy_postgres_url(name)
     run_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(params=BACKENDS)
-def fuzzed_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[asgi.ASGIClient]:
-    """A client of a new app, for one operation's examples."""
-    if request.param == "sqlite":
-        path = tmp_path / "fuzz.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        database_url = f"sqlite+aiosqlite:///{path}"
-    else:
-        database_url = request.getfixturevalue("shared_postgres_url")
+@contextmanager
+def _client(database_url: str) -> Iterator[asgi.ASGIClient]:
     # No dispatcher: generated subscriptions must not be delivered anywhere.
     app = create_app(make_settings(database_url, run_dispatcher=False))
     with asgi.get_client(app) as client:  # type: ignore[arg-type]
         yield client
     # Schemathesis started the app's lifespan in its own event loop: end it with the test.
     asgi.shutdown_lifespans()
+
+
+# One app per backend for the module: starting one per operation cost more than its cases.
+@pytest.fixture(scope="module")
+def sqlite_app(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[asgi.ASGIClient]:
+    path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
+    shutil.copyfile(sqlite_template, path)
+    with _client(f"sqlite+aiosqlite:///{path}") as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def postgres_app(shared_postgres_url: str) -> Iterator[asgi.ASGIClient]:
+    with _client(shared_postgres_url) as client:
+        yield client
 
 
 def test_every_documented_route_is_fuzzed() -> None:
@@ -104,10 +130,37 @@ def test_every_documented_route_is_fuzzed() -> None:
     assert fuzzed == documented
 
 
+# Which hostile twin an operation's next JSON body gets: every kind in turn, each twice.
+TWIN_TURNS: defaultdict[str, itertools.count[int]] = defaultdict(itertools.count)
+TWIN_ROUNDS = 2
+
+
+def exercise(case: schemathesis.Case, client: asgi.ASGIClient, backend: str) -> None:
+    """Anonymous and admin (the coverage phase's cases only as admin: anonymous, a write stops
+    at 401 and a read answers the same), then a JSON body's hostile twin as admin."""
+    if case.meta is None or case.meta.phase.name != TestPhase.COVERAGE:
+        case.call_and_validate(checks=CHECKS, session=client)
+    case.call_and_validate(checks=CHECKS, session=client, headers=AS_ADMIN)
+    if case.media_type == "application/json" and not isinstance(case.body, bytes | NotSet):
+        twins = hostile_twins(case.body)
+        turn = next(TWIN_TURNS[f"{backend} {case.operation.label}"])
+        if turn < TWIN_ROUNDS * len(twins):
+            case.body = twins[turn % len(twins)]
+            case.call_and_validate(checks=CHECKS, session=client, headers=AS_ADMIN)
+
+
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_error_and_no_answer_outside_the_schema(
-    case: schemathesis.Case, fuzzed_app: asgi.ASGIClient
+    case: schemathesis.Case, sqlite_app: asgi.ASGIClient
 ) -> None:
-    case.call_and_validate(checks=CHECKS, session=fuzzed_app)
-    case.call_and_validate(checks=CHECKS, session=fuzzed_app, headers=AS_ADMIN)
+    exercise(case, sqlite_app, "sqlite")
+
+
+@postgres_schema.parametrize()
+@pytest.mark.skipif(SKIP_POSTGRES, reason="PANTAU_TEST_SKIP_POSTGRES=1")
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_server_error_and_no_answer_outside_the_schema_on_postgresql(
+    case: schemathesis.Case, postgres_app: asgi.ASGIClient
+) -> None:
+    exercise(case, postgres_app, "postgresql")

@@ -17,10 +17,12 @@ from app.settings import Settings
 from tests.conftest import make_settings
 from tests.hardening.write_routes import (
     BODY_OF,
+    NOT_JSON_VALUES,
     Location,
     Route,
     base_bodies,
     body_routes,
+    encoded,
     field_locations,
     leaf_locations,
     names,
@@ -31,18 +33,6 @@ from tests.hardening.write_routes import (
 )
 
 JSON = {"Content-Type": "application/json"}
-MARK = "@@hostile@@"
-# Raw JSON, put where a field's value goes: what Python's json module reads and JSON is not.
-NOT_JSON_VALUES = {
-    "NaN": b"NaN",
-    "Infinity": b"Infinity",
-    "-Infinity": b"-Infinity",
-    "NaN in a list": b"[NaN]",
-    "lone high surrogate": b'"\\ud800"',
-    "lone low surrogate": b'"x\\udc00y"',
-    "lone surrogate as a key": b'{"\\ud800": 1}',
-    "NUL": b'"a\\u0000b"',
-}
 # Far outside what any instant of this service can be: datetime arithmetic overflows here.
 END_OF_TIME = {
     "year 1, +14:00": b'"0001-01-01T00:00:00+14:00"',
@@ -55,13 +45,6 @@ def settings(database_url: str) -> Settings:
     return make_settings(
         database_url, run_dispatcher=False, webhook_allowed_networks=["127.0.0.0/8"]
     )
-
-
-def encoded(body: Any, location: Location | None = None, raw: bytes = b"") -> bytes:
-    """`body` as JSON bytes, with `raw` spliced in verbatim at `location`."""
-    if location is None:
-        return json.dumps(body).encode()
-    return json.dumps(with_value(body, location, MARK)).encode().replace(f'"{MARK}"'.encode(), raw)
 
 
 def whole_body_cases(body: Any) -> dict[str, tuple[bytes, dict[str, str]]]:

@@ -157,6 +157,40 @@ BODY_OF: dict[Route, str] = {
 }
 
 
+MARK = "@@hostile@@"
+# Raw JSON, put where a field's value goes: what Python's json module reads and JSON is not.
+NOT_JSON_VALUES = {
+    "NaN": b"NaN",
+    "Infinity": b"Infinity",
+    "-Infinity": b"-Infinity",
+    "NaN in a list": b"[NaN]",
+    "lone high surrogate": b'"\\ud800"',
+    "lone low surrogate": b'"x\\udc00y"',
+    "lone surrogate as a key": b'{"\\ud800": 1}',
+    "NUL": b'"a\\u0000b"',
+}
+
+
+def encoded(body: Any, location: Location | None = None, raw: bytes = b"") -> bytes:
+    """`body` as JSON bytes, with `raw` spliced in verbatim at `location`."""
+    if location is None:
+        return json.dumps(body).encode()
+    return json.dumps(with_value(body, location, MARK)).encode().replace(f'"{MARK}"'.encode(), raw)
+
+
+def hostile_twins(body: Any) -> list[bytes]:
+    """`body` made unlawful in each way a lax JSON reader accepts: a value of NOT_JSON_VALUES
+    at its first leaf (or as the whole body), then UTF-16, UTF-32 and undecodable bytes."""
+    leaf = next(leaf_locations(body), None)
+    text = json.dumps(body)
+    return [
+        *(raw if leaf is None else encoded(body, leaf, raw) for raw in NOT_JSON_VALUES.values()),
+        text.encode("utf-16"),
+        text.encode("utf-32"),
+        b'"\xff\xfe' + text.encode(),
+    ]
+
+
 def with_value(body: Any, location: Location, value: Any) -> Any:
     """A copy of `body` holding `value` at `location`, creating the lists and objects on the
     way (a field the body left out, the first entry of a list it did not send)."""
@@ -172,8 +206,8 @@ def with_value(body: Any, location: Location, value: Any) -> Any:
                 container[step] = [] if isinstance(following, int) else {}
             container = container[step]
     last = location[-1]
-    if isinstance(container, list):
-        container[int(last) :] = [value]
+    if isinstance(container, list) and int(last) >= len(container):
+        container.append(value)
     else:
         container[last] = value
     return changed
