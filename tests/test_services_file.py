@@ -206,7 +206,7 @@ def test_every_error_in_the_file_is_reported_at_once() -> None:
 
 
 def test_cli_sync(settings: Settings, services_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app.cli, "get_settings", lambda: settings)
+    monkeypatch.setattr(app.cli, "settings_or_exit", lambda: settings)
     runner = CliRunner()
 
     result = runner.invoke(app.cli.cli, ["services", "sync", str(services_file)])
