@@ -10,10 +10,10 @@ import typer
 import uvicorn
 
 from app.agent.command import agent as run_vantage_agent
-from app.domain import ProbeResult, Verdict
+from app.core.domain import ProbeResult, Verdict
+from app.http.serving import connection_limits
 from app.logs import logging_config
 from app.preflight import require_schema_at_head, settings_or_exit
-from app.serving import connection_limits
 
 cli = typer.Typer(help="Pantau — status layanan e-KTP daerah / regional e-KTP service status.")
 db_cli = typer.Typer(help="Database schema.")
@@ -60,7 +60,7 @@ def serve(
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply migrations up to head, then load the region registry (idempotent)."""
-    from app.migrate import upgrade
+    from app.store.migrate import upgrade
 
     changed = upgrade(settings_or_exit())
     typer.echo(f"database at head; {changed} region rows added or updated")
@@ -69,7 +69,7 @@ def db_upgrade() -> None:
 @regions_cli.command("import")
 def regions_import() -> None:
     """Load the shipped region registry into the database (idempotent)."""
-    from app.migrate import import_registry
+    from app.store.migrate import import_registry
 
     changed = asyncio.run(import_registry(settings_or_exit()))
     typer.echo(f"{changed} region rows added or updated")
@@ -84,8 +84,8 @@ def services_sync(
     file: Path = typer.Argument(..., help="YAML file with a `services` list, each with a key"),
 ) -> None:
     """Create, update and remove keyed services to match FILE, in one transaction."""
-    from app.db import Database
-    from app.services_file import SyncReport, sync_services_file
+    from app.store.db import Database
+    from app.usecases.services_file import SyncReport, sync_services_file
 
     settings = settings_or_exit()
 
@@ -114,9 +114,9 @@ def check(
     degraded_latency_ms: int | None = typer.Option(2000, min=1),
 ) -> None:
     """Probe URL once and print what Pantau would record, with its evidence."""
-    from app.checks.classify import CheckRules, classify
     from app.checks.probe import ProbeSpec, make_probe_client, probe
-    from app.disclosure import split_userinfo
+    from app.core.classify import CheckRules, classify
+    from app.core.disclosure import split_userinfo
 
     # As the checker does: credentials in the URL go in the Authorization header.
     probed, basic_auth = split_userinfo(url)

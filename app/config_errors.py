@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping
 from pydantic import ValidationError
 
 PREFIX = "PANTAU_"
+BAD_CONFIGURATION_EXIT = 2
 # Read by this repository's test suite and benchmarks rather than by a command.
 _HARNESS_PREFIXES = ("PANTAU_TEST_", "PANTAU_BENCH_")
 _URL_PASSWORD = re.compile(r"(?<=://)([^/@:]*):[^/@]*@")

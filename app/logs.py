@@ -12,7 +12,7 @@ from typing import Any, Literal, TextIO
 
 LogFormat = Literal["json", "text"]
 
-# Set by `app.api.request_id.RequestId` for the duration of one HTTP request.
+# Set by `app.http.request_id.RequestId` for the duration of one HTTP request.
 request_id_var: ContextVar[str | None] = ContextVar("pantau_request_id", default=None)
 
 NO_REQUEST = "-"

@@ -18,7 +18,6 @@ from app.api.declarations import router as declarations_router
 from app.api.deliveries import router as deliveries_router
 from app.api.events import router as events_router
 from app.api.history import router as history_router
-from app.api.http import install_http
 from app.api.incident_updates import router as incident_updates_router
 from app.api.incidents import router as incidents_router
 from app.api.keys import router as keys_router
@@ -32,13 +31,14 @@ from app.api.subscriptions import router as subscriptions_router
 from app.api.uptime import router as uptime_router
 from app.checks.probe import make_probe_client
 from app.checks.scheduler import Checker
-from app.db import Database
-from app.errors import install_error_handler
-from app.migrate import SchemaCheck
+from app.http.conditional import install_http
+from app.http.errors import install_error_handler
 from app.notify.dispatcher import Dispatcher
 from app.notify.ssrf import make_webhook_client, parse_networks
-from app.services_file import sync_services_file
 from app.settings import Settings, get_settings
+from app.store.db import Database
+from app.store.migrate import SchemaCheck
+from app.usecases.services_file import sync_services_file
 from app.web.routes import install_web
 
 

@@ -15,27 +15,20 @@ from pydantic_settings import SettingsError
 
 from app.agent.config import ENV_VARIABLES as AGENT_VARIABLES
 from app.config_errors import (
-    PREFIX,
+    BAD_CONFIGURATION_EXIT,
     BadConfiguration,
     describe_settings_error,
     unknown_variable_warnings,
 )
-from app.settings import Settings, get_settings
+from app.settings import Settings, get_settings, known_variables
 
-BAD_CONFIGURATION_EXIT = 2
 SCHEMA_BEHIND_EXIT = 3
 # Long enough for a slow PostgreSQL connect, short enough that `serve` never seems to hang.
 SCHEMA_CHECK_SECONDS = 10.0
 
 
-def known_variables() -> frozenset[str]:
-    """Every `PANTAU_*` variable some command reads: the server's settings and the agent's."""
-    server = {PREFIX + name.upper() for name in Settings.model_fields}
-    return frozenset(server | set(AGENT_VARIABLES))
-
-
 def warn_about_unknown_variables(env: Mapping[str, str]) -> None:
-    for warning in unknown_variable_warnings(env, known_variables()):
+    for warning in unknown_variable_warnings(env, known_variables(AGENT_VARIABLES)):
         typer.echo(f"pantau: {warning}", err=True)
 
 
@@ -63,7 +56,7 @@ def require_schema_at_head(settings: Settings) -> None:
     """Serving a database `pantau db upgrade` has not brought to head would answer every
     request 503 and log a traceback a tick: one line on stderr and exit status 3 instead. A
     database out of reach is left to /readyz, as the service rides out database outages."""
-    from app.migrate import SCHEMA_BEHIND  # Alembic and SQLAlchemy: only for `serve`
+    from app.store.migrate import SCHEMA_BEHIND  # Alembic and SQLAlchemy: only for `serve`
 
     try:
         is_current = asyncio.run(_schema_is_current(settings))
@@ -77,8 +70,8 @@ def require_schema_at_head(settings: Settings) -> None:
 
 
 async def _schema_is_current(settings: Settings) -> bool:
-    from app.db import Database
-    from app.migrate import schema_is_current
+    from app.store.db import Database
+    from app.store.migrate import schema_is_current
 
     if _is_missing_sqlite_file(settings):
         return False  # and connecting would leave an empty file behind

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Collection
 from functools import cache
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -123,7 +124,7 @@ class Settings(BaseSettings):
     webhook_retry_jitter: float = Field(default=0.2, ge=0, lt=1)
     webhook_disable_after_seconds: float = Field(default=5 * 86_400.0, gt=0)
     webhook_secret_grace_seconds: float = Field(default=86_400.0, ge=0)
-    # Vantage agents (app/agent, app/checks/vantage.py). An agent silent this long is `stale`
+    # Vantage agents (app/agent, app/core/vantage.py). An agent silent this long is `stale`
     # and has no say; a failing verdict moves a region only when `vantage_quorum` of its
     # vantage points (the central prober and its live agents) see it failing.
     agent_stale_after: float = Field(default=180.0, gt=0)
@@ -184,3 +185,10 @@ class Settings(BaseSettings):
 @cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def known_variables(agent_variables: Collection[str]) -> frozenset[str]:
+    """Every `PANTAU_*` variable some command reads: the server's settings and the agent's.
+    Both commands warn alike, so a variable meant for the other one is never called a typo."""
+    server = {"PANTAU_" + name.upper() for name in Settings.model_fields}
+    return frozenset(server | set(agent_variables))

@@ -40,15 +40,15 @@ sys.path.insert(0, str(ROOT))
 
 import httpload  # noqa: E402  (bench/, beside this script)
 
-from app.checks.state_machine import Change  # noqa: E402
-from app.db import Database  # noqa: E402
-from app.domain import Reason, State, TransitionSource  # noqa: E402
-from app.migrate import import_registry, upgrade_schema  # noqa: E402
-from app.regions.registry import load_regions  # noqa: E402
+from app.core.domain import Reason, State, TransitionSource  # noqa: E402
+from app.core.regions.registry import load_regions  # noqa: E402
+from app.core.state_machine import Change  # noqa: E402
 from app.settings import Settings  # noqa: E402
+from app.store.db import Database  # noqa: E402
+from app.store.migrate import import_registry, upgrade_schema  # noqa: E402
 from app.store.models import Service, Transition  # noqa: E402
-from app.store.transitions import append_transition  # noqa: E402
 from app.store.types import utcnow  # noqa: E402
+from app.usecases.transitions import append_transition  # noqa: E402
 
 ROUTES = {  # name → (path, response model as "module:Class")
     "status": ("/api/v1/status", "app.api.status:StatusSummary"),

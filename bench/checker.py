@@ -39,10 +39,10 @@ sys.path.insert(0, str(ROOT))
 
 from app.checks.probe import USER_AGENT, make_probe_client  # noqa: E402
 from app.checks.scheduler import Checker  # noqa: E402
-from app.db import Database  # noqa: E402
-from app.migrate import import_registry, upgrade_schema  # noqa: E402
-from app.regions.registry import load_regions  # noqa: E402
+from app.core.regions.registry import load_regions  # noqa: E402
 from app.settings import Settings  # noqa: E402
+from app.store.db import Database  # noqa: E402
+from app.store.migrate import import_registry, upgrade_schema  # noqa: E402
 from app.store.models import Service  # noqa: E402
 from app.store.types import utcnow  # noqa: E402
 

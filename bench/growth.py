@@ -34,14 +34,19 @@ from sqlalchemy import func, insert, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.checks.record import Signals, record_checks  # noqa: E402
-from app.checks.run import CheckRecord  # noqa: E402
-from app.db import Database  # noqa: E402
-from app.domain import FailureKind, ProbeResult, Reason, Verdict  # noqa: E402
-from app.migrate import import_registry, upgrade_schema  # noqa: E402
-from app.regions.registry import load_regions  # noqa: E402
+from app.core.domain import (  # noqa: E402
+    CheckRecord,
+    FailureKind,
+    ProbeResult,
+    Reason,
+    Verdict,
+)
+from app.core.regions.registry import load_regions  # noqa: E402
 from app.settings import Settings  # noqa: E402
+from app.store.db import Database  # noqa: E402
+from app.store.migrate import import_registry, upgrade_schema  # noqa: E402
 from app.store.models import Service  # noqa: E402
+from app.usecases.record_checks import Signals, record_checks  # noqa: E402
 
 ROUNDS = 12
 FAILING_SHARE = 0.05

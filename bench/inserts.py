@@ -30,11 +30,11 @@ from sqlalchemy import insert
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.db import Database  # noqa: E402
-from app.domain import Reason  # noqa: E402
-from app.migrate import import_registry, upgrade_schema  # noqa: E402
+from app.core.domain import Reason  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.store.checks import Sample, _hourly, record_samples  # noqa: E402
+from app.store.db import Database  # noqa: E402
+from app.store.migrate import import_registry, upgrade_schema  # noqa: E402
 from app.store.models import Service  # noqa: E402
 from app.store.types import utcnow  # noqa: E402
 

@@ -34,11 +34,11 @@ from standardwebhooks import Webhook
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.db import Database  # noqa: E402
-from app.migrate import import_registry, upgrade_schema  # noqa: E402
-from app.notify.signing import signed_headers  # noqa: E402
+from app.core.signing import signed_headers  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.simulator import Behaviour, Mode, Simulator  # noqa: E402
+from app.store.db import Database  # noqa: E402
+from app.store.migrate import import_registry, upgrade_schema  # noqa: E402
 from app.store.subscriptions import create_subscription  # noqa: E402
 from app.store.types import utcnow  # noqa: E402
 from app.store.webhooks import Delivery, DeliveryStatus, WebhookEvent  # noqa: E402

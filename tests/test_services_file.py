@@ -9,20 +9,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from typer.testing import CliRunner
 
 import app.cli
-from app.db import Database
-from app.domain import State
-from app.service_spec import ServiceCreate
-from app.services_file import (
+from app.core.domain import State
+from app.settings import Settings
+from app.store import services as store
+from app.store.audit import AuditEntry
+from app.store.db import Database
+from app.store.models import Service
+from app.store.service_spec import ServiceCreate
+from app.usecases.services_file import (
     EntryError,
     ServicesFileError,
     SyncReport,
     parse_services,
     sync_services_file,
 )
-from app.settings import Settings
-from app.store import services as store
-from app.store.audit import AuditEntry
-from app.store.models import Service
 
 SERVICES = """
 services:

@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from app.agent.config import (
+    ENV_VARIABLES,
     AgentConfig,
     ConfigError,
     build_config,
@@ -19,8 +20,9 @@ from app.agent.config import (
     targets_from_urls,
 )
 from app.agent.run import run_agent
-from app.checks.vantage import Role
-from app.preflight import BAD_CONFIGURATION_EXIT, warn_about_unknown_variables
+from app.config_errors import BAD_CONFIGURATION_EXIT, unknown_variable_warnings
+from app.core.vantage import Role
+from app.settings import known_variables
 
 
 def agent(
@@ -57,7 +59,8 @@ def agent(
             {Role.CENTRAL: central, Role.OFFICE: office, Role.PUBLIC: public}
         ),
     }
-    warn_about_unknown_variables(os.environ)
+    for warning in unknown_variable_warnings(os.environ, known_variables(ENV_VARIABLES)):
+        typer.echo(f"pantau agent: {warning}", err=True)
     try:
         file_layer = parse_file(config_file.read_text()) if config_file else {}
         config = build_config(file_layer, from_env(os.environ), flags)

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from app.agent.protocol import MAX_RESULTS_PER_BATCH, Name
-from app.checks.vantage import Role
 from app.config_errors import expectation, problem
+from app.core.agent_protocol import MAX_RESULTS_PER_BATCH, Name
+from app.core.vantage import Role
 
 ENV_PREFIX = "PANTAU_AGENT_"
 # Settings read from the environment as PANTAU_AGENT_<NAME>.

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import httpx
 
 from app.agent.config import Target
-from app.checks.vantage import Role
+from app.core.vantage import Role
 
 
 @dataclass(frozen=True, slots=True)

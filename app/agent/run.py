@@ -14,8 +14,8 @@ import httpx
 from app.agent.buffer import Buffer
 from app.agent.config import AgentConfig
 from app.agent.observe import observe
-from app.agent.protocol import MAX_RESULT_AGE
 from app.agent.push import Pusher, next_backoff
+from app.core.agent_protocol import MAX_RESULT_AGE
 
 log = logging.getLogger(__name__)
 

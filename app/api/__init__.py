@@ -1,1 +1,1 @@
-"""HTTP API: one router per resource; routes stay thin and call store functions."""
+"""HTTP API: one router per resource; routes stay thin and call use cases and store queries."""

@@ -11,15 +11,15 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.datastructures import Headers
 
-from app.agent.protocol import (
+from app.core.agent_protocol import (
     MAX_BATCH_BYTES,
     MAX_RESULT_AGE,
     MAX_RESULTS_PER_BATCH,
     ResultBatch,
     is_too_old,
 )
-from app.api.json_text import json_text_fault
-from app.errors import InvalidInput, PantauError
+from app.core.errors import InvalidInput, PantauError
+from app.http.json_text import json_text_fault
 
 
 class PayloadTooLarge(PantauError):

@@ -10,20 +10,20 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.agent.protocol import MAX_BATCH_BYTES, PushReceipt
 from app.api.agent_batch import batch_schema, parse_batch, read_body
 from app.api.audit import record_write
-from app.api.auth import AUTH_RESPONSES, AdminDep, Principal, require_scope
-from app.api.deps import DatabaseDep, ReadSession, RegionCode, SettingsDep
-from app.api.responses import not_found
-from app.checks.vantage import Reading, reading
-from app.errors import Forbidden, InvalidInput, NotFound
-from app.plain_text import PLAIN_TEXT
-from app.service_spec import RegionCodeIn
+from app.core.agent_protocol import MAX_BATCH_BYTES, PushReceipt
+from app.core.errors import Forbidden, InvalidInput, NotFound
+from app.core.plain_text import PLAIN_TEXT
+from app.core.vantage import Reading, reading
+from app.http.auth import AUTH_RESPONSES, AdminDep, Principal, require_scope
+from app.http.deps import DatabaseDep, ReadSession, RegionCode, SettingsDep
+from app.http.responses import not_found
 from app.settings import Settings
 from app.store import agents as store
 from app.store.agents import Agent, AgentStatus, Agreement
 from app.store.keys import Scope, create_key, get_key, revoke_key
+from app.store.service_spec import RegionCodeIn
 from app.store.services import known_region_codes
 from app.store.types import utcnow
 

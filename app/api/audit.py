@@ -10,9 +10,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.api.auth import AUTH_RESPONSES, AdminDep, Principal
-from app.api.deps import ReadSession
-from app.instants import Instant
+from app.core.instants import Instant
+from app.http.auth import AUTH_RESPONSES, AdminDep, Principal
+from app.http.deps import ReadSession
 from app.store.audit import AuditEntry, append_entry, list_entries
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])

@@ -19,20 +19,20 @@ from pydantic import (
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.audit import record_write
-from app.api.auth import AUTH_RESPONSES, Principal, require_scope
-from app.api.deps import DatabaseDep, ReadSession, RegionCode
-from app.api.schemas import DeclarationPublic
-from app.checks.declare import apply_declaration
-from app.errors import Conflict, NotFound
-from app.instants import Instant
-from app.notify.outbox import enqueue_event
-from app.plain_text import PLAIN_TEXT
-from app.service_spec import Url
+from app.core.errors import Conflict, NotFound
+from app.core.instants import Instant
+from app.core.plain_text import PLAIN_TEXT
+from app.http.auth import AUTH_RESPONSES, Principal, require_scope
+from app.http.deps import DatabaseDep, ReadSession, RegionCode
+from app.reads.schemas import DeclarationPublic
 from app.store import declarations as store
 from app.store.declarations import Declaration, DeclarationKind, InForce, in_force_by_region
 from app.store.keys import Scope
 from app.store.models import Region
+from app.store.service_spec import Url
 from app.store.types import utcnow
+from app.usecases.declare import apply_declaration
+from app.usecases.outbox import enqueue_event
 
 router = APIRouter(prefix="/api/v1/regions", tags=["declarations"])
 

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Path, Query
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.audit import record_write
-from app.api.auth import AUTH_RESPONSES
-from app.api.deps import DatabaseDep, ReadSession
 from app.api.subscriptions import ROW_ID_MAX, SubscriptionId, Writer, existing_subscription
 from app.api.webhook_models import AttemptPublic, DeliveryDetail, DeliveryPage, DeliveryPublic
-from app.errors import NotFound
+from app.core.errors import NotFound
+from app.http.auth import AUTH_RESPONSES
+from app.http.deps import DatabaseDep, ReadSession
 from app.store import subscriptions as store
 from app.store.types import utcnow
 from app.store.webhooks import Delivery, DeliveryStatus, WebhookEvent

@@ -11,12 +11,12 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.api.history import TransitionPublic
-from app.api.paging import ROW_ID_MAX, region_prefix
-from app.domain import Category
-from app.errors import InvalidInput
-from app.notify.events import region_matches
-from app.notify.live import LiveEvent, LiveFeed
+from app.core.domain import Category
+from app.core.errors import InvalidInput
+from app.core.events import region_matches
+from app.http.paging import ROW_ID_MAX, region_prefix
 from app.store.models import Transition
+from app.stream.live_feed import LiveEvent, LiveFeed
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 

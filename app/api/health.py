@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from app.api.deps import DatabaseDep
-from app.migrate import SCHEMA_BEHIND, SchemaCheck
+from app.http.deps import DatabaseDep
+from app.store.migrate import SCHEMA_BEHIND, SchemaCheck
 
 router = APIRouter(tags=["operations"])
 

@@ -12,15 +12,15 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
 
-from app.api.auth import IsOperator
-from app.api.cache import Encoded, ReadCache, ReadCacheDep
-from app.api.deps import region_code_path
-from app.api.paging import Cursor, Since, Until, decode_cursor, encode_cursor, time_range
-from app.api.responses import not_found
-from app.api.schemas import Label
-from app.disclosure import public_evidence
-from app.domain import Category, Reason, State, TransitionSource
-from app.errors import NotFound
+from app.core.disclosure import public_evidence
+from app.core.domain import Category, Reason, State, TransitionSource
+from app.core.errors import NotFound
+from app.http.auth import IsOperator
+from app.http.deps import region_code_path
+from app.http.paging import Cursor, Since, Until, decode_cursor, encode_cursor, time_range
+from app.http.responses import not_found
+from app.reads.cache import Encoded, ReadCache, ReadCacheDep
+from app.reads.schemas import Label
 from app.store import history as store
 from app.store.models import Region, Service, Transition
 

@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.audit import record_write
-from app.api.auth import AUTH_RESPONSES, Principal, require_scope
-from app.api.deps import DatabaseDep, ReadSession
-from app.errors import NotFound
-from app.plain_text import PLAIN_TEXT
+from app.core.errors import NotFound
+from app.core.plain_text import PLAIN_TEXT
+from app.http.auth import AUTH_RESPONSES, Principal, require_scope
+from app.http.deps import DatabaseDep, ReadSession
 from app.store.incident_updates import IncidentUpdate, UpdateStatus, add_update, updates_of
 from app.store.keys import Scope
 from app.store.models import Incident

@@ -12,12 +12,13 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.api.auth import IsOperator
-from app.api.cache import json_response
-from app.api.deps import ReadSession
 from app.api.history import TransitionOperator, TransitionPublic
 from app.api.incident_updates import IncidentUpdatePublic
-from app.api.paging import (
+from app.core.domain import Category, Reason, State
+from app.core.errors import NotFound
+from app.http.auth import IsOperator
+from app.http.deps import ReadSession
+from app.http.paging import (
     Cursor,
     Since,
     Until,
@@ -26,10 +27,9 @@ from app.api.paging import (
     region_prefix,
     time_range,
 )
-from app.api.responses import NOT_MODIFIED, not_found
-from app.api.schemas import Label
-from app.domain import Category, Reason, State
-from app.errors import NotFound
+from app.http.responses import NOT_MODIFIED, not_found
+from app.reads.cache import json_response
+from app.reads.schemas import Label
 from app.store import incidents as store
 from app.store.incident_updates import updates_of
 from app.store.models import Incident, Region

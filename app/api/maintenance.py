@@ -18,18 +18,18 @@ from pydantic import (
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.audit import record_write
-from app.api.auth import AUTH_RESPONSES, Principal, require_scope
-from app.api.deps import DatabaseDep, ReadSession
-from app.checks.overrides import covers_region
-from app.checks.windows import canonical_time_zone, next_occurrences, phase
-from app.errors import InvalidInput, NotFound
-from app.instants import Instant
-from app.plain_text import PLAIN_TEXT
-from app.regions.registry import InvalidRegionCode, normalize_code
-from app.service_spec import RegionCodeIn
+from app.core.errors import InvalidInput, NotFound
+from app.core.instants import Instant
+from app.core.overrides import covers_region
+from app.core.plain_text import PLAIN_TEXT
+from app.core.regions.registry import InvalidRegionCode, normalize_code
+from app.core.windows import canonical_time_zone, next_occurrences, phase
+from app.http.auth import AUTH_RESPONSES, Principal, require_scope
+from app.http.deps import DatabaseDep, ReadSession
 from app.store import maintenance as store
 from app.store.keys import Scope
 from app.store.maintenance import MaintenanceWindow
+from app.store.service_spec import RegionCodeIn
 from app.store.types import utcnow
 
 router = APIRouter(prefix="/api/v1/maintenance", tags=["maintenance"])

@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from app.db import Database
 from app.metrics import Metrics
+from app.store.db import Database
 
 router = APIRouter(tags=["operations"])
 

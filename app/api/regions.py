@@ -6,24 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.cache import ReadCacheDep
-from app.api.deps import ReadSession, RegionCode
-from app.api.region_notes import NO_NOTES, RegionNotes, load_region_notes
-from app.api.responses import NOT_MODIFIED, not_found
-from app.api.schemas import (
+from app.core.domain import Category, RegionLevel, State
+from app.core.errors import InvalidInput, NotFound
+from app.core.regions.registry import InvalidRegionCode, normalize_code
+from app.http.deps import ReadSession, RegionCode
+from app.http.responses import NOT_MODIFIED, not_found
+from app.reads.cache import ReadCacheDep
+from app.reads.region_notes import NO_NOTES, load_region_notes
+from app.reads.region_status import region_status
+from app.reads.schemas import (
     RegionPage,
     RegionStatus,
-    ServiceStatus,
-    category_of,
-    reason_label,
 )
-from app.domain import Category, Reason, RegionLevel, State
-from app.errors import InvalidInput, NotFound
-from app.regions.overview import RegionRow, RegionView
-from app.regions.registry import InvalidRegionCode, normalize_code
-from app.regions.status import RegionState, ServiceState, summarise
 from app.store import regions as store
-from app.store.models import Region, Service
 from app.store.types import utcnow
 
 router = APIRouter(prefix="/api/v1/regions", tags=["regions"])
@@ -45,49 +40,6 @@ def _province_code(value: str | None) -> str | None:
     if code is not None and "." in code:
         raise InvalidInput(("query", "province"), "not a province code (two digits)", value)
     return code
-
-
-def _service_status(service: Service) -> ServiceStatus:
-    reason = Reason(service.reason) if service.reason else None
-    return ServiceStatus(
-        id=service.id or 0,
-        name=service.name,
-        state=State(service.state),
-        reason=reason,
-        category=category_of(reason),
-        since=service.state_changed_at,
-        last_checked_at=service.last_checked_at,
-    )
-
-
-def region_status(
-    region: Region | RegionRow,
-    services: list[Service],
-    notes: RegionNotes = NO_NOTES,
-    *,
-    view: RegionView | None = None,
-) -> RegionStatus:
-    """The region's own services; a province's state is its `view`'s, which summarises its
-    regencies and cities too."""
-    shown = [_service_status(s) for s in services if not s.is_paused]
-    summary = summarise([ServiceState(s.state, s.reason, s.since) for s in shown])
-    if view is not None and view.is_province:
-        summary = RegionState(view.state, view.reason, view.since)
-    return RegionStatus(
-        code=region.code,
-        name=region.name,
-        level=RegionLevel(region.level),
-        parent_code=region.parent_code,
-        state=summary.state,
-        reason=summary.reason,
-        category=category_of(summary.reason),
-        reason_label=reason_label(summary.reason),
-        since=summary.since,
-        services=shown,
-        declaration=notes.declaration_status(summary.state),
-        warning=notes.warning,
-        maintenance=notes.maintenance,
-    )
 
 
 @router.get("", response_model=RegionPage, responses=NOT_MODIFIED)

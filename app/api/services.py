@@ -10,15 +10,15 @@ from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.audit import record_write
-from app.api.auth import AUTH_RESPONSES, IsOperator, Principal, require_scope
-from app.api.cache import json_response
-from app.api.deps import DatabaseDep, ReadSession
-from app.domain import State
-from app.errors import InvalidInput, NotFound
-from app.regions.registry import InvalidRegionCode, normalize_code
-from app.service_spec import ServiceCreate, ServiceOperator, ServicePublic, ServiceUpdate
+from app.core.domain import State
+from app.core.errors import InvalidInput, NotFound
+from app.core.regions.registry import InvalidRegionCode, normalize_code
+from app.http.auth import AUTH_RESPONSES, IsOperator, Principal, require_scope
+from app.http.deps import DatabaseDep, ReadSession
+from app.reads.cache import json_response
 from app.store import services as store
 from app.store.models import Service
+from app.store.service_spec import ServiceCreate, ServiceOperator, ServicePublic, ServiceUpdate
 
 router = APIRouter(prefix="/api/v1/services", tags=["services"])
 

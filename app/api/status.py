@@ -10,11 +10,11 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from app.api.cache import Encoded, ReadCache, ReadCacheDep
-from app.api.responses import NOT_MODIFIED
-from app.api.schemas import Label, category_of, reason_label
-from app.domain import Category, Reason, RegionLevel, State, worst_state
-from app.regions.overview import Overview, RegionView, state_counts
+from app.core.domain import Category, Reason, RegionLevel, State, worst_state
+from app.core.regions.overview import Overview, RegionView, state_counts
+from app.http.responses import NOT_MODIFIED
+from app.reads.cache import Encoded, ReadCache, ReadCacheDep
+from app.reads.schemas import Label, category_of, reason_label
 from app.store.declarations import Declaration, in_force_by_region
 from app.store.snapshot import DataVersion
 

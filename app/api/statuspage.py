@@ -11,9 +11,6 @@ from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api import statuspage_maintenance as maintenance
-from app.api.cache import Encoded, ReadCache, ReadCacheDep
-from app.api.deps import get_app_settings
-from app.api.responses import NOT_MODIFIED
 from app.api.statuspage_build import PAGE_ID, Context, components, incident
 from app.api.statuspage_models import (
     ComponentsDocument,
@@ -24,7 +21,10 @@ from app.api.statuspage_models import (
     StatusDocument,
     SummaryDocument,
 )
-from app.statuspage import indicator, status_description
+from app.core.statuspage_terms import indicator, status_description
+from app.http.deps import get_app_settings
+from app.http.responses import NOT_MODIFIED
+from app.reads.cache import Encoded, ReadCache, ReadCacheDep
 from app.store.declarations import in_force_by_region
 from app.store.incident_updates import updates_of_incidents
 from app.store.incidents import declarations_cited, list_incidents

@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from app.api.statuspage_models import AffectedComponent, Component, Incident, IncidentUpdate
-from app.domain import Reason, State
-from app.regions.overview import Overview, RegionView
-from app.statuspage import (
+from app.core.domain import Reason, State
+from app.core.regions.overview import Overview, RegionView
+from app.core.statuspage_terms import (
     IncidentStatus,
     cause_text,
     component_status,

@@ -13,8 +13,8 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.api.deps import ReadSession, get_app_settings
-from app.checks.windows import Occurrence, between
+from app.core.windows import Occurrence, between
+from app.http.deps import ReadSession, get_app_settings
 from app.store.maintenance import MaintenanceWindow, windows_overlapping
 from app.store.models import Region, Service
 from app.store.types import utcnow

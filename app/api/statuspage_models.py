@@ -1,5 +1,5 @@
 """Atlassian Statuspage v2 public documents, field for field, so existing widgets and exporters
-read Pantau unchanged. Value vocabularies are in `app/statuspage.py`."""
+read Pantau unchanged. Value vocabularies are in `app/core/statuspage_terms.py`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from app.api.statuspage_maintenance import ScheduledMaintenance
-from app.statuspage import ComponentStatus, IncidentStatus, Indicator
+from app.core.statuspage_terms import ComponentStatus, IncidentStatus, Indicator
 
 
 class Page(BaseModel):

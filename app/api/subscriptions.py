@@ -10,8 +10,6 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.audit import record_write
-from app.api.auth import AUTH_RESPONSES, Principal, require_scope
-from app.api.deps import DatabaseDep, ReadSession, SettingsDep
 from app.api.webhook_models import (
     PingResult,
     ReplayResult,
@@ -23,15 +21,17 @@ from app.api.webhook_models import (
     SubscriptionPublic,
     SubscriptionUpdate,
 )
-from app.errors import Conflict, InvalidInput, NotFound
-from app.instants import Instant
-from app.notify.events import EventType
-from app.notify.outbox import write_event
+from app.core.errors import Conflict, InvalidInput, NotFound
+from app.core.events import EventType
+from app.core.instants import Instant
+from app.http.auth import AUTH_RESPONSES, Principal, require_scope
+from app.http.deps import DatabaseDep, ReadSession, SettingsDep
 from app.notify.ssrf import parse_networks, url_problem
 from app.settings import Settings
 from app.store import subscriptions as store
 from app.store.keys import Scope
 from app.store.webhooks import Subscription
+from app.usecases.outbox import write_event
 
 router = APIRouter(prefix="/api/v1/subscriptions", tags=["webhooks"])
 

@@ -1,5 +1,5 @@
 """Uptime by cause over a window ending now, for a region (the worst of its services at each
-instant) or one service. Definitions in `app/uptime.py`."""
+instant) or one service. Definitions in `app/core/uptime.py`."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from app.api.cache import json_response
-from app.api.deps import ReadSession, RegionCode
-from app.api.responses import not_found
-from app.api.schemas import Label
-from app.errors import NotFound
+from app.core.errors import NotFound
+from app.core.uptime import WINDOWS, Span, Uptime, service_spans, uptime, worst_spans
+from app.http.deps import ReadSession, RegionCode
+from app.http.responses import not_found
+from app.reads.cache import json_response
+from app.reads.schemas import Label
 from app.store.history import uptime_marks, watched_services
 from app.store.models import Region, Service
 from app.store.types import utcnow
-from app.uptime import WINDOWS, Span, Uptime, service_spans, uptime, worst_spans
 
 router = APIRouter(tags=["uptime"])
 

@@ -16,11 +16,11 @@ from pydantic import (
     field_validator,
 )
 
-from app.domain import Category
-from app.notify.events import EventType
-from app.plain_text import PLAIN_TEXT
-from app.regions.registry import normalize_code
-from app.service_spec import Url
+from app.core.domain import Category
+from app.core.events import EventType
+from app.core.plain_text import PLAIN_TEXT
+from app.core.regions.registry import normalize_code
+from app.store.service_spec import Url
 from app.store.webhooks import Delivery, DeliveryAttempt, DeliveryStatus, Subscription
 
 

@@ -4,7 +4,7 @@ backend interface), in place of the anyio one httpx picks by default.
 The anyio layer (a cancel scope and a task lookup per read and write, a task group per
 connect) cost about a third of a probe's CPU (py-spy, 10,000 services at 60 s). This one
 raises what httpcore's own backend raises, with the OS error as the cause, so httpx's
-exception tree and `probe.failure_kind` read the same: `ConnectError` from `gaierror`,
+exception tree and `failure_kind` (app/outbound) read the same: `ConnectError` from `gaierror`,
 `ConnectionRefusedError` or `ssl.SSLError`; `ConnectTimeout`, `ReadTimeout`, `ReadError`.
 """
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 
-from app.checks.classify import CheckRules, classify
 from app.checks.probe import ProbeSpec, probe
-from app.domain import ProbeResult, Verdict
+from app.core.classify import CheckRules, classify
+from app.core.domain import CheckRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,20 +22,6 @@ class DueCheck:
     rules: CheckRules
     due_at: datetime
     interval_seconds: float = 60.0
-
-
-@dataclass(frozen=True, slots=True)
-class CheckRecord:
-    service_id: int
-    region_code: str
-    result: ProbeResult
-    verdict: Verdict
-    due_at: datetime
-
-    @property
-    def lag_seconds(self) -> float:
-        """How late the probe started against its slot: the scheduler's own health."""
-        return max(0.0, (self.result.started_at - self.due_at).total_seconds())
 
 
 def rules_from(row: dict[str, Any]) -> CheckRules:

@@ -15,12 +15,11 @@ import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.checks.attribute import CENTRAL_CATEGORIES, WaveRule, is_central_wave
-from app.checks.clock import NO_STEP, ClockWatch
 from app.checks.probe import ProbeSpec, probe
-from app.checks.record import Signals, record_checks, vantage_rules_of
-from app.checks.run import CheckRecord, DueCheck, due_check_from, run_check
-from app.db import Database, FailureStreak
+from app.checks.run import DueCheck, due_check_from, run_check
+from app.core.attribution import CENTRAL_CATEGORIES, WaveRule, is_central_wave
+from app.core.clock import NO_STEP, ClockWatch
+from app.core.domain import CheckRecord
 from app.metrics import Metrics
 from app.settings import Settings
 from app.store.checks import (
@@ -31,8 +30,10 @@ from app.store.checks import (
     release_leases,
     shift_schedule,
 )
+from app.store.db import Database, FailureStreak
 from app.store.models import Transition
 from app.store.types import utcnow
+from app.usecases.record_checks import Signals, record_checks, vantage_rules_of
 
 log = logging.getLogger(__name__)
 

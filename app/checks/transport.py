@@ -5,7 +5,7 @@ Keep-alive is off for probes, so httpcore's connection pool has nothing to pool:
 bookkeeping, and httpx's request and response models around it, cost a third of a probe's
 CPU. `fetch` skips them; `handle_async_request` serves httpx clients (redirect-following
 probes) on the same connections and slots. Errors are httpx's, raised from httpcore's as
-httpx raises them, so `probe.failure_kind` reads either path the same.
+httpx raises them, so `app.outbound.failures.failure_kind` reads either path the same.
 """
 
 from __future__ import annotations

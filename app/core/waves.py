@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from app.domain import Category, Reason
+from app.core.domain import Category, Reason
 
 # Two regions failing alike is a coincidence, not a wave, whatever the configured rules say.
 MIN_WAVE_REGIONS = 3

@@ -22,6 +22,7 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from app.core.regions.registry import load_regions
 from app.demo.api import api_client
 from app.demo.provision import (
     open_subscription,
@@ -35,10 +36,9 @@ from app.demo.receiver import Receiver
 from app.demo.regions import PALOPO, pick_regions
 from app.demo.runner import StepRunner, play
 from app.demo.scenario import build_timeline
+from app.http.serving import connection_limits
 from app.logs import logging_config
 from app.main import create_app
-from app.regions.registry import load_regions
-from app.serving import connection_limits
 from app.settings import Settings
 from app.simulator import Simulator
 

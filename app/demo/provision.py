@@ -14,12 +14,12 @@ from typing import Any
 import httpx
 from sqlmodel import col, select
 
-from app.db import Database
 from app.demo.api import expect, list_all
 from app.demo.scenario import CHECK_SPEC
-from app.service_spec import ServiceUpdate
 from app.settings import Settings
+from app.store.db import Database
 from app.store.models import Service
+from app.store.service_spec import ServiceUpdate
 from app.store.services import update_service
 
 KEY_PREFIX = "demo."

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from app.domain import RegionLevel
-from app.regions.registry import RegionRecord
+from app.core.domain import RegionLevel
+from app.core.regions.registry import RegionRecord
 
 PALOPO = "73.73"  # Kota Palopo: probes time out, then the cutoff letter is declared
 WARNED = "73.17"  # Kabupaten Luwu: a teguran (warning) with a deadline, no cut yet

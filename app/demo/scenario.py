@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.core.domain import Reason
 from app.demo.regions import (
     FLAPPING,
     MAINTAINED,
@@ -24,7 +25,6 @@ from app.demo.regions import (
     WARNED,
     wave_regions,
 )
-from app.domain import Reason
 from app.simulator import HEALTHY, Behaviour, Mode
 from app.store.declarations import DeclarationKind
 

@@ -1,6 +1,3 @@
-"""Notify stage: a committed transition → outbox events → signed webhook deliveries.
-
-`events` builds the frozen envelope, `outbox` writes events and deliveries inside the
-transition's transaction, `dispatcher` claims and sends them, `ssrf` keeps subscriber URLs
-away from private networks, `signing` is Standard Webhooks.
-"""
+"""The webhook dispatcher (an edge): claims due deliveries written by the outbox use case,
+sends them signed (Standard Webhooks) through an SSRF-guarded client, and records each
+attempt. Event shapes and signing are pure and live in the core."""

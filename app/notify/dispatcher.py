@@ -16,12 +16,12 @@ import time
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from app.db import Database, FailureStreak
-from app.notify.policy import AttemptResult, Decision, RetryPolicy, decide
+from app.core.delivery_policy import AttemptResult, Decision, RetryPolicy, decide
+from app.core.signing import signed_headers
 from app.notify.send import post
-from app.notify.signing import signed_headers
 from app.settings import Settings
 from app.store.attempts import AttemptRow, record_attempts
+from app.store.db import Database, FailureStreak
 from app.store.deliveries import ClaimedDelivery, claim_due_deliveries, has_due_deliveries
 from app.store.types import utcnow
 

@@ -16,9 +16,9 @@ from typing import cast
 
 import httpx
 
-from app.checks.probe import describe_error, exception_chain, failure_kind
-from app.notify.policy import AttemptResult
+from app.core.delivery_policy import AttemptResult
 from app.notify.ssrf import BlockedAddress
+from app.outbound.failures import describe_error, exception_chain, failure_kind
 
 EXCERPT_BYTES = 2048
 

@@ -1,1 +1,1 @@
-"""Storage: tables and intent-named queries. Everything the checker knows lives here."""
+"""Storage: tables and intent-named queries returning typed records. Imports only the core."""

@@ -13,8 +13,8 @@ from sqlalchemy import Column, ForeignKey, Index, String, UniqueConstraint, dele
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.agent.protocol import ResultBatch, clock_offset, correct
-from app.checks.vantage import AgentView, Reading, Role, reading
+from app.core.agent_protocol import ResultBatch, clock_offset, correct
+from app.core.vantage import AgentView, Reading, Role, reading
 from app.store.models import _utc
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.domain import Category, Reason
+from app.core.domain import Category, Reason
 from app.store.models import Service
 from app.store.probes import ProbeSample, ServiceHour
 

@@ -17,8 +17,8 @@ from sqlalchemy import Column, ForeignKey, Index, String, Text
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.checks.overrides import DeclaredCause
-from app.domain import Reason
+from app.core.domain import Reason
+from app.core.overrides import DeclaredCause
 from app.store.models import _utc
 
 

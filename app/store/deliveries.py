@@ -9,11 +9,12 @@ makes the row claimable again: the event is resent, with the same `webhook-id`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy import Table, and_, insert, or_, select, update
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -117,3 +118,24 @@ def _claimed(row: Any, token: str, now: datetime) -> ClaimedDelivery:
         url=row.url,
         secrets=tuple(secrets),
     )
+
+
+async def add_deliveries(
+    session: AsyncSession, pairs: Iterable[tuple[str, int]], *, now: datetime
+) -> None:
+    """Pending deliveries of (event id, subscription id), due now. Core executemany: one
+    event can fan out to thousands of subscriptions."""
+    rows = [
+        {
+            "event_id": event_id,
+            "subscription_id": subscription_id,
+            "status": str(DeliveryStatus.PENDING),
+            "attempt_count": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for event_id, subscription_id in pairs
+    ]
+    if rows:
+        await (await session.connection()).execute(insert(delivery_table), rows)

@@ -12,9 +12,9 @@ from sqlalchemy import ColumnElement, and_, func, literal, or_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.domain import Category, Reason, State
+from app.core.domain import Category, Reason, State
+from app.core.uptime import Mark
 from app.store.models import Service, Transition
-from app.uptime import Mark
 
 
 def in_region(column: Any, prefix: str) -> ColumnElement[bool]:

@@ -19,8 +19,8 @@ from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.domain import Reason, State, TransitionSource
-from app.regions.status import RegionState, ServiceState, summarise
+from app.core.domain import Reason, State, TransitionSource
+from app.core.regions.status import RegionState, ServiceState, summarise
 from app.store.history import in_region, older_than
 from app.store.models import Incident, Region, Service, Transition
 

@@ -14,9 +14,9 @@ from sqlalchemy import Text, or_
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.checks.overrides import ScheduledWindow
-from app.checks.windows import InvalidWindow, WindowSpec, between, validate
-from app.errors import InvalidInput
+from app.core.errors import InvalidInput
+from app.core.overrides import ScheduledWindow
+from app.core.windows import InvalidWindow, WindowSpec, between, validate
 from app.store.models import Region, Service, _utc
 from app.store.types import JSONDocument, utcnow
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Index, String
 from sqlmodel import Field, SQLModel
 
-from app.domain import Reason, RegionLevel, State, TransitionSource
+from app.core.domain import Reason, RegionLevel, State, TransitionSource
 from app.store.types import JSONDocument, UTCDateTime, utcnow
 
 SQLModel.metadata.naming_convention = {
@@ -46,7 +46,7 @@ class Service(SQLModel, table=True):
     )
     name: str = Field(max_length=200)
     url: str = Field(max_length=2048)
-    # Write-only: sent by the prober, never returned by any route (see app/disclosure.py).
+    # Write-only: sent by the prober, never returned by any route (see app/core/disclosure.py).
     basic_auth: dict[str, str] | None = Field(default=None, sa_type=JSONDocument)
     method: str = Field(default="GET", max_length=8)
     interval_seconds: int = 60

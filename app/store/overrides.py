@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.checks.overrides import NO_OVERRIDES, Overrides
+from app.core.overrides import NO_OVERRIDES, Overrides
 from app.store.declarations import declared_causes
 from app.store.maintenance import scheduled, windows_overlapping
 

@@ -8,8 +8,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.domain import RegionLevel
-from app.regions.registry import RegionRecord, load_regions
+from app.core.domain import RegionLevel
+from app.core.regions.registry import RegionRecord, load_regions
 from app.store.models import Region, Service
 
 

@@ -14,11 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.domain import State
-from app.errors import Conflict, InvalidInput
-from app.service_spec import ServiceCreate, ServiceUpdate
+from app.core.domain import State
+from app.core.errors import Conflict, InvalidInput
 from app.store.incidents import settle_region
 from app.store.models import Region, Service
+from app.store.service_spec import ServiceCreate, ServiceUpdate
 from app.store.types import utcnow
 
 # New services start within this many seconds, spread at random, so a batch created

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.domain import Reason, RegionLevel, State
-from app.regions.overview import RegionRow, StateGroup
+from app.core.domain import Reason, RegionLevel, State
+from app.core.regions.overview import RegionRow, StateGroup
 from app.store.declarations import Declaration
 from app.store.incident_updates import IncidentUpdate
 from app.store.maintenance import MaintenanceWindow

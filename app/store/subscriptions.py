@@ -13,9 +13,9 @@ from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.notify.events import Filters, matches
-from app.notify.outbox import add_deliveries
-from app.notify.signing import new_secret
+from app.core.events import Filters, matches
+from app.core.signing import new_secret
+from app.store.deliveries import add_deliveries
 from app.store.types import utcnow
 from app.store.webhooks import (
     Delivery,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from app.domain import Reason, State
+from app.core.domain import Reason, State
 from app.web.i18n import Lang, category_label
 
 HEIGHT = 20

@@ -8,11 +8,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from app.api.cache import ReadCacheDep, weak_etag
-from app.api.responses import NOT_MODIFIED, Responses
-from app.regions.registry import InvalidRegionCode, normalize_code
+from app.core.regions.registry import InvalidRegionCode, normalize_code
+from app.core.uptime import WINDOWS, uptime
+from app.http.responses import NOT_MODIFIED, Responses
+from app.reads.cache import ReadCacheDep, weak_etag
 from app.store.types import utcnow
-from app.uptime import WINDOWS, uptime
 from app.web.badge import Badge, not_found_badge, render, status_badge, uptime_badge
 from app.web.i18n import Lang, negotiate
 from app.web.loaders import spans_of

@@ -1,6 +1,6 @@
 """A region's spans → its uptime bars: one bar per local day (Asia/Jakarta, where most offices
 are) for the last 90 days, coloured by the cause that kept it down longest that day, and runs
-of equal bars so a page of 514 regions stays small. Pure; definitions in `app/uptime.py`."""
+of equal bars so a page of 514 regions stays small. Pure; definitions in `app/core/uptime.py`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from app.domain import Category, State
-from app.uptime import DOWN, UP, Span, uptime
+from app.core.domain import Category, State
+from app.core.uptime import DOWN, UP, Span, uptime
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 DAYS = 90
@@ -111,7 +111,7 @@ def day_bars(spans: Sequence[Span], grid: DayGrid) -> list[DayBar]:
 
 @dataclass(slots=True)
 class _Tally:
-    """Seconds of one day, split as `app.uptime` does."""
+    """Seconds of one day, split as `app.core.uptime` does."""
 
     up: float = 0.0
     degraded: float = 0.0

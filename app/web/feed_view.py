@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from app.domain import Reason, State
+from app.core.domain import Reason, State
 from app.web.atom import EntryUpdate, Feed, FeedEntry
 from app.web.format import local_time
 from app.web.i18n import Lang, reason_label, state_label

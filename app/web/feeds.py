@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import ReadSession, SettingsDep
-from app.api.paging import region_prefix
-from app.api.responses import Responses, not_found
-from app.errors import NotFound
+from app.core.errors import NotFound
+from app.http.deps import ReadSession, SettingsDep
+from app.http.paging import region_prefix
+from app.http.responses import Responses, not_found
 from app.store.models import Region
 from app.store.types import utcnow
 from app.web.atom import render_feed

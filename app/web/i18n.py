@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from app.domain import Category, Reason, State
+from app.core.domain import Category, Reason, State
 
 Lang = Literal["id", "en"]
 DEFAULT: Lang = "id"

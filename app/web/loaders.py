@@ -8,16 +8,16 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.api.cache import ReadCache
-from app.api.region_notes import NO_NOTES, load_region_notes
-from app.api.regions import region_status
-from app.api.schemas import RegionStatus
-from app.domain import RegionLevel
+from app.core.domain import RegionLevel
+from app.core.uptime import Span, service_spans, worst_spans
+from app.reads.cache import ReadCache
+from app.reads.region_notes import NO_NOTES, load_region_notes
+from app.reads.region_status import region_status
+from app.reads.schemas import RegionStatus
 from app.store.agents import region_vantage
 from app.store.history import history, uptime_marks, watched_services
 from app.store.models import Region, Service, Transition
 from app.store.regions import services_of_regions
-from app.uptime import Span, service_spans, worst_spans
 from app.web.bars import DAYS
 from app.web.queries import (
     incidents_with_context,

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.checks.overrides import ScheduledWindow
-from app.domain import Reason, State
+from app.core.domain import Reason, State
+from app.core.overrides import ScheduledWindow
 from app.store.declarations import Declaration
 from app.web.chips import Chip, chip
 from app.web.format import iso, local_time, web_link

@@ -9,9 +9,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from app.api.cache import ReadCacheDep
-from app.api.deps import ReadSession, SettingsDep
-from app.regions.registry import InvalidRegionCode, normalize_code
+from app.core.regions.registry import InvalidRegionCode, normalize_code
+from app.http.deps import ReadSession, SettingsDep
+from app.reads.cache import ReadCacheDep
 from app.store.models import Region
 from app.store.types import utcnow
 from app.web.i18n import Lang, negotiate, other, words

@@ -13,14 +13,14 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.checks.overrides import ScheduledWindow
-from app.domain import Reason, State
+from app.core.domain import Reason, State
+from app.core.overrides import ScheduledWindow
+from app.core.uptime import Mark, Span, service_spans, worst_spans
 from app.store.declarations import Declaration, in_force_by_region
 from app.store.incident_updates import IncidentUpdate, updates_of_incidents
 from app.store.incidents import declarations_cited, list_incidents
 from app.store.maintenance import scheduled, windows_overlapping
 from app.store.models import Incident, Region, Service, Transition
-from app.uptime import Mark, Span, service_spans, worst_spans
 
 MAINTENANCE_HORIZON = timedelta(days=14)
 EARLIEST = datetime.min.replace(tzinfo=UTC)

@@ -8,12 +8,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.api.schemas import DeclarationPublic, RegionStatus
-from app.domain import Reason, State, TransitionSource
-from app.regions.overview import AFFECTED
+from app.core.domain import Reason, State, TransitionSource
+from app.core.regions.overview import AFFECTED
+from app.core.uptime import Span, uptime
+from app.reads.schemas import DeclarationPublic, RegionStatus
 from app.store.agents import RegionVantage
 from app.store.models import Transition
-from app.uptime import Span, uptime
 from app.web.bars import clip, day_grid
 from app.web.chips import Bars, Chip, bars_of, chip
 from app.web.format import duration, iso, local_time, web_link

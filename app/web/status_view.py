@@ -8,11 +8,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.checks.overrides import ScheduledWindow
-from app.domain import Category, State, worst_state
-from app.regions.overview import Overview, RegionView, state_counts
+from app.core.domain import Category, State, worst_state
+from app.core.overrides import ScheduledWindow
+from app.core.regions.overview import Overview, RegionView, state_counts
+from app.core.uptime import Span
 from app.store.declarations import Declaration
-from app.uptime import Span
 from app.web.bars import DayGrid, day_grid
 from app.web.chips import Bars, Chip, bars_of, chip
 from app.web.format import iso, local_time

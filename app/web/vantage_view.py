@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.checks.vantage import AgentView, Reading, Role, reading
+from app.core.vantage import AgentView, Reading, Role, reading
 from app.store.agents import AgentStatus, Agreement, RegionVantage, SeenAgent, status_of
 from app.web.format import iso, local_time
 from app.web.i18n import Lang

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.api.schemas import RegionStatus
-from app.regions.overview import AFFECTED
-from app.uptime import Span, uptime
+from app.core.regions.overview import AFFECTED
+from app.core.uptime import Span, uptime
+from app.reads.schemas import RegionStatus
 from app.web.bars import clip
 from app.web.chips import Chip, chip
 from app.web.format import iso, local_time

@@ -8,9 +8,9 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import update
 
-from app.agent.protocol import MAX_RESULTS_PER_BATCH
-from app.db import Database
+from app.core.agent_protocol import MAX_RESULTS_PER_BATCH
 from app.store.agents import Agent, results_of
+from app.store.db import Database
 from app.store.types import utcnow
 from tests.agent.agent_api_helpers import batch, push, register, result, round_of
 from tests.conftest import ADMIN_TOKEN

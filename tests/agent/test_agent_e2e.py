@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from app.db import Database
 from app.simulator import HEALTHY, Behaviour, Mode, Simulator
 from app.store.agents import results_of
+from app.store.db import Database
 from app.store.types import utcnow
 from tests.agent.agent_api_helpers import register
 from tests.agent.agent_loopback import AgentProcess, Uplink

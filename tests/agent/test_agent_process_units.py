@@ -11,11 +11,11 @@ import pytest
 from app.agent.buffer import Buffer
 from app.agent.config import ConfigError, build_config, from_env, parse_file
 from app.agent.observe import Observation
-from app.agent.protocol import correct, is_too_old
 from app.agent.push import Outcome, batch_body, next_backoff, outcome_of
-from app.checks.record import vantage_rules_of
-from app.checks.vantage import Role, VantageRules
+from app.core.agent_protocol import correct, is_too_old
+from app.core.vantage import Role, VantageRules
 from app.settings import Settings
+from app.usecases.record_checks import vantage_rules_of
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 

@@ -9,15 +9,14 @@ from typing import Any
 import httpx
 from sqlalchemy import update
 
-from app.checks.classify import CheckRules, classify
-from app.checks.record import Signals, record_checks
-from app.checks.run import CheckRecord
-from app.checks.vantage import VantageRules
-from app.db import Database
-from app.domain import FailureKind, ProbeResult, Reason, State
+from app.core.classify import CheckRules, classify
+from app.core.domain import CheckRecord, FailureKind, ProbeResult, Reason, State
+from app.core.vantage import VantageRules
 from app.store.agents import Agent
+from app.store.db import Database
 from app.store.models import Service, Transition
 from app.store.types import utcnow
+from app.usecases.record_checks import Signals, record_checks
 from tests.agent.agent_api_helpers import batch, push, register, round_of
 from tests.store.test_checks import add_service
 

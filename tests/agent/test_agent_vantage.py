@@ -1,4 +1,4 @@
-"""Two-path attribution and quorum (app/checks/vantage.py): scenario tables."""
+"""Two-path attribution and quorum (app/core/vantage.py): scenario tables."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.checks.vantage import (
+from app.core.domain import Reason, Verdict
+from app.core.vantage import (
     AgentView,
     Reading,
     Role,
@@ -15,7 +16,6 @@ from app.checks.vantage import (
     reading,
     sees_failure,
 )
-from app.domain import Reason, Verdict
 
 CEN, OFF, PUB = Role.CENTRAL, Role.OFFICE, Role.PUBLIC
 AT = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)

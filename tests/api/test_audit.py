@@ -9,8 +9,8 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
-from app.db import Database
-from app.domain import Reason, State
+from app.core.domain import Reason, State
+from app.store.db import Database
 from app.store.models import Incident
 from app.store.types import utcnow
 from tests.api.test_declarations import LETTER

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
-from app.db import Database
-from app.domain import Reason, State, TransitionSource
+from app.core.domain import Reason, State, TransitionSource
+from app.store.db import Database
 from app.store.models import Service, Transition
 from app.store.types import utcnow
 from app.store.webhooks import WebhookEvent

@@ -17,11 +17,11 @@ import uvicorn
 from fastapi import FastAPI
 
 from app.api.events import _encode
-from app.db import Database
-from app.domain import Reason
+from app.core.domain import Reason
 from app.main import create_app
-from app.notify.live import LiveFeed
 from app.settings import Settings
+from app.store.db import Database
+from app.stream.live_feed import LiveFeed
 from tests.feed import add_service, probe
 
 OK, TIMEOUT = Reason.OK, Reason.NETWORK_TIMEOUT

@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from app.main import create_app
-from app.migrate import downgrade_schema, upgrade_schema
 from app.settings import Settings
+from app.store.migrate import downgrade_schema, upgrade_schema
 from tests.conftest import BACKENDS, make_settings
 
 

@@ -7,8 +7,8 @@ import base64
 import httpx
 import pytest
 
-from app.db import Database
-from app.domain import Reason
+from app.core.domain import Reason
+from app.store.db import Database
 from tests.feed import add_service, probe
 
 OK, TIMEOUT, CUTOFF = Reason.OK, Reason.NETWORK_TIMEOUT, Reason.POLICY_CUTOFF

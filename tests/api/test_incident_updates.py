@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.db import Database
+from app.store.db import Database
 from app.store.incident_updates import updates_of_incidents
 from tests.api.test_audit import add_incident
 

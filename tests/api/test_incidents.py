@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from app.db import Database
-from app.domain import Reason
+from app.core.domain import Reason
+from app.store.db import Database
 from tests.feed import add_service, probe
 
 OK, TIMEOUT = Reason.OK, Reason.NETWORK_TIMEOUT

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from app.api.paging import EPOCH
-from app.db import Database
+from app.http.paging import EPOCH
 from app.store.agents import results_of
+from app.store.db import Database
 from app.store.types import utcnow
 from tests.agent.agent_api_helpers import batch, push, register, result
 from tests.api.test_declarations import LETTER

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.api.json_text import json_text_fault
+from app.http.json_text import json_text_fault
 
 DOCUMENT = '{"name": "Kota Palopo", "results": [{"latency_ms": 12.5}]}'
 

@@ -12,8 +12,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import text
 
-from app.db import Database
 from app.main import create_app
+from app.store.db import Database
 from app.store.keys import Scope
 from tests.conftest import make_settings
 

@@ -11,12 +11,12 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
-from app.checks.record import Signals, record_checks
-from app.db import Database
-from app.domain import Reason, State
+from app.core.domain import Reason, State
+from app.store.db import Database
 from app.store.models import Service, Transition
 from app.store.types import utcnow
 from app.store.webhooks import WebhookEvent
+from app.usecases.record_checks import Signals, record_checks
 from tests.store.test_checks import add_service, record
 
 

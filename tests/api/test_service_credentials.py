@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.db import Database
+from app.store.db import Database
 from app.store.models import Service
 from tests.api.test_keys import bearer, issue_key
 

@@ -9,9 +9,9 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import select
 
-from app.db import Database
-from app.domain import Reason, State, TransitionSource
+from app.core.domain import Reason, State, TransitionSource
 from app.main import create_app
+from app.store.db import Database
 from app.store.models import Service, Transition
 from app.store.types import utcnow
 from tests.conftest import make_settings

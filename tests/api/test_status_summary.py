@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from app.api.freshness import DataVersions
-from app.db import Database
-from app.domain import Reason
+from app.core.domain import Reason
 from app.main import create_app
+from app.reads.freshness import DataVersions
 from app.settings import Settings
+from app.store.db import Database
 from tests.conftest import make_settings
 from tests.feed import add_service, probe
 

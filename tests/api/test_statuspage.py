@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from app.db import Database
-from app.domain import Reason
+from app.core.domain import Reason
+from app.store.db import Database
 from tests.feed import add_service, probe
 
 PAGE_KEYS = {"id", "name", "url", "time_zone", "updated_at"}

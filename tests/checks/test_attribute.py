@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.checks.attribute import WaveRule, attribute, is_central_wave
-from app.domain import FailureKind, ProbeResult, Reason, Verdict
+from app.core.attribution import WaveRule, attribute, is_central_wave
+from app.core.domain import FailureKind, ProbeResult, Reason, Verdict
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 TIMED_OUT = ProbeResult(NOW, 5000.0, failure=FailureKind.DEADLINE)

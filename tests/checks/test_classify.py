@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.checks.classify import CheckRules, classify
-from app.domain import Category, FailureKind, ProbeResult, Reason
+from app.core.classify import CheckRules, classify
+from app.core.domain import Category, FailureKind, ProbeResult, Reason
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 DEFAULT = CheckRules()

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.checks.overrides import DeclaredCause, Overrides, ScheduledWindow, override
-from app.checks.windows import Occurrence
-from app.domain import Reason, Verdict
+from app.core.domain import Reason, Verdict
+from app.core.overrides import DeclaredCause, Overrides, ScheduledWindow, override
+from app.core.windows import Occurrence
 
 T = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 CUTOFF = DeclaredCause(Reason.POLICY_CUTOFF, {"id": 1, "reference": "400.8/1234"})

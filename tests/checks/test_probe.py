@@ -25,7 +25,6 @@ import pytest
 import respx
 import trustme
 
-from app.checks.classify import CheckRules, classify
 from app.checks.probe import (
     USER_AGENT,
     ProbeSpec,
@@ -34,7 +33,8 @@ from app.checks.probe import (
     make_probe_client,
     probe,
 )
-from app.domain import FailureKind, Reason
+from app.core.classify import CheckRules, classify
+from app.core.domain import FailureKind, Reason
 
 SLACK_S = 0.5  # how far past its deadline a probe may return on a loaded CI machine
 

@@ -14,9 +14,9 @@ from sqlmodel import col, select
 import app.checks.scheduler as scheduler
 from app.checks.probe import make_probe_client
 from app.checks.scheduler import Checker
-from app.db import Database
 from app.settings import Settings
 from app.simulator import Behaviour, Mode, Simulator
+from app.store.db import Database
 from app.store.models import Service
 from app.store.probes import ProbeSample
 from app.store.types import utcnow

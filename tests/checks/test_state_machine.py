@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.checks.state_machine import CheckState, Thresholds, advance, force
-from app.domain import Reason, State
+from app.core.domain import Reason, State
+from app.core.state_machine import CheckState, Thresholds, advance, force
 
 OK = Reason.OK
 SLOW = Reason.PERFORMANCE_SLOW

@@ -15,7 +15,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from app.checks.state_machine import (
+from app.core.domain import Reason, State
+from app.core.state_machine import (
     DOWN_STATES,
     UP_STATES,
     CheckState,
@@ -24,7 +25,6 @@ from app.checks.state_machine import (
     advance,
     force,
 )
-from app.domain import Reason, State
 
 COUNTED = [reason for reason in Reason if reason.state is not None]
 DECIDED = [(reason.state, reason) for reason in COUNTED]

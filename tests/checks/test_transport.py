@@ -15,7 +15,7 @@ import trustme
 from app.checks.netio import AsyncioBackend
 from app.checks.probe import USER_AGENT, ProbeClient, ProbeSpec, make_probe_client, probe
 from app.checks.transport import ProbeTransport, target
-from app.domain import FailureKind
+from app.core.domain import FailureKind
 from tests.checks.test_probe import closed_port, never_answer, read_request, respond, serve
 
 

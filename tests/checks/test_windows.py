@@ -11,7 +11,7 @@ from dateutil.rrule import rrulestr
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from app.checks.windows import (
+from app.core.windows import (
     InvalidWindow,
     Occurrence,
     WindowSpec,

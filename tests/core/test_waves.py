@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.core.domain import Category, Reason, State
+from app.core.regions.registry import load_regions
 from app.core.waves import (
     FailureSignature,
     IslandGroup,
@@ -21,8 +23,6 @@ from app.core.waves import (
     signature_of,
     wave_reason_for,
 )
-from app.domain import Category, Reason, State
-from app.regions.registry import load_regions
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 RULES = WaveRules()

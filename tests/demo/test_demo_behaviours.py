@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
-from app.checks.attribute import attribute
-from app.checks.classify import CheckRules, classify
 from app.checks.probe import ProbeSpec, make_probe_client, probe
+from app.core.attribution import attribute
+from app.core.classify import CheckRules, classify
+from app.core.domain import Reason, Verdict
+from app.core.regions.registry import load_regions
 from app.demo.regions import pick_regions
 from app.demo.scenario import CHECK_SPEC, Behave, build_timeline
-from app.domain import Reason, Verdict
-from app.regions.registry import load_regions
 from app.simulator import Simulator
 
 

@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from app.core.domain import Reason
 from app.demo.regions import PALOPO, WARNED
-from app.domain import Reason
 from tests.e2e.harness import PANTAU, free_port
 
 pytestmark = pytest.mark.slow

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.core.regions.registry import load_regions
 from app.demo.api import api_client, expect, list_all
 from app.demo.launch import LOOPBACK
 from app.demo.provision import (
@@ -27,7 +28,6 @@ from app.demo.regions import MAINTAINED, PALOPO, WARNED, pick_regions
 from app.demo.runner import StepRunner
 from app.demo.scenario import Declare, Maintain, build_timeline
 from app.main import create_app
-from app.regions.registry import load_regions
 from app.settings import Settings
 from app.simulator import Simulator
 from tests.conftest import ADMIN_TOKEN, make_settings

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
+from app.core.events import encode_envelope
+from app.core.signing import new_secret, signed_headers
 from app.demo.receiver import PATH, Receiver, describe_delivery
-from app.notify.events import encode_envelope
-from app.notify.signing import new_secret, signed_headers
 
 OUTAGE = {
     "transition": {

@@ -11,11 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from app import cli
+from app.core.domain import Reason
 from app.demo import launch
 from app.demo.api import ApiError
 from app.demo.runner import play
 from app.demo.scenario import Behave, Step, Timeline
-from app.domain import Reason
 from app.settings import get_settings
 from app.simulator import HEALTHY
 

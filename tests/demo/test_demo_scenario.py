@@ -9,7 +9,9 @@ import pytest
 
 from app.api.declarations import DeclarationCreate
 from app.api.maintenance import MaintenanceCreate
-from app.checks.attribute import WaveRule, is_central_wave
+from app.core.attribution import WaveRule, is_central_wave
+from app.core.domain import Category, Reason, RegionLevel
+from app.core.regions.registry import RegionRecord, load_regions
 from app.demo.launch import LOOPBACK, demo_settings, display_url
 from app.demo.regions import FEATURED, PALOPO, REGION_COUNT, pick_regions, wave_regions
 from app.demo.runner import declaration_body, is_declared, maintenance_body
@@ -22,8 +24,6 @@ from app.demo.scenario import (
     build_timeline,
     schedule,
 )
-from app.domain import Category, Reason, RegionLevel
-from app.regions.registry import RegionRecord, load_regions
 from app.settings import Settings
 from app.store.declarations import DeclarationKind
 

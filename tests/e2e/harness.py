@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 import httpx
 from sqlmodel import col, select
 
-from app.db import Database
-from app.regions.registry import load_regions
+from app.core.regions.registry import load_regions
+from app.store.db import Database
 from app.store.models import Service, Transition
 from tests.conftest import ADMIN_TOKEN
 

@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from app.db import Database
-from app.domain import Reason, State
+from app.core.domain import Reason, State
 from app.simulator import Behaviour, Mode, Simulator, closed_port_url
+from app.store.db import Database
 from tests.e2e.harness import (
     PantauProcess,
     create_service,

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.db import Database
-from app.domain import State
+from app.core.domain import State
 from app.simulator import Behaviour, Mode, Simulator
+from app.store.db import Database
 from tests.e2e.harness import PantauProcess, create_service, region_codes, transitions_of
 
 pytestmark = [

@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.types import Message
 
-from app.api.auth_gate import guarded_writes
+from app.http.auth_gate import guarded_writes
 from app.main import create_app
 from app.store.keys import Scope
 from tests.api.test_keys import bearer, concrete, issue_key

@@ -15,17 +15,17 @@ import pytest
 from sqlmodel import select
 
 import app.checks.scheduler as scheduler
-from app.checks.classify import CheckRules
-from app.checks.clock import ClockWatch
 from app.checks.probe import ProbeSpec, make_probe_client
-from app.checks.run import CheckRecord, DueCheck
+from app.checks.run import DueCheck
 from app.checks.scheduler import Checker
-from app.db import Database
-from app.domain import ProbeResult, Reason, State, Verdict
+from app.core.classify import CheckRules
+from app.core.clock import ClockWatch
+from app.core.domain import CheckRecord, ProbeResult, Reason, State, Verdict
+from app.core.uptime import Mark, service_spans, uptime, worst_spans
 from app.simulator import Simulator
+from app.store.db import Database
 from app.store.models import Service
 from app.store.types import utcnow
-from app.uptime import Mark, service_spans, uptime, worst_spans
 from tests.conftest import make_settings
 
 T0 = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)

@@ -13,14 +13,21 @@ import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.checks.declare import apply_declaration
-from app.checks.record import Signals, record_checks
-from app.checks.run import CheckRecord
-from app.db import Database
-from app.domain import FailureKind, ProbeResult, Reason, State, TransitionSource, Verdict
+from app.core.domain import (
+    CheckRecord,
+    FailureKind,
+    ProbeResult,
+    Reason,
+    State,
+    TransitionSource,
+    Verdict,
+)
+from app.store.db import Database
 from app.store.declarations import Declaration, DeclarationKind, add_declaration
 from app.store.models import Service, Transition
 from app.store.types import utcnow
+from app.usecases.declare import apply_declaration
+from app.usecases.record_checks import Signals, record_checks
 from tests.notify.conftest import add_service, observe
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from app.db import FailureStreak
+from app.store.db import FailureStreak
 
 log = logging.getLogger("tests.outage")
 

@@ -20,10 +20,10 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from app.db import Database
-from app.domain import Reason, State
-from app.migrate import upgrade
+from app.core.domain import Reason, State
 from app.simulator import Behaviour, Mode, Simulator
+from app.store.db import Database
+from app.store.migrate import upgrade
 from app.store.webhooks import WebhookEvent
 from tests.conftest import make_settings
 from tests.e2e.harness import (

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from app.db import Database
-from app.domain import State
+from app.core.domain import State
 from app.simulator import Behaviour, Mode, Simulator
+from app.store.db import Database
 from app.store.models import Service
 from app.store.probes import ProbeSample
 from app.store.types import utcnow

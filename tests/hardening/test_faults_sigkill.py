@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from app.db import Database
-from app.domain import State
-from app.notify.events import transition_event_type
+from app.core.domain import State
+from app.core.events import transition_event_type
 from app.simulator import HEALTHY, Behaviour, Mode, Simulator
+from app.store.db import Database
 from app.store.models import Service, Transition
 from app.store.webhooks import Delivery, DeliveryStatus, WebhookEvent
 from tests.e2e.harness import PantauProcess, create_service, region_codes, wait_for

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from app.db import Database
-from app.domain import Reason, State
+from app.core.domain import Reason, State
 from app.simulator import Behaviour, Mode, Simulator
+from app.store.db import Database
 from tests.e2e.harness import (
     PantauProcess,
     create_service,

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from app.api.nul_guard import nul_in_json, nul_in_request_line
+from app.http.nul_guard import nul_in_json, nul_in_request_line
 from tests.api.test_keys import PALOPO_SERVICE
 
 

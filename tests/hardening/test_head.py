@@ -9,9 +9,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from app.db import Database
 from app.main import create_app
 from app.settings import Settings
+from app.store.db import Database
 from tests.e2e.harness import PantauProcess
 from tests.hardening.get_routes import EVENT_STREAM, get_paths
 from tests.web.web_seed import seed_country

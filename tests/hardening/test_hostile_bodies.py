@@ -12,8 +12,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.db import Database
 from app.settings import Settings
+from app.store.db import Database
 from tests.conftest import make_settings
 from tests.hardening.write_routes import (
     BODY_OF,

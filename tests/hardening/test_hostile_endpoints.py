@@ -14,9 +14,9 @@ import httpx
 import pytest
 import trustme
 
-from app.checks.classify import CheckRules, classify
 from app.checks.probe import ProbeSpec, make_probe_client, probe
-from app.domain import FailureKind, ProbeResult, Reason
+from app.core.classify import CheckRules, classify
+from app.core.domain import FailureKind, ProbeResult, Reason
 from app.simulator import Behaviour, Mode, Simulator
 
 DEADLINE_S = 1.0

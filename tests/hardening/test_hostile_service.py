@@ -15,8 +15,8 @@ import pytest
 import trustme
 from sqlmodel import col, select
 
-from app.db import Database
 from app.simulator import Behaviour, Mode, Simulator
+from app.store.db import Database
 from app.store.probes import ProbeSample
 from tests.e2e.harness import PantauProcess, create_service, region_codes
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api.request_id import RequestId, choose_request_id
+from app.http.request_id import RequestId, choose_request_id
 from app.logs import RequestIdFilter, configure_logging
 from tests.e2e.harness import PantauProcess
 

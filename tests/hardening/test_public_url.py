@@ -13,10 +13,10 @@ import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from app.api.slash_redirect import redirect_location
-from app.db import Database
+from app.http.slash_redirect import redirect_location
 from app.main import create_app
 from app.settings import Settings
+from app.store.db import Database
 from tests.conftest import make_settings
 from tests.hardening.get_routes import EVENT_STREAM, get_paths
 from tests.web.web_seed import seed_country

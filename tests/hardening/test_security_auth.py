@@ -8,7 +8,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
-from app.api.http import needs_credentials
+from app.http.conditional import needs_credentials
 from app.store.keys import Scope
 from tests.api.test_keys import bearer, concrete, issue_key
 

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api.http import guarded_read_paths, is_public_read
+from app.http.conditional import guarded_read_paths, is_public_read
 from app.main import create_app
 from tests.api.test_keys import concrete
 from tests.conftest import make_settings

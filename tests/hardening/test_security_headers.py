@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
-from app.api.security_headers import PAGE_CSP, WIDGET_CSP, SecurityHeaders, security_headers
+from app.http.security_headers import PAGE_CSP, WIDGET_CSP, SecurityHeaders, security_headers
 
 STRICT = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -17,11 +17,11 @@ from sqlmodel import col, select
 
 from app.checks.probe import make_probe_client
 from app.checks.scheduler import Checker
-from app.db import Database
-from app.domain import State
+from app.core.domain import State
 from app.settings import Settings
 from app.simulator import Behaviour, Mode, Simulator
 from app.store import maintenance
+from app.store.db import Database
 from app.store.declarations import Declaration, DeclarationKind
 from app.store.maintenance import MaintenanceWindow
 from app.store.models import Service

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from app.db import Database
-from app.domain import Reason
+from app.core.domain import Reason
+from app.store.db import Database
 from app.store.types import utcnow
 from tests.feed import add_service, probe
 

@@ -12,16 +12,15 @@ from typing import Any, TypeVar
 import pytest
 from sqlmodel import col, select
 
-from app.checks.record import Signals, record_checks
-from app.checks.run import CheckRecord
-from app.db import Database
-from app.domain import FailureKind, ProbeResult, Reason, Verdict
+from app.core.domain import CheckRecord, FailureKind, ProbeResult, Reason, Verdict
 from app.notify.dispatcher import Dispatcher
 from app.notify.ssrf import make_webhook_client, parse_networks
 from app.settings import Settings
+from app.store.db import Database
 from app.store.models import Service
 from app.store.subscriptions import create_subscription
 from app.store.webhooks import Delivery, Subscription
+from app.usecases.record_checks import Signals, record_checks
 from tests.conftest import make_settings
 from tests.notify.receiver import Receiver
 

@@ -11,8 +11,8 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import col, select
 
-from app.db import Database
 from app.simulator import Behaviour, Mode, Simulator
+from app.store.db import Database
 from app.store.webhooks import Delivery, DeliveryStatus, WebhookEvent
 from tests.e2e.harness import PantauProcess, create_service, wait_for
 from tests.notify.receiver import Receiver

@@ -8,10 +8,10 @@ import json
 
 from sqlmodel import col, select
 
-from app.db import Database
-from app.domain import Reason
+from app.core.domain import Reason
 from app.notify.dispatcher import Dispatcher
 from app.notify.ssrf import make_webhook_client, parse_networks
+from app.store.db import Database
 from app.store.deliveries import claim_due_deliveries
 from app.store.subscriptions import rotate_secret
 from app.store.types import utcnow

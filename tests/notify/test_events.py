@@ -12,8 +12,15 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from app.domain import State
-from app.notify.events import (
+from app.core.delivery_policy import (
+    AttemptResult,
+    Outcome,
+    RetryPolicy,
+    decide,
+    retry_after_seconds,
+)
+from app.core.domain import State
+from app.core.events import (
     EventType,
     Filters,
     encode_envelope,
@@ -21,14 +28,7 @@ from app.notify.events import (
     new_event_id,
     transition_event_type,
 )
-from app.notify.policy import (
-    AttemptResult,
-    Outcome,
-    RetryPolicy,
-    decide,
-    retry_after_seconds,
-)
-from app.notify.signing import new_secret, signed_headers
+from app.core.signing import new_secret, signed_headers
 from app.settings import DEFAULT_RETRY_SCHEDULE, Settings, parse_duration
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)

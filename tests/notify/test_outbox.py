@@ -9,14 +9,13 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from app.checks.record import Signals, record_checks
-from app.checks.run import CheckRecord
-from app.db import Database
-from app.domain import ProbeResult, Reason, Verdict
-from app.notify.outbox import enqueue_event
+from app.core.domain import CheckRecord, ProbeResult, Reason, Verdict
+from app.store.db import Database
 from app.store.models import Transition
 from app.store.subscriptions import update_subscription
 from app.store.webhooks import WebhookEvent
+from app.usecases.outbox import enqueue_event
+from app.usecases.record_checks import Signals, record_checks
 from tests.notify.conftest import add_service, deliveries, later, observe, subscribe
 
 HOOK = "http://127.0.0.1:9/hook"

@@ -9,9 +9,8 @@ import ipaddress
 import httpx
 import pytest
 
-from app.checks.probe import exception_chain
+from app.core.signing import new_secret, signed_headers
 from app.notify.send import post
-from app.notify.signing import new_secret, signed_headers
 from app.notify.ssrf import (
     AddressGuard,
     BlockedAddress,
@@ -23,6 +22,7 @@ from app.notify.ssrf import (
     parse_networks,
     url_problem,
 )
+from app.outbound.failures import exception_chain
 from app.store.types import utcnow
 from tests.notify.receiver import Receiver, Reply
 

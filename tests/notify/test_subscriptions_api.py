@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from app.db import Database
-from app.domain import Reason
+from app.core.domain import Reason
 from app.notify.dispatcher import Dispatcher
+from app.store.db import Database
 from app.store.webhooks import DeliveryStatus
 from tests.notify.conftest import add_service, deliveries, drive, later, observe
 from tests.notify.receiver import Receiver, Reply

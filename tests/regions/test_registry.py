@@ -1,4 +1,4 @@
-"""The shipped Kemendagri registry (app/regions/data/regions.csv) and region-code parsing."""
+"""The shipped Kemendagri registry (app/core/regions/data/regions.csv) and region-code parsing."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from app.domain import RegionLevel
-from app.regions.registry import InvalidRegionCode, RegionRecord, load_regions, normalize_code
+from app.core.domain import RegionLevel
+from app.core.regions.registry import InvalidRegionCode, RegionRecord, load_regions, normalize_code
 
 
 def by_code() -> dict[str, RegionRecord]:

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.domain import Reason, State
-from app.regions.status import RegionState, ServiceState, summarise
+from app.core.domain import Reason, State
+from app.core.regions.status import RegionState, ServiceState, summarise
 
 T1 = datetime(2026, 1, 1, 8, tzinfo=UTC)
 T2 = datetime(2026, 1, 1, 9, tzinfo=UTC)

@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from app.checks.record import Signals, record_checks
-from app.checks.run import CheckRecord
-from app.db import Database
-from app.domain import FailureKind, ProbeResult, Reason, State, Verdict
+from app.core.domain import CheckRecord, FailureKind, ProbeResult, Reason, State, Verdict
 from app.store.checks import claim_due, failing_and_monitored_regions, prune_samples
+from app.store.db import Database
 from app.store.models import Service, Transition
 from app.store.probes import ProbeSample, ServiceHour
+from app.usecases.record_checks import Signals, record_checks
 
 T0 = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from app.db import Database
-from app.domain import Reason, State
-from app.service_spec import ServiceUpdate
+from app.core.domain import Reason, State
 from app.store import services as store
+from app.store.db import Database
 from app.store.incidents import settle_region
 from app.store.models import Incident, Service, Transition
+from app.store.service_spec import ServiceUpdate
 from tests.feed import T0, add_service, probe
 
 OK, TIMEOUT, CUTOFF = Reason.OK, Reason.NETWORK_TIMEOUT, Reason.POLICY_CUTOFF

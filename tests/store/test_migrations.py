@@ -14,9 +14,9 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import app.store.tables  # noqa: F401 - the full metadata
-from app.db import make_engine
-from app.migrate import downgrade_schema, upgrade_schema
 from app.settings import Settings
+from app.store.db import make_engine
+from app.store.migrate import downgrade_schema, upgrade_schema
 from tests.conftest import BACKENDS, make_settings
 
 

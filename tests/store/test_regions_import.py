@@ -3,9 +3,9 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import select
 
-from app.db import Database
-from app.domain import RegionLevel
-from app.regions.registry import RegionRecord, load_regions
+from app.core.domain import RegionLevel
+from app.core.regions.registry import RegionRecord, load_regions
+from app.store.db import Database
 from app.store.models import Region
 from app.store.regions import import_regions
 

@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from app.domain import Reason, State
+from app.core.domain import Reason, State
 from app.web.badge import (
     PADDING,
     STATE_COLOURS,

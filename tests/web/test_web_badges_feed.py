@@ -11,9 +11,9 @@ from xml.etree import ElementTree as ET
 import feedparser
 import httpx
 
-from app.db import Database
-from app.domain import Reason
+from app.core.domain import Reason
 from app.settings import Settings
+from app.store.db import Database
 from app.store.types import utcnow
 from tests.feed import add_service, probe
 from tests.web.web_seed import LETTER, UPDATE, seed_country

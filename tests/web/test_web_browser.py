@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import pytest
 import pytest_asyncio
 
-from app.regions.registry import load_regions
+from app.core.regions.registry import load_regions
 from app.simulator import Behaviour, Mode, Simulator
 from tests.e2e.harness import PantauProcess, create_service, wait_for
 

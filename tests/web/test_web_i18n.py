@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain import Reason, State
+from app.core.domain import Reason, State
 from app.web.i18n import WORDS, negotiate, other, reason_label, state_label, words
 
 

@@ -13,9 +13,9 @@ import httpx
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app.db import Database
-from app.domain import Reason
-from app.regions.registry import load_regions
+from app.core.domain import Reason
+from app.core.regions.registry import load_regions
+from app.store.db import Database
 from app.store.types import utcnow
 from tests.feed import add_service, probe
 from tests.web.web_seed import LETTER, UPDATE, WARNING_REFERENCE, seed_country

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import update
 from sqlmodel import select
 
-from app.db import Database
+from app.store.db import Database
 from app.store.declarations import Declaration
 from app.store.incident_updates import IncidentUpdate
 from app.store.maintenance import MaintenanceWindow

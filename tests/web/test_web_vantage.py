@@ -10,9 +10,9 @@ import httpx
 from sqlalchemy import update
 from sqlmodel import col
 
-from app.checks.vantage import AgentView, Role
-from app.db import Database
+from app.core.vantage import AgentView, Role
 from app.store.agents import Agent, RegionVantage, SeenAgent
+from app.store.db import Database
 from app.web.vantage_view import vantage_section
 from tests.agent.agent_api_helpers import batch, push, register, round_of
 from tests.web.test_web_pages import assert_csp_friendly, html_lang

@@ -7,16 +7,16 @@ from typing import Literal
 
 import pytest
 
-from app.api.schemas import DeclarationPublic, RegionStatus
-from app.checks.overrides import ScheduledWindow
-from app.checks.windows import Occurrence
-from app.domain import Reason, RegionLevel, State, TransitionSource
-from app.regions.overview import RegionRow, StateGroup, build_overview
-from app.regions.registry import load_regions
+from app.core.domain import Reason, RegionLevel, State, TransitionSource
+from app.core.overrides import ScheduledWindow
+from app.core.regions.overview import RegionRow, StateGroup, build_overview
+from app.core.regions.registry import load_regions
+from app.core.uptime import Span
+from app.core.windows import Occurrence
+from app.reads.schemas import DeclarationPublic, RegionStatus
 from app.store.declarations import Declaration, DeclarationKind
 from app.store.incident_updates import IncidentUpdate, UpdateStatus
 from app.store.models import Incident, Transition
-from app.uptime import Span
 from app.web.format import duration, local_time, web_link
 from app.web.queries import IncidentRecord
 from app.web.region_view import declaration_notice, timeline_entry, uptime_rows

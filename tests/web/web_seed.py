@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from app.db import Database
-from app.domain import Reason
+from app.core.domain import Reason
+from app.store.db import Database
 from app.store.types import utcnow
 from tests.feed import add_service, probe
 

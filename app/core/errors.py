@@ -1,0 +1,68 @@
+"""Domain errors: what went wrong, named by the resource or field at fault. The HTTP edge
+(app/http/errors.py) turns them into responses; nothing here knows about HTTP frameworks."""
+
+from __future__ import annotations
+
+
+class PantauError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def body(self) -> dict[str, object]:
+        return {"detail": self.message}
+
+
+class NotFound(PantauError):
+    status_code = 404
+
+    def __init__(self, resource: str, key: object) -> None:
+        super().__init__(f"{resource} {key!r} not found")
+        self.resource = resource
+        self.key = key
+
+    def body(self) -> dict[str, object]:
+        return {"detail": self.message, "resource": self.resource, "key": str(self.key)}
+
+
+class InvalidInput(PantauError):
+    """Shaped like FastAPI's own validation errors, so clients parse one format."""
+
+    status_code = 422
+
+    def __init__(
+        self,
+        location: tuple[str | int, ...],
+        message: str,
+        value: object = None,
+        *,
+        kind: str = "value_error",
+    ) -> None:
+        super().__init__(message)
+        self.location = location
+        self.value = value
+        self.kind = kind
+
+    def body(self) -> dict[str, object]:
+        error: dict[str, object] = {
+            "loc": list(self.location),
+            "msg": self.message,
+            "type": self.kind,
+        }
+        if self.value is not None:
+            error["input"] = self.value
+        return {"detail": [error]}
+
+
+class Conflict(PantauError):
+    status_code = 409
+
+
+class Unauthorized(PantauError):
+    status_code = 401
+
+
+class Forbidden(PantauError):
+    status_code = 403

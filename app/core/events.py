@@ -1,0 +1,182 @@
+"""Event types, subscription filters and the Standard Webhooks envelope. Pure: no I/O.
+
+The body is encoded once, when the event is written, and stored; every attempt sends those
+exact bytes, so a receiver can deduplicate on `webhook-id` and compare bodies if it likes.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from app.core.disclosure import public_evidence, public_url
+from app.core.domain import Category, Reason, State
+
+
+class EventType(StrEnum):
+    SERVICE_OUTAGE = "service.outage"
+    SERVICE_DEGRADED = "service.degraded"
+    SERVICE_MAINTENANCE = "service.maintenance"
+    SERVICE_OPERATIONAL = "service.operational"
+    SERVICE_REASON_CHANGED = "service.reason_changed"
+    POLICY_WARNING = "policy.warning"
+    PING = "ping"
+
+
+_ENTERED = {
+    State.OUTAGE: EventType.SERVICE_OUTAGE,
+    State.DEGRADED: EventType.SERVICE_DEGRADED,
+    State.MAINTENANCE: EventType.SERVICE_MAINTENANCE,
+    State.OPERATIONAL: EventType.SERVICE_OPERATIONAL,
+}
+
+
+def transition_event_type(from_state: State, to_state: State) -> EventType | None:
+    """The event a transition announces; None for a move into `unknown` (a paused or reset
+    service), which says nothing about the region."""
+    if from_state == to_state:
+        return EventType.SERVICE_REASON_CHANGED
+    return _ENTERED.get(to_state)
+
+
+def new_event_id() -> str:
+    """A `webhook-id`: unique, opaque, stable across every retry of the event."""
+    return f"msg_{uuid.uuid4().hex}"
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """A subscription's filters; an empty tuple admits everything on that dimension."""
+
+    event_types: tuple[str, ...] = ()
+    region_prefixes: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+
+
+def region_matches(code: str, prefix: str) -> bool:
+    """`"73"` matches the province 73 and every `73.xx`; `"73.73"` matches itself."""
+    return code == prefix or code.startswith(prefix + ".")
+
+
+def matches(
+    filters: Filters, *, event_type: str, region_code: str | None, category: str | None
+) -> bool:
+    """Whether a subscription wants an event. An event without a region (a nationwide
+    warning, a ping) or without a category passes that filter: it concerns everyone."""
+    if filters.event_types and event_type not in filters.event_types:
+        return False
+    if filters.categories and category is not None and category not in filters.categories:
+        return False
+    prefixes = filters.region_prefixes
+    return (
+        not prefixes or region_code is None or any(region_matches(region_code, p) for p in prefixes)
+    )
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _label(reason: Reason) -> dict[str, str]:
+    return {"id": reason.label_id, "en": reason.label_en}
+
+
+@dataclass(frozen=True, slots=True)
+class RegionInfo:
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    province_code: str
+    province_name: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "level": self.level,
+            "parent_code": self.parent_code,
+            "province": {"code": self.province_code, "name": self.province_name},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionFacts:
+    """Everything a transition event says, gathered by the outbox from the database."""
+
+    transition_id: int
+    service_id: int | None
+    region_code: str
+    from_state: State
+    to_state: State
+    reason: Reason
+    source: str
+    at: datetime
+    evidence: dict[str, Any]
+    incident_id: int | None
+    region: RegionInfo | None
+    service: dict[str, Any] | None  # id, name, url, sequence
+    sequence: int | None
+
+
+def transition_data(facts: TransitionFacts) -> dict[str, Any]:
+    """The `data` of a service.* event: the transition as the public API shows it (evidence
+    without what the endpoint sent; a subscriber is anyone), the region with its province,
+    the service (its URL without credentials or query), the incident, and what receivers need
+    to drop stale events (`previous_state`, and `sequence`, which grows by one per transition
+    of the service)."""
+    reason = facts.reason
+    transition = {
+        "id": facts.transition_id,
+        "service_id": facts.service_id,
+        "region_code": facts.region_code,
+        "from_state": str(facts.from_state),
+        "to_state": str(facts.to_state),
+        "reason": str(reason),
+        "category": str(reason.category),
+        "reason_label": _label(reason),
+        "at": _iso(facts.at),
+        "source": facts.source,
+        "evidence": public_evidence(facts.evidence),
+    }
+    return {
+        "transition": transition,
+        "region": facts.region.as_json() if facts.region else {"code": facts.region_code},
+        "service": _public_service(facts.service),
+        "incident_id": facts.incident_id,
+        "previous_state": str(facts.from_state),
+        "sequence": facts.sequence,
+    }
+
+
+def _public_service(service: dict[str, Any] | None) -> dict[str, Any] | None:
+    if service is None or not isinstance(service.get("url"), str):
+        return service
+    return service | {"url": public_url(service["url"])}
+
+
+def encode_envelope(event_type: str, timestamp: datetime, data: dict[str, Any]) -> str:
+    """The Standard Webhooks body: `{"type", "timestamp", "data"}` as compact JSON."""
+    envelope = {"type": event_type, "timestamp": _iso(timestamp), "data": data}
+    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def event_category(reason: Reason) -> str:
+    return str(reason.category)
+
+
+def known_categories() -> Sequence[str]:
+    return [str(c) for c in Category]

@@ -1,0 +1,171 @@
+"""Bearer authentication for writes: the request's token → a Principal holding scopes.
+
+Two kinds of credential: the bootstrap admin token (PANTAU_ADMIN_TOKEN), which holds every
+scope, and scoped API keys (`app.store.keys`), whose `admin` scope likewise holds every scope.
+Routes ask for the scope they need (`require_scope("services:write")`), not for "the admin".
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
+from pydantic import BaseModel
+
+from app.core.errors import Forbidden, Unauthorized
+from app.http.deps import DatabaseDep, SettingsDep
+from app.settings import Settings
+from app.store import keys
+from app.store.db import Database
+from app.store.keys import Scope
+
+ALL_SCOPES = "*"
+ADMIN_TOKEN_ACTOR = "admin-token"
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="`Authorization: Bearer <token>`: PANTAU_ADMIN_TOKEN or an API key's token",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling, and what they may do."""
+
+    name: str
+    scopes: frozenset[str]
+    key_id: int | None = None
+    region_code: str | None = None  # the region an agent:push key is bound to
+
+    @property
+    def is_admin(self) -> bool:
+        return bool({ALL_SCOPES, Scope.ADMIN} & self.scopes)
+
+    def has_scope(self, scope: str) -> bool:
+        return self.is_admin or scope in self.scopes
+
+    def may_act_for(self, region_code: str) -> bool:
+        """Region-bound work (an agent's push): admins anywhere, a bound key in its region."""
+        return self.is_admin or self.region_code == region_code
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names the caller."""
+        return ADMIN_TOKEN_ACTOR if self.key_id is None else f"key:{self.key_id}"
+
+
+ADMIN = Principal(name="admin", scopes=frozenset({ALL_SCOPES}))
+
+
+class AuthError(BaseModel):
+    detail: str
+
+
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": AuthError, "description": "No `Authorization: Bearer <token>` header"},
+    403: {"model": AuthError, "description": "The token is wrong, revoked or lacks the scope"},
+}
+
+
+def _admin_token(settings: Settings) -> str:
+    return settings.admin_token.get_secret_value() if settings.admin_token else ""
+
+
+async def _writes_disabled(settings: Settings, database: Database) -> bool:
+    """Nothing could authenticate: no admin token configured and no live API key."""
+    if _admin_token(settings):
+        return False
+    async with database.read() as session:
+        return not await keys.has_active_keys(session)
+
+
+async def find_principal(token: str, settings: Settings, database: Database) -> Principal:
+    """The principal a token stands for; Forbidden if it stands for none. Only reads."""
+    admin_token = _admin_token(settings)
+    # Bytes, so a non-ASCII token is a plain mismatch rather than a TypeError.
+    if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
+        return ADMIN
+    async with database.read() as session:
+        key = await keys.find_active_key(session, token)
+    if key is None or key.id is None:
+        raise Forbidden("invalid or revoked bearer token")
+    return Principal(
+        name=key.name, scopes=frozenset(key.scopes), key_id=key.id, region_code=key.region_code
+    )
+
+
+async def authenticate(token: str, settings: Settings, database: Database) -> Principal:
+    """`find_principal`, noting the key's use."""
+    principal = await find_principal(token, settings, database)
+    if principal.key_id is not None:
+        async with database.transaction() as session:
+            await keys.mark_used(session, principal.key_id)
+    return principal
+
+
+async def admit(
+    token: str | None,
+    scope: str,
+    settings: Settings,
+    database: Database,
+    *,
+    note_use: bool = True,
+) -> Principal:
+    """The caller, if `token` holds `scope`; Unauthorized or Forbidden saying why not."""
+    # Before the header: when nothing could authenticate, say why instead of asking.
+    if await _writes_disabled(settings, database):
+        raise Forbidden("writes are disabled: PANTAU_ADMIN_TOKEN is unset and no API key exists")
+    if token is None:
+        raise Unauthorized("missing or malformed `Authorization: Bearer <token>` header")
+    identify = authenticate if note_use else find_principal
+    principal = await identify(token, settings, database)
+    if not principal.has_scope(scope):
+        raise Forbidden(f"token lacks the {scope!r} scope")
+    return principal
+
+
+def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
+    """A dependency admitting callers whose token holds `scope` (or `admin`)."""
+    scope = str(scope)
+
+    async def dependency(
+        settings: SettingsDep,
+        database: DatabaseDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Principal:
+        token = credentials.credentials if credentials is not None else None
+        return await admit(token, scope, settings, database)
+
+    dependency.required_scope = scope  # type: ignore[attr-defined]  # read by the auth gate
+    return dependency
+
+
+def holds_scope(scope: str) -> Callable[..., Awaitable[bool]]:
+    """A dependency for public reads that show more to holders of `scope`: without an
+    Authorization header the caller is anonymous; a token that stands for no one is refused,
+    as on writes, so a mistyped token is not mistaken for the public view."""
+    scope = str(scope)
+
+    # The header is read here rather than through `bearer`, which would mark the route as
+    # needing a token in the OpenAPI document: it does not.
+    async def dependency(request: Request, settings: SettingsDep, database: DatabaseDep) -> bool:
+        kind, token = get_authorization_scheme_param(request.headers.get("authorization"))
+        if kind.lower() != "bearer" or not token:
+            return False
+        principal = await authenticate(token, settings, database)
+        return principal.has_scope(scope)
+
+    return dependency
+
+
+require_admin = require_scope(Scope.ADMIN)
+
+AdminDep = Annotated[Principal, Depends(require_admin)]
+# Probe evidence and the full service URL: see app/core/disclosure.py.
+IsOperator = Annotated[bool, Depends(holds_scope(Scope.SERVICES_WRITE))]

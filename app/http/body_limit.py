@@ -1,0 +1,95 @@
+"""Request bodies: a size limit (`PANTAU_MAX_BODY_BYTES`) counted on the bytes actually
+received, so a chunked upload without Content-Length is held to it too; and one 422 shape for
+a body that is not JSON text at all (FastAPI's bare 400 names no field)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.errors import InvalidInput
+from app.http.errors import error_response
+from app.http.json_text import NOT_UTF8
+from app.http.nul_guard import RejectNul
+
+UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's wording for a non-JSON body
+
+
+class BodyTooLarge(HTTPException):
+    """An HTTPException, so FastAPI re-raises it from body parsing instead of masking it as 400."""
+
+    def __init__(self, limit: int) -> None:
+        detail = f"request body larger than {limit} bytes (PANTAU_MAX_BODY_BYTES)"
+        # Closed: the rest of the body is never read, so the connection cannot serve another.
+        super().__init__(status_code=413, detail=detail, headers={"Connection": "close"})
+
+
+def declared_length(headers: Headers) -> int | None:
+    value = headers.get("content-length")
+    return int(value) if value is not None and value.isdigit() else None
+
+
+class BodyLimit:
+    """Refuses a declared Content-Length over the limit before the route runs, and stops
+    reading once the received bytes pass it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = declared_length(Headers(scope=scope))
+        if declared is not None and declared > self.max_bytes:
+            await _too_large(self.max_bytes)(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            # Read outside a route (no exception handler in between): answer here.
+            if started:
+                raise
+            await _too_large(self.max_bytes)(scope, receive, send)
+
+
+def _too_large(limit: int) -> Response:
+    detail = BodyTooLarge(limit).detail
+    return JSONResponse({"detail": detail}, status_code=413, headers={"Connection": "close"})
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 400 and exc.detail == UNREADABLE_BODY:
+        return error_response(InvalidInput(("body",), NOT_UTF8, kind="json_invalid"))
+    return await http_exception_handler(request, exc)
+
+
+def install_body_rules(app: FastAPI, max_bytes: int) -> None:
+    """The limit outermost, so the NUL check reads no more than the limit allows."""
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_middleware(RejectNul)
+    app.add_middleware(BodyLimit, max_bytes=max_bytes)

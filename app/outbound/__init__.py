@@ -1,0 +1,1 @@
+"""Outbound HTTP plumbing shared by the workers that call out: the prober and the webhook sender."""

@@ -1,0 +1,119 @@
+"""An in-process cache of what the read API derives from the whole country's state (the
+region overview, encoded documents), keyed on the data version (`freshness.py` says how
+fresh): while nothing changes, a request costs at most one small query. One per process, on
+`app.state`."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request, Response
+from pydantic import BaseModel
+
+from app.core.regions.overview import Overview, build_overview
+from app.reads.freshness import DataVersions
+from app.store.db import Database
+from app.store.snapshot import DataVersion, region_rows, state_groups
+
+T = TypeVar("T")
+GZIP_MIN_BYTES = 1000
+JSON = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A JSON document encoded once: its bytes, their gzip, and its (weak) ETag."""
+
+    identity: bytes
+    gzipped: bytes | None
+    etag: str
+
+    @classmethod
+    def of(cls, model: BaseModel) -> Encoded:
+        body = model.__pydantic_serializer__.to_json(model)
+        gzipped = gzip.compress(body, 6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
+        return cls(body, gzipped, weak_etag(body))
+
+    def response(self, request: Request) -> Response:
+        headers = {"ETag": self.etag, "Vary": "Accept-Encoding"}
+        if self.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+            headers["Content-Encoding"] = "gzip"
+            return Response(self.gzipped, media_type=JSON, headers=headers)
+        return Response(self.identity, media_type=JSON, headers=headers)
+
+
+def json_response(model: BaseModel) -> Response:
+    """A model validated when it was built, encoded once. Left to FastAPI, the declared
+    response_model would validate it all over again: the costliest step of a read route."""
+    return Response(model.__pydantic_serializer__.to_json(model), media_type=JSON)
+
+
+def weak_etag(body: bytes) -> str:
+    # Weak: the same document gzipped or not is the same representation for revalidation.
+    return f'W/"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
+
+
+class ReadCache:
+    def __init__(self, database: Database, *, max_age: float = 15.0, size: int = 128) -> None:
+        self.database = database
+        self.versions = DataVersions(database)
+        self.max_age = max_age  # bounds anything time-dependent (maintenance under way)
+        self._size = size
+        self._entries: OrderedDict[Hashable, tuple[Any, float, Any]] = OrderedDict()
+        self._building: dict[tuple[Hashable, Any], asyncio.Future[Any]] = {}
+
+    async def version(self) -> DataVersion:
+        return await self.versions.current()
+
+    async def get(
+        self, key: Hashable, version: DataVersion, build: Callable[[], Awaitable[T]]
+    ) -> T:
+        """The value for `key` at `version`, built once however many ask at the same time."""
+        entry = self._entries.get(key)
+        fresh = entry is not None and time.monotonic() - entry[1] < self.max_age
+        if entry is not None and fresh and entry[0] == version.key:
+            value: T = entry[2]
+            return value
+        flight = (key, version.key)
+        future = self._building.get(flight)
+        if future is None:
+            future = asyncio.ensure_future(self._build(key, version, build))
+            self._building[flight] = future
+            future.add_done_callback(lambda _: self._building.pop(flight, None))
+        built: T = await asyncio.shield(future)
+        return built
+
+    async def _build(
+        self, key: Hashable, version: DataVersion, build: Callable[[], Awaitable[T]]
+    ) -> T:
+        value = await build()
+        self._entries[key] = (version.key, time.monotonic(), value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+        return value
+
+    async def overview(self, version: DataVersion) -> Overview:
+        return await self.get("overview", version, self._build_overview)
+
+    async def _build_overview(self) -> Overview:
+        async with self.database.read() as session:
+            return build_overview(await region_rows(session), await state_groups(session))
+
+
+async def read_cache(request: Request) -> ReadCache:
+    # async: FastAPI runs a plain-def dependency in a worker thread, a hop per request.
+    cache: ReadCache | None = getattr(request.app.state, "read_cache", None)
+    if cache is None or cache.database is not request.app.state.db:
+        cache = request.app.state.read_cache = ReadCache(request.app.state.db)
+    return cache
+
+
+ReadCacheDep = Annotated[ReadCache, Depends(read_cache)]

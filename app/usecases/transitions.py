@@ -1,0 +1,43 @@
+"""The one place a transition is written. Whatever must happen atomically with a state change
+(incident bookkeeping, webhook outbox rows) is called from here, inside the caller's
+transaction, so it commits or vanishes together with the transition."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.domain import TransitionSource
+from app.core.state_machine import Change
+from app.store.incidents import track_incident
+from app.store.models import Transition
+from app.usecases.outbox import enqueue_transition_events
+
+
+async def append_transition(
+    session: AsyncSession,
+    *,
+    service_id: int,
+    region_code: str,
+    change: Change,
+    source: TransitionSource,
+    at: datetime,
+    evidence: dict[str, Any],
+) -> Transition:
+    transition = Transition(
+        service_id=service_id,
+        region_code=region_code,
+        from_state=change.from_state,
+        to_state=change.to_state,
+        reason=change.reason,
+        source=source,
+        at=at,
+        evidence=evidence,
+    )
+    session.add(transition)
+    await session.flush()
+    await track_incident(session, transition)  # sets transition.incident_id
+    await enqueue_transition_events(session, transition)
+    return transition
