@@ -17,7 +17,8 @@ from app.settings import Settings
 from app.store.db import Database
 from app.store.regions import import_regions
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# app/store/migrate.py → the project root, where alembic.ini and migrations/ live.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_BEHIND = "schema not at head: run `pantau db upgrade`"
 
 
