@@ -1,6 +1,7 @@
-"""Prometheus metrics: counters the checker bumps as it works, and gauges read from the
-database at scrape time (services by state, webhook deliveries and the outbox), all in one
-registry per application — never the process-global one, as tests build many apps.
+"""Prometheus metrics: counters the checker and the dispatcher bump as they work, and gauges
+read from the database at scrape time (services by state, webhook deliveries and the outbox),
+all in one registry per application, built in its lifespan — never the process-global one,
+as tests build many apps.
 
 Labels are bounded sets (outcomes, reason categories, reason codes, states): never a URL, a
 service or a region.
@@ -18,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.delivery_policy import Outcome
 from app.core.domain import State
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,13 @@ class Metrics:
         self.in_flight = Gauge(
             "pantau_checks_in_flight", "Checks claimed and not yet finished", registry=r
         )
+        self.webhook_sends = Counter(
+            "pantau_webhook_sends",
+            "Webhook deliveries sent by this process, by what the attempt decided (succeeded, "
+            "retry, failed, gone); their sum is the attempts made",
+            ["outcome"],
+            registry=r,
+        )
         self.services = Gauge(
             "pantau_services", "Monitored services by current state", ["state"], registry=r
         )
@@ -92,6 +101,8 @@ class Metrics:
         )
         for state in State:
             self.services.labels(state=str(state))
+        for outcome in Outcome:
+            self.webhook_sends.labels(str(outcome))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

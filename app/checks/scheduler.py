@@ -30,10 +30,11 @@ from app.store.checks import (
     release_leases,
     shift_schedule,
 )
-from app.store.db import Database, FailureStreak
+from app.store.db import Database
 from app.store.models import Transition
 from app.store.types import utcnow
 from app.usecases.record_checks import Signals, record_checks, vantage_rules_of
+from app.workers.failure_streak import FailureStreak
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,6 @@ locked"); PostgreSQL gets one pooled engine for both roles."""
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -97,36 +95,3 @@ class Database:
         if self.writer is not self.reader:
             await self.writer.dispose()
 
-
-class FailureStreak:
-    """Logs a background job's failures without flooding the log while the database is away:
-    the first failure with its traceback, then one line a minute, then the recovery."""
-
-    def __init__(self, logger: logging.Logger, what: str, *, every_seconds: float = 60.0) -> None:
-        self.logger = logger
-        self.what = what
-        self.every_seconds = every_seconds
-        self.failures = 0
-        self._logged_at = float("-inf")
-
-    def failed(self, exc: BaseException) -> None:
-        self.failures += 1
-        now = time.monotonic()
-        if self.failures == 1:
-            self.logger.error("%s failed; retrying every tick", self.what, exc_info=exc)
-        elif now - self._logged_at >= self.every_seconds:
-            self.logger.warning(
-                "%s still failing (%d times): %s", self.what, self.failures, _one_line(exc)
-            )
-        else:
-            return
-        self._logged_at = now
-
-    def succeeded(self) -> None:
-        if self.failures:
-            self.logger.warning("%s works again after %d failures", self.what, self.failures)
-        self.failures = 0
-
-
-def _one_line(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"

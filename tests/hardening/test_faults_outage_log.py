@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from app.store.db import FailureStreak
+from app.workers.failure_streak import FailureStreak
 
 log = logging.getLogger("tests.outage")
 
