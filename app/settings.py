@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.core.waves import WaveRules
+
 CommaList = Annotated[list[str], NoDecode]
 
 # Seconds before attempts 2..8 of a webhook delivery (the well-known provider schedule).
@@ -112,6 +114,15 @@ class Settings(BaseSettings):
     central_share: float = Field(default=0.3, gt=0, le=1)
     central_window_seconds: float = Field(default=120.0, gt=0)
     central_min_regions: int = Field(default=5, ge=2)
+    # Waves (app/core/waves.py): when one failure signature across regions is one cause.
+    wave_national_share: float = Field(default=0.3, gt=0, le=1)
+    wave_national_min_regions: int = Field(default=5, ge=3)
+    wave_national_min_groups: int = Field(default=3, ge=2, le=7)
+    wave_group_share: float = Field(default=0.5, gt=0, le=1)
+    wave_group_min_regions: int = Field(default=3, ge=3)
+    wave_outside_share: float = Field(default=0.25, ge=0, lt=1)
+    wave_update_fraction: float = Field(default=0.2, ge=0, le=1)
+    wave_update_debounce_seconds: float = Field(default=60.0, ge=0)
 
     # Webhooks (app/notify). Durations accept "5s", "5m", "2h", "1d" or plain seconds.
     run_dispatcher: bool = True
@@ -180,6 +191,18 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def wave_rules(self) -> WaveRules:
+        return WaveRules(
+            national_share=self.wave_national_share,
+            national_min_regions=self.wave_national_min_regions,
+            national_min_groups=self.wave_national_min_groups,
+            group_share=self.wave_group_share,
+            group_min_regions=self.wave_group_min_regions,
+            outside_share=self.wave_outside_share,
+            update_fraction=self.wave_update_fraction,
+            update_debounce_seconds=self.wave_update_debounce_seconds,
+        )
 
 
 @cache

@@ -16,6 +16,7 @@ from typing import Any
 
 from app.core.disclosure import public_evidence, public_url
 from app.core.domain import Category, Reason, State
+from app.core.waves import WAVE_REASONS, IslandGroup, WaveScope
 
 
 class EventType(StrEnum):
@@ -24,6 +25,9 @@ class EventType(StrEnum):
     SERVICE_MAINTENANCE = "service.maintenance"
     SERVICE_OPERATIONAL = "service.operational"
     SERVICE_REASON_CHANGED = "service.reason_changed"
+    WAVE_STARTED = "wave.started"
+    WAVE_UPDATED = "wave.updated"
+    WAVE_ENDED = "wave.ended"
     POLICY_WARNING = "policy.warning"
     PING = "ping"
 
@@ -51,11 +55,13 @@ def new_event_id() -> str:
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """A subscription's filters; an empty tuple admits everything on that dimension."""
+    """A subscription's filters; an empty tuple admits everything on that dimension. With
+    `coalesce_waves`, a wave's event stands for its members' service.* events."""
 
     event_types: tuple[str, ...] = ()
     region_prefixes: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    coalesce_waves: bool = False
 
 
 def region_matches(code: str, prefix: str) -> bool:
@@ -64,18 +70,31 @@ def region_matches(code: str, prefix: str) -> bool:
 
 
 def matches(
-    filters: Filters, *, event_type: str, region_code: str | None, category: str | None
+    filters: Filters,
+    *,
+    event_type: str,
+    region_code: str | None,
+    category: str | None,
+    reason: str | None = None,
+    regions: Sequence[str] = (),
 ) -> bool:
     """Whether a subscription wants an event. An event without a region (a nationwide
-    warning, a ping) or without a category passes that filter: it concerns everyone."""
+    warning, a ping) or without a category passes that filter: it concerns everyone. A wave
+    event names its member `regions` instead and passes when any of them does."""
     if filters.event_types and event_type not in filters.event_types:
         return False
     if filters.categories and category is not None and category not in filters.categories:
         return False
+    if filters.coalesce_waves and is_wave_member_event(event_type, reason):
+        return False
     prefixes = filters.region_prefixes
-    return (
-        not prefixes or region_code is None or any(region_matches(region_code, p) for p in prefixes)
-    )
+    codes = [region_code] if region_code is not None else list(regions)
+    return not prefixes or not codes or any(region_matches(c, p) for c in codes for p in prefixes)
+
+
+def is_wave_member_event(event_type: str, reason: str | None) -> bool:
+    """A member region's service.* event caused by its wave: the wave's event says it once."""
+    return event_type.startswith("service.") and reason in WAVE_REASONS
 
 
 def _iso(value: datetime) -> str:
@@ -158,6 +177,46 @@ def _public_service(service: dict[str, Any] | None) -> dict[str, Any] | None:
     if service is None or not isinstance(service.get("url"), str):
         return service
     return service | {"url": public_url(service["url"])}
+
+
+@dataclass(frozen=True, slots=True)
+class WaveFacts:
+    id: int
+    scope: WaveScope
+    area: str  # "national", or the island group's digit
+    reason: Reason
+    regions: tuple[str, ...]
+    started_at: datetime
+    ended_at: datetime | None
+    peak_regions: int
+
+
+def wave_area_labels(scope: WaveScope, area: str) -> tuple[str, str]:
+    """(Indonesian, English) name of a wave's area."""
+    if scope is WaveScope.NATIONAL:
+        return "Nasional", "National"
+    group = IslandGroup(area)
+    return group.label_id, group.label_en
+
+
+def wave_data(facts: WaveFacts) -> dict[str, Any]:
+    """The `data` of a wave.* event, and the wave's JSON on the live stream."""
+    label_id, label_en = wave_area_labels(facts.scope, facts.area)
+    return {
+        "wave": {
+            "id": facts.id,
+            "scope": str(facts.scope),
+            "area": facts.area,
+            "area_label_id": label_id,
+            "area_label_en": label_en,
+            "reason": str(facts.reason),
+            "category": str(facts.reason.category),
+            "regions": list(facts.regions),
+            "started_at": _iso(facts.started_at),
+            "ended_at": _iso(facts.ended_at) if facts.ended_at else None,
+            "peak_regions": facts.peak_regions,
+        }
+    }
 
 
 def encode_envelope(event_type: str, timestamp: datetime, data: dict[str, Any]) -> str:

@@ -127,6 +127,10 @@ class WaveRules:
     # Failures of the signature outside the qualifying groups, as a share of all its failures:
     # a few stray timeouts elsewhere leave a Papua cut a Papua cut; many mean it is spreading.
     outside_share: float = 0.25
+    # `wave.updated` goes out when at least this share of the members last announced joined
+    # or left, and no sooner than `update_debounce_seconds` after the previous announcement.
+    update_fraction: float = 0.2
+    update_debounce_seconds: float = 60.0
 
     def __post_init__(self) -> None:
         if min(self.national_min_regions, self.group_min_regions) < MIN_WAVE_REGIONS:
@@ -137,6 +141,8 @@ class WaveRules:
             raise ValueError("national_share and group_share must be in (0, 1]")
         if not 0 <= self.outside_share < 1:
             raise ValueError("outside_share must be in [0, 1)")
+        if not (0 <= self.update_fraction <= 1 and self.update_debounce_seconds >= 0):
+            raise ValueError("update_fraction must be in [0, 1], update_debounce_seconds >= 0")
 
 
 class WaveScope(StrEnum):

@@ -114,3 +114,7 @@ class Incident(SQLModel, table=True):
     reason: Reason = Field(sa_type=String(32))  # the latest reason
     reasons_seen: list[str] = Field(default_factory=list, sa_type=JSONDocument)
     updated_at: datetime = _utc(now=True)
+    # The wave (app/store/waves.py) the region was a member of while this incident was open.
+    wave_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("wave.id", ondelete="SET NULL"), index=True)
+    )

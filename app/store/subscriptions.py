@@ -161,7 +161,7 @@ async def replay(
     now = utcnow()
     e = event_table.c
     query = (
-        sa_select(e.id, e.type, e.region_code, e.category, e.created_at)
+        sa_select(e.id, e.type, e.region_code, e.category, e.reason, e.created_at)
         .where(e.created_at >= since, e.type != "ping")
         .order_by(e.created_at, e.id)
         .limit(REPLAY_MAX_EVENTS)
@@ -170,11 +170,18 @@ async def replay(
         tuple(subscription.event_types),
         tuple(subscription.region_prefixes),
         tuple(subscription.categories),
+        coalesce_waves=subscription.coalesce_waves,
     )
     events = [
         row
         for row in (await (await session.connection()).execute(query)).all()
-        if matches(filters, event_type=row.type, region_code=row.region_code, category=row.category)
+        if matches(
+            filters,
+            event_type=row.type,
+            region_code=row.region_code,
+            category=row.category,
+            reason=row.reason,
+        )
     ]
     assert subscription.id is not None
     existing = await _deliveries_by_event(session, subscription.id, [row.id for row in events])

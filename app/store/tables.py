@@ -8,6 +8,7 @@ from app.store.keys import ApiKey
 from app.store.maintenance import MaintenanceWindow
 from app.store.models import Incident, Region, Service, Transition
 from app.store.probes import ProbeSample, ServiceHour
+from app.store.waves import Wave, WaveMember
 from app.store.webhooks import Delivery, DeliveryAttempt, Subscription, WebhookEvent
 
 __all__ = [
@@ -27,5 +28,7 @@ __all__ = [
     "ServiceHour",
     "Subscription",
     "Transition",
+    "Wave",
+    "WaveMember",
     "WebhookEvent",
 ]

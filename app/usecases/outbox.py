@@ -5,7 +5,7 @@ is what makes "no notification lost" hold across any crash.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,7 +35,6 @@ subscription_table: Table = SQLModel.metadata.tables[Subscription.__tablename__]
 region_table: Table = SQLModel.metadata.tables[Region.__tablename__]  # type: ignore[index]
 service_table: Table = SQLModel.metadata.tables[Service.__tablename__]  # type: ignore[index]
 _CACHE_KEY = "pantau.notify.outbox"
-_FILTER_KEYS = ("event_types", "region_prefixes", "categories")
 
 
 async def enqueue_transition_events(session: AsyncSession, transition: Transition) -> None:
@@ -70,6 +69,7 @@ async def enqueue_transition_events(session: AsyncSession, transition: Transitio
         data=transition_data(facts),
         region_code=transition.region_code,
         category=str(reason.category),
+        reason=str(reason),
         transition_id=transition.id,
         timestamp=transition.at,
     )
@@ -82,11 +82,19 @@ async def enqueue_event(
     data: dict[str, Any],
     region_code: str | None,
     category: str | None,
+    regions: Sequence[str] = (),
+    timestamp: datetime | None = None,
 ) -> WebhookEvent:
-    """Write an event that is not a transition (`policy.warning`, `ping`) and a delivery for
-    every active subscription whose filters admit it."""
+    """Write an event that is not a transition (`policy.warning`, `ping`, `wave.*` naming its
+    member `regions`) and a delivery for every active subscription whose filters admit it."""
     event, _ = await write_event(
-        session, event_type=event_type, data=data, region_code=region_code, category=category
+        session,
+        event_type=event_type,
+        data=data,
+        region_code=region_code,
+        category=category,
+        regions=regions,
+        timestamp=timestamp,
     )
     return event
 
@@ -98,6 +106,8 @@ async def write_event(
     data: dict[str, Any],
     region_code: str | None,
     category: str | None,
+    reason: str | None = None,
+    regions: Sequence[str] = (),
     transition_id: int | None = None,
     timestamp: datetime | None = None,
     only_subscription_ids: Collection[int] | None = None,
@@ -110,6 +120,7 @@ async def write_event(
         type=event_type,
         region_code=region_code,
         category=category,
+        reason=reason,
         transition_id=transition_id,
         body=encode_envelope(event_type, timestamp or now, data),
         created_at=now,
@@ -123,7 +134,14 @@ async def write_event(
         targets = [
             sid
             for sid, filters in subscriptions
-            if matches(filters, event_type=event_type, region_code=region_code, category=category)
+            if matches(
+                filters,
+                event_type=event_type,
+                region_code=region_code,
+                category=category,
+                reason=reason,
+                regions=regions,
+            )
         ]
     await add_deliveries(session, [(event.id, sid) for sid in targets], now=now)
     return event, targets
@@ -152,10 +170,18 @@ class _OutboxCache:
     async def subscriptions(self, session: AsyncSession) -> list[tuple[int, Filters]]:
         if self.filters is None:
             s = subscription_table.c
-            query = select(s.id, s.event_types, s.region_prefixes, s.categories)
+            query = select(s.id, s.event_types, s.region_prefixes, s.categories, s.coalesce_waves)
             result = await (await session.connection()).execute(query.where(s.is_active.is_(True)))
             self.filters = [
-                (row["id"], Filters(*(tuple(row[k]) for k in _FILTER_KEYS)))
+                (
+                    row["id"],
+                    Filters(
+                        event_types=tuple(row["event_types"]),
+                        region_prefixes=tuple(row["region_prefixes"]),
+                        categories=tuple(row["categories"]),
+                        coalesce_waves=bool(row["coalesce_waves"]),
+                    ),
+                )
                 for row in result.mappings()
             ]
         return self.filters
