@@ -20,7 +20,7 @@ from app.settings import Settings
 from app.store.db import Database
 from app.store.models import Service
 from app.store.service_spec import ServiceUpdate
-from app.store.services import update_service
+from app.usecases.service_changes import update_service
 
 KEY_PREFIX = "demo."
 SUBSCRIPTION_DESCRIPTION = "pantau demo: local receiver"

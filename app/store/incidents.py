@@ -1,12 +1,7 @@
-"""Incidents: episodes of one region away from operational, kept in step with its transitions.
+"""Incidents: queries over the episodes of one region away from operational.
 
-`track_incident` runs inside `append_transition`, after the transition is flushed and after
-the services' new states are saved, so it reads the region as it now is:
-- no incident open and the region's worst state (over its non-paused services) is outage,
-  degraded or maintenance → one opens at the transition's time;
-- one open → the transition joins it: worst state seen, latest reason, reasons seen;
-- one open and the region is back to operational (or unknown) → it ends at that time.
-Each transition that touches an incident carries its id.
+The rules that open, extend and end them are pure (app.core.incidents); the use case that
+applies them to each transition is app.usecases.incidents.
 """
 
 from __future__ import annotations
@@ -24,85 +19,24 @@ from app.core.regions.status import RegionState, ServiceState, summarise
 from app.store.history import in_region, older_than
 from app.store.models import Incident, Region, Service, Transition
 
-AWAY = frozenset({State.OUTAGE, State.DEGRADED, State.MAINTENANCE})
 DECLARED_REASONS = (Reason.POLICY_CUTOFF, Reason.LOCAL_INFRASTRUCTURE)
 
 
-async def track_incident(session: AsyncSession, transition: Transition) -> None:
-    """Open, extend or close the region's incident for this (flushed) transition."""
-    code = transition.region_code
+async def lock_region(session: AsyncSession, region_code: str) -> None:
+    """Hold the region's row until the transaction ends, so transitions of one region recorded
+    concurrently (replicas on PostgreSQL) queue, and each reads the service states the other
+    committed. SQLite has one writer already."""
     if session.bind is None or session.bind.dialect.name != "sqlite":
-        # Transitions of one region recorded concurrently (replicas on PostgreSQL) queue on
-        # the region row, so each reads the service states the other committed. SQLite has
-        # one writer already.
-        await session.exec(select(Region.code).where(Region.code == code).with_for_update())
-    region = await _region_now(session, code)
-    incident = await open_incident(session, code)
-    if incident is None:
-        if region.state not in AWAY:
-            return
-        incident = _opened(transition, region)
-    else:
-        _extend(incident, transition, region)
-    session.add(incident)
-    await session.flush()
-    transition.incident_id = incident.id
-    session.add(transition)
-    await session.flush()
+        await session.exec(select(Region.code).where(Region.code == region_code).with_for_update())
 
 
-async def settle_region(session: AsyncSession, region_code: str, *, at: datetime) -> None:
-    """End the region's open incident if it is no longer away: for changes that move no
-    transition (a failing service paused or deleted). Call it in that change's transaction."""
-    incident = await open_incident(session, region_code)
-    if incident is None or (await _region_now(session, region_code)).state in AWAY:
-        return
-    incident.ended_at = max(at, incident.started_at)
-    incident.updated_at = max(at, incident.updated_at)
-    session.add(incident)
-    await session.flush()
-
-
-async def _region_now(session: AsyncSession, code: str) -> RegionState:
+async def region_state(session: AsyncSession, region_code: str) -> RegionState:
+    """The region as it now is: the worst state of its services that are not paused."""
     query = select(Service.state, Service.reason, Service.state_changed_at).where(
-        Service.region_code == code, col(Service.is_paused).is_(False)
+        Service.region_code == region_code, col(Service.is_paused).is_(False)
     )
     rows = (await session.exec(query)).all()
     return summarise([ServiceState(State(s), Reason(r) if r else None, at) for s, r, at in rows])
-
-
-def _seen(reasons: Sequence[str], *new: Reason | None) -> list[str]:
-    """Reasons seen in order of first sighting; `ok` is not a cause."""
-    seen = list(reasons)
-    for reason in new:
-        if reason is not None and reason != Reason.OK and str(reason) not in seen:
-            seen.append(str(reason))
-    return seen
-
-
-def _opened(transition: Transition, region: RegionState) -> Incident:
-    reason = region.reason or Reason(transition.reason)
-    return Incident(
-        region_code=transition.region_code,
-        started_at=transition.at,
-        worst_state=region.state,
-        category=str(reason.category),
-        reason=reason,
-        reasons_seen=_seen([], Reason(transition.reason), reason),
-        updated_at=transition.at,
-    )
-
-
-def _extend(incident: Incident, transition: Transition, region: RegionState) -> None:
-    if region.state in AWAY:
-        if region.state.severity > State(incident.worst_state).severity:
-            incident.worst_state = region.state
-        incident.reason = region.reason or Reason(transition.reason)
-    else:
-        # A clock that stepped back must not end an incident before it began.
-        incident.ended_at = max(transition.at, incident.started_at)
-    incident.reasons_seen = _seen(incident.reasons_seen, Reason(transition.reason), region.reason)
-    incident.updated_at = max(transition.at, incident.updated_at)
 
 
 async def open_incident(session: AsyncSession, region_code: str) -> Incident | None:

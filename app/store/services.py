@@ -16,7 +16,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.domain import State
 from app.core.errors import Conflict, InvalidInput
-from app.store.incidents import settle_region
 from app.store.models import Region, Service
 from app.store.service_spec import ServiceCreate, ServiceUpdate
 from app.store.types import utcnow
@@ -95,7 +94,8 @@ async def update_service(
     changes: ServiceUpdate,
     now: datetime | None = None,
 ) -> set[str]:
-    """Apply the fields `changes` carries; returns the names of those that differed."""
+    """Apply the fields `changes` carries; returns the names of those that differed. What a
+    pause or a move does to an incident is the caller's: see app.usecases.service_changes."""
     wanted = changes.model_dump(exclude_unset=True)
     changed = {name: value for name, value in wanted.items() if getattr(service, name) != value}
     if not changed:
@@ -113,7 +113,6 @@ async def update_service(
         await _require_region(session, changed["region_code"])
     _require_credentials_follow(service, changed, wanted)
     now = now or utcnow()
-    old_region = service.region_code
     for name, value in changed.items():
         setattr(service, name, value)
     if "interval_seconds" in changed:
@@ -124,9 +123,6 @@ async def update_service(
     service.updated_at = now
     session.add(service)
     await session.flush()
-    if {"is_paused", "region_code"} & changed.keys():
-        # A failing service paused or moved makes no transition, yet may end an incident.
-        await settle_region(session, old_region, at=now)
     return set(changed)
 
 
@@ -152,10 +148,9 @@ def _origin(url: str) -> tuple[str, str | None, int | None]:
 
 async def delete_service(session: AsyncSession, service: Service) -> None:
     """Remove a service; its transitions stay as history (their service_id becomes NULL).
-    If it was the last failing service of its region, the region's open incident ends."""
+    Its region's incident is the caller's: see app.usecases.service_changes."""
     await session.delete(service)
     await session.flush()
-    await settle_region(session, service.region_code, at=utcnow())
 
 
 async def _require_region(session: AsyncSession, code: str) -> None:

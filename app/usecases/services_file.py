@@ -28,6 +28,7 @@ from app.store import services as store
 from app.store.audit import append_entry
 from app.store.db import Database
 from app.store.service_spec import ServiceCreate, ServiceOperator, ServiceUpdate
+from app.usecases import service_changes
 
 SERVICES_FILE_ACTOR = "services-file"
 
@@ -152,7 +153,7 @@ async def _apply(session: AsyncSession, entries: list[ServiceCreate]) -> SyncRep
     for key, service in existing.items():
         if key not in listed:
             before = ServiceOperator.of(service)
-            await store.delete_service(session, service)
+            await service_changes.delete_service(session, service)
             await _audit(session, "delete", service.id, before=before)
             report.removed += 1
     for entry in entries:
@@ -164,7 +165,7 @@ async def _apply(session: AsyncSession, entries: list[ServiceCreate]) -> SyncRep
             continue
         before = ServiceOperator.of(current)
         changes = ServiceUpdate.model_validate(entry.model_dump(exclude={"key"}))
-        if await store.update_service(session, current, changes=changes):
+        if await service_changes.update_service(session, current, changes=changes):
             after = ServiceOperator.of(current)
             await _audit(session, "update", current.id, before=before, after=after)
             report.updated += 1

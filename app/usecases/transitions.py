@@ -11,8 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.domain import TransitionSource
 from app.core.state_machine import Change
-from app.store.incidents import track_incident
 from app.store.models import Transition
+from app.usecases.incidents import track_incident
 from app.usecases.outbox import enqueue_transition_events
 
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from app.core.domain import Reason, State
-from app.store import services as store
 from app.store.db import Database
-from app.store.incidents import settle_region
 from app.store.models import Incident, Service, Transition
 from app.store.service_spec import ServiceUpdate
+from app.usecases import service_changes
+from app.usecases.incidents import settle_region
 from tests.feed import T0, add_service, probe
 
 OK, TIMEOUT, CUTOFF = Reason.OK, Reason.NETWORK_TIMEOUT, Reason.POLICY_CUTOFF
@@ -144,10 +144,12 @@ async def test_pausing_or_deleting_the_failing_service_ends_its_incident(
     async with database.transaction() as session:
         service = await session.get(Service, paused)
         assert service is not None
-        await store.update_service(session, service, changes=ServiceUpdate(is_paused=True))
+        await service_changes.update_service(
+            session, service, changes=ServiceUpdate(is_paused=True)
+        )
         doomed = await session.get(Service, deleted)
         assert doomed is not None
-        await store.delete_service(session, doomed)
+        await service_changes.delete_service(session, doomed)
     assert [(i.region_code, i.ended_at is not None) for i in await incidents(database)] == [
         ("73.73", True),
         ("73.71", True),
