@@ -29,6 +29,8 @@ from app.api.statuspage import router as statuspage_router
 from app.api.statuspage_maintenance import router as statuspage_maintenance_router
 from app.api.subscriptions import router as subscriptions_router
 from app.api.uptime import router as uptime_router
+from app.api.waves import router as waves_router
+from app.api.waves import webhooks as wave_webhooks
 from app.checks.probe import make_probe_client
 from app.checks.scheduler import Checker
 from app.http.conditional import install_http
@@ -104,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(deliveries_router)
     app.include_router(uptime_router)
     app.include_router(incidents_router)
+    app.include_router(waves_router)
+    app.webhooks.include_router(wave_webhooks)
     app.include_router(events_router)
     install_web(app)
     return app

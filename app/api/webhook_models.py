@@ -34,6 +34,10 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+COALESCE_WAVES = (
+    "True: a wave's `wave.*` events replace its member regions' `service.*` events caused by"
+    " the wave (`upstream.central`, `network.backbone`); false: both are delivered"
+)
 RegionPrefix = Annotated[str, BeforeValidator(_region_prefix)]
 Description = Annotated[str, Field(max_length=500), PLAIN_TEXT]
 EventTypes = Annotated[list[EventType], Field(max_length=20), AfterValidator(_unique)]
@@ -52,6 +56,7 @@ class SubscriptionCreate(BaseModel):
     )
     categories: Categories = Field(default_factory=list, description="Reason categories")
     is_active: bool = True
+    coalesce_waves: bool = Field(default=True, description=COALESCE_WAVES)
 
 
 class SubscriptionUpdate(BaseModel):
@@ -65,6 +70,7 @@ class SubscriptionUpdate(BaseModel):
     region_prefixes: RegionPrefixes | None = None
     categories: Categories | None = None
     is_active: bool | None = None
+    coalesce_waves: bool | None = None
 
     @field_validator("*")
     @classmethod
@@ -82,6 +88,7 @@ class SubscriptionPublic(BaseModel):
     region_prefixes: list[str]
     categories: list[str]
     is_active: bool
+    coalesce_waves: bool = Field(description=COALESCE_WAVES)
     disabled_reason: str | None
     disabled_at: datetime | None
     failing_since: datetime | None = Field(description="Start of a run of only failures")
