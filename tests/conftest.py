@@ -28,7 +28,7 @@ from app.store.db import Database
 from app.store.migrate import import_registry, upgrade_schema
 
 if TYPE_CHECKING:
-    from tests.e2e.harness import PantauProcess
+    from tests.support.harness import PantauProcess
 
 POSTGRES_URL = os.environ.get(
     "PANTAU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -175,7 +175,7 @@ async def start_pantau(
     database_url: str, tmp_path: Path
 ) -> AsyncIterator[Callable[..., PantauProcess]]:
     """Builds `pantau serve` processes on this test's database; all are stopped at the end."""
-    from tests.e2e.harness import PantauProcess  # the harness imports this module
+    from tests.support.harness import PantauProcess  # the harness imports this module
 
     started: list[PantauProcess] = []
 

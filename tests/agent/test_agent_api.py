@@ -12,8 +12,8 @@ from app.core.agent_protocol import MAX_RESULTS_PER_BATCH
 from app.store.agents import Agent, results_of
 from app.store.db import Database
 from app.store.types import utcnow
-from tests.agent.agent_api_helpers import batch, push, register, result, round_of
 from tests.conftest import ADMIN_TOKEN
+from tests.support.agent import batch, push, register, result, round_of
 
 
 async def test_register_list_push_and_remove(

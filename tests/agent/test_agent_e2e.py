@@ -19,10 +19,11 @@ from app.simulator import HEALTHY, Behaviour, Mode, Simulator
 from app.store.agents import results_of
 from app.store.db import Database
 from app.store.types import utcnow
-from tests.agent.agent_api_helpers import register
-from tests.agent.agent_loopback import AgentProcess, Uplink
 from tests.conftest import BACKENDS, make_settings
-from tests.e2e.harness import PantauProcess, create_service, wait_for
+from tests.factories import create_service
+from tests.support.agent import AgentProcess, Uplink, register
+from tests.support.harness import PantauProcess
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

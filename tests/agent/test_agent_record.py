@@ -17,8 +17,8 @@ from app.store.db import Database
 from app.store.models import Service, Transition
 from app.store.types import utcnow
 from app.usecases.record_checks import Signals, record_checks
-from tests.agent.agent_api_helpers import batch, push, register, round_of
-from tests.store.test_checks import add_service
+from tests.factories import add_service
+from tests.support.agent import batch, push, register, round_of
 
 CUT = {"central": False, "office": True, "public": True}
 INSIDE_OK = {"central": True, "office": True, "public": True}
@@ -93,7 +93,7 @@ async def test_quorum_of_two_among_three_vantage_points(
 async def test_stale_agents_have_no_say(
     client: httpx.AsyncClient, admin_headers: dict[str, str], database: Database
 ) -> None:
-    service = await add_service(database, "73.73", failure_threshold=1)
+    service = await add_service(database, "73.73", failure_threshold=1, success_threshold=2)
     agent = await register(client, admin_headers)
     await report(client, agent, 1, CUT)
     async with database.transaction() as session:
@@ -107,7 +107,7 @@ async def test_stale_agents_have_no_say(
 async def test_a_vpn_fault_declaration_names_the_cut_a_vpn_fault(
     client: httpx.AsyncClient, admin_headers: dict[str, str], database: Database
 ) -> None:
-    service = await add_service(database, "73.73", failure_threshold=1)
+    service = await add_service(database, "73.73", failure_threshold=1, success_threshold=2)
     agent = await register(client, admin_headers)
     await report(client, agent, 1, CUT)
     [transition] = await central_probe(database, service, fails=True)

@@ -9,28 +9,10 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
-from app.core.domain import Reason, State
 from app.store.db import Database
-from app.store.models import Incident
 from app.store.types import utcnow
-from tests.api.test_declarations import LETTER
-from tests.api.test_keys import PALOPO_SERVICE, bearer, issue_key, write_routes
-from tests.api.test_maintenance import iso
-
-
-async def add_incident(database: Database) -> int:
-    async with database.transaction() as session:
-        incident = Incident(
-            region_code="73.73",
-            started_at=utcnow(),
-            worst_state=State.OUTAGE,
-            category="network",
-            reason=Reason.NETWORK_TIMEOUT,
-        )
-        session.add(incident)
-        await session.flush()
-        assert incident.id is not None
-        return incident.id
+from tests.factories import LETTER, PALOPO_SERVICE, add_incident, bearer, iso, issue_key
+from tests.support.routes import write_routes
 
 
 async def ok(response: httpx.Response) -> Any:

@@ -9,22 +9,15 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 
 from app.core.domain import Reason, State, TransitionSource
 from app.store.db import Database
-from app.store.models import Service, Transition
+from app.store.models import Service
 from app.store.types import utcnow
 from app.store.webhooks import WebhookEvent
-from tests.api.test_maintenance import probe
-from tests.store.test_checks import add_service
-
-LETTER = {
-    "reference": "470/1234/Dukcapil",
-    "issuer": "Direktorat Jenderal Kependudukan dan Pencatatan Sipil, Kemendagri",
-    "issued_at": "2026-11-28T09:00:00+08:00",
-    "url": "https://dukcapil.kemendagri.go.id/berita/470-1234",
-}
+from tests.factories import LETTER, add_service, probe
+from tests.support.harness import transitions_of
 
 
 async def declare(
@@ -38,12 +31,6 @@ async def declare(
     response = await client.post(f"/api/v1/regions/{code}/declarations", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()
-
-
-async def transitions_of(database: Database, service_id: int) -> list[Transition]:
-    async with database.read() as session:
-        query = select(Transition).where(Transition.service_id == service_id)
-        return list((await session.exec(query.order_by(col(Transition.id)))).all())
 
 
 async def test_palopo_timeout_cutoff_lifting_recovery(
@@ -140,7 +127,7 @@ async def test_failures_during_a_cutoff_carry_it_and_passing_probes_flag_it(
     assert region["declaration"]["contradicted_by_probes"] is False
 
     # Other regions are not touched by Palopo's cutoff.
-    luwu = await add_service(database, "73.17", failure_threshold=1)
+    luwu = await add_service(database, "73.17", failure_threshold=1, success_threshold=2)
     await probe(database, luwu, Reason.NETWORK_TIMEOUT, t)
     assert [r.reason for r in await transitions_of(database, luwu)] == [Reason.NETWORK_TIMEOUT]
 

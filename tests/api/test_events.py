@@ -4,25 +4,23 @@ Last-Event-ID, filters, heartbeats, one poller per process."""
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from app.api.events import _encode
+from app.api.events import encode_transition
 from app.core.domain import Reason
 from app.main import create_app
 from app.settings import Settings
 from app.store.db import Database
 from app.stream.live_feed import LiveFeed
-from tests.feed import add_service, probe
+from tests.factories import add_service, probe
+from tests.support.stream import connect
 
 OK, TIMEOUT = Reason.OK, Reason.NETWORK_TIMEOUT
 
@@ -45,49 +43,6 @@ async def served(settings: Settings) -> AsyncIterator[tuple[str, FastAPI]]:
         server.should_exit = True
         await task
         sock.close()
-
-
-class Stream:
-    """An SSE connection read event by event (comments kept, for heartbeats)."""
-
-    def __init__(self, lines: AsyncIterator[str]) -> None:
-        self.lines = lines
-
-    async def next(self, *, comments: bool = False, within: float = 5.0) -> dict[str, Any]:
-        fields: dict[str, Any] = {}
-        async with asyncio.timeout(within):
-            async for line in self.lines:
-                if line.startswith(":"):
-                    if comments:
-                        return {"comment": line[1:].strip()}
-                    continue
-                if not line:
-                    if fields:
-                        return fields
-                    continue
-                name, _, value = line.partition(":")
-                fields[name] = value.removeprefix(" ")
-        raise AssertionError("stream ended")
-
-    async def transition(self, **kwargs: Any) -> dict[str, Any]:
-        event = await self.next(**kwargs)
-        assert event["event"] == "transition", event
-        return {"id": int(event["id"]), **json.loads(event["data"])}
-
-
-@asynccontextmanager
-async def connect(
-    base_url: str, path: str = "/api/v1/events", **headers: str
-) -> AsyncIterator[Stream]:
-    async with (
-        httpx.AsyncClient(base_url=base_url, timeout=10) as client,
-        client.stream("GET", path, headers=headers) as response,
-    ):
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith("text/event-stream")
-        stream = Stream(response.aiter_lines())
-        assert (await stream.next())["retry"] == "2000"  # subscribed from here on
-        yield stream
 
 
 async def test_a_transition_arrives_within_a_second_of_its_commit(
@@ -140,7 +95,7 @@ async def test_heartbeats_and_one_poller_for_all_listeners(
     served: tuple[str, FastAPI], database: Database
 ) -> None:
     base_url, app = served
-    feed = app.state.live = LiveFeed(app.state.db, _encode, heartbeat_seconds=0.3)
+    feed = app.state.live = LiveFeed(app.state.db, encode_transition, heartbeat_seconds=0.3)
     sid = await add_service(database)
     async with connect(base_url) as first, connect(base_url) as second:
         assert "ping" in (await first.next(comments=True, within=2))["comment"]

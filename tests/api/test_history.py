@@ -9,7 +9,7 @@ import pytest
 
 from app.core.domain import Reason
 from app.store.db import Database
-from tests.feed import add_service, probe
+from tests.factories import add_service, probe
 
 OK, TIMEOUT, CUTOFF = Reason.OK, Reason.NETWORK_TIMEOUT, Reason.POLICY_CUTOFF
 

@@ -9,7 +9,7 @@ import pytest
 
 from app.store.db import Database
 from app.store.incident_updates import updates_of_incidents
-from tests.api.test_audit import add_incident
+from tests.factories import add_incident
 
 UPDATE = {
     "status": "investigating",

@@ -15,8 +15,8 @@ from app.http.paging import EPOCH
 from app.store.agents import results_of
 from app.store.db import Database
 from app.store.types import utcnow
-from tests.agent.agent_api_helpers import batch, push, register, result
-from tests.api.test_declarations import LETTER
+from tests.factories import LETTER
+from tests.support.agent import batch, push, register, result
 
 # Each is out of range; the first two cannot even be read in UTC by Python's datetime.
 FAR = [

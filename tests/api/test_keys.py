@@ -2,69 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import iter_route_contexts
 from sqlalchemy import text
 
 from app.main import create_app
 from app.store.db import Database
 from app.store.keys import Scope
 from tests.conftest import make_settings
-
-WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-PALOPO_SERVICE = {
-    "region_code": "73.73",
-    "name": "SIAK Gateway Palopo",
-    "url": "https://siak.palopokota.go.id/health",
-}
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def issue_key(
-    client: httpx.AsyncClient, admin_headers: dict[str, str], *scopes: str, name: str = "tool"
-) -> dict[str, Any]:
-    body = {"name": name, "scopes": list(scopes)}
-    response = await client.post("/api/v1/keys", json=body, headers=admin_headers)
-    assert response.status_code == 201, response.text
-    issued: dict[str, Any] = response.json()
-    return issued
-
-
-def _required_scopes(dependant: Dependant) -> set[str]:
-    found = set()
-    for sub in dependant.dependencies:
-        scope = getattr(sub.call, "required_scope", None)
-        if scope is not None:
-            found.add(scope)
-        found |= _required_scopes(sub)
-    return found
-
-
-def write_routes(app: FastAPI) -> list[tuple[str, str, str]]:
-    """(method, path, required scope) of every write route under /api/."""
-    routes = []
-    for route in iter_route_contexts(app.routes):
-        path = route.path or ""
-        methods = (route.methods or set()) & WRITE_METHODS
-        if not methods or not path.startswith("/api/"):
-            continue
-        scopes = _required_scopes(route.dependant)
-        assert len(scopes) == 1, f"{path} must require exactly one scope, found {scopes}"
-        routes += [(method, path, scopes.pop()) for method in sorted(methods)]
-    return routes
-
-
-def concrete(path: str) -> str:
-    return re.sub(r"\{[a-z_]+\}", "1", path.replace("{code}", "73.73"))
+from tests.factories import PALOPO_SERVICE, bearer, issue_key
+from tests.support.routes import concrete, write_routes
 
 
 async def test_every_write_route_rejects_a_missing_token_and_a_token_without_its_scope(

@@ -16,12 +16,7 @@ from app.store.db import Database
 from app.store.models import Service, Transition
 from app.store.types import utcnow
 from app.store.webhooks import WebhookEvent
-from app.usecases.record_checks import Signals, record_checks
-from tests.store.test_checks import add_service, record
-
-
-def iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
+from tests.factories import add_service, iso, probe
 
 
 def at(value: str) -> datetime:
@@ -39,13 +34,6 @@ async def plan(client: httpx.AsyncClient, headers: dict[str, str], **fields: Any
     response = await client.post("/api/v1/maintenance", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()
-
-
-async def probe(
-    database: Database, service_id: int, reason: Reason, when: datetime
-) -> list[Transition]:
-    async with database.transaction() as session:
-        return await record_checks(session, [record(service_id, reason, when)], signals=Signals())
 
 
 async def test_create_read_update_delete(
@@ -130,8 +118,8 @@ async def test_invalid_patch_is_422_and_changes_nothing(
 async def test_maintenance_suppresses_the_outage(
     client: httpx.AsyncClient, admin_headers: dict[str, str], database: Database
 ) -> None:
-    palopo = await add_service(database, "73.73", failure_threshold=2)
-    kendari = await add_service(database, "74.71", failure_threshold=2)
+    palopo = await add_service(database, "73.73", failure_threshold=2, success_threshold=2)
+    kendari = await add_service(database, "74.71", failure_threshold=2, success_threshold=2)
     created = await plan(client, admin_headers)  # province 73, under way now
     start, end = at(created["starts_at"]), at(created["ends_at"])
     t = start + timedelta(minutes=1)
@@ -186,7 +174,7 @@ async def test_maintenance_suppresses_the_outage(
 async def test_a_recurring_jayapura_window_opens_at_its_utc_instant(
     client: httpx.AsyncClient, admin_headers: dict[str, str], database: Database
 ) -> None:
-    jayapura = await add_service(database, "91.71", failure_threshold=1)
+    jayapura = await add_service(database, "91.71", failure_threshold=1, success_threshold=2)
     # Every Sunday 01:00–03:00 WIT, the first one a week from the coming Sunday.
     local = (utcnow() + timedelta(days=7)).astimezone(UTC).date()
     sunday = local + timedelta(days=(6 - local.weekday()) % 7)

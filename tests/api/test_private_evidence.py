@@ -21,11 +21,11 @@ import uvicorn
 from app.main import create_app
 from app.settings import Settings
 from app.simulator import Behaviour, Mode, Simulator
-from tests.api.test_events import connect
-from tests.api.test_keys import bearer, issue_key
 from tests.conftest import ADMIN_TOKEN, make_settings
-from tests.e2e.harness import wait_for
-from tests.notify.receiver import Received, Receiver, Reply
+from tests.factories import bearer, issue_key
+from tests.support.receiver import Received, Receiver, Reply
+from tests.support.stream import connect
+from tests.support.waiting import wait_for
 
 BODY_SECRET = "SECRET-TOKEN-123"
 PASSWORD = "PASSWORD-SECRET-456"

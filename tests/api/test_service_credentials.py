@@ -10,7 +10,7 @@ import pytest
 
 from app.store.db import Database
 from app.store.models import Service
-from tests.api.test_keys import bearer, issue_key
+from tests.factories import bearer, issue_key
 
 PASSWORD = "PASSWORD-SECRET-456"
 QUERY = "api_key=QUERY-SECRET-789"

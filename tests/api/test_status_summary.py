@@ -14,7 +14,7 @@ from app.reads.freshness import DataVersions
 from app.settings import Settings
 from app.store.db import Database
 from tests.conftest import make_settings
-from tests.feed import add_service, probe
+from tests.factories import add_service, probe
 
 OK, TIMEOUT, CUTOFF = Reason.OK, Reason.NETWORK_TIMEOUT, Reason.POLICY_CUTOFF
 

@@ -9,7 +9,7 @@ import httpx
 
 from app.core.domain import Reason
 from app.store.db import Database
-from tests.feed import add_service, probe
+from tests.factories import add_service, probe
 
 PAGE_KEYS = {"id", "name", "url", "time_zone", "updated_at"}
 COMPONENT_KEYS = {

@@ -10,7 +10,7 @@ import pytest
 from app.core.domain import Reason
 from app.store.db import Database
 from app.store.types import utcnow
-from tests.feed import add_service, probe
+from tests.factories import add_service, probe
 
 H = 3600.0
 

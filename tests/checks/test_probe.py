@@ -14,9 +14,7 @@ import socket
 import ssl
 import struct
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC
 from typing import Any
 
@@ -35,6 +33,13 @@ from app.checks.probe import (
 )
 from app.core.classify import CheckRules, classify
 from app.core.domain import FailureKind, Reason
+from tests.support.servers import (
+    closed_port,
+    never_answer,
+    read_request,
+    respond,
+    serve,
+)
 
 SLACK_S = 0.5  # how far past its deadline a probe may return on a loaded CI machine
 
@@ -234,70 +239,6 @@ async def test_status_codes_end_to_end(status: int, reason: Reason) -> None:
 
 # --- raw loopback servers ----------------------------------------------------------------------
 
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, asyncio.Event], Awaitable[None]]
-
-
-@dataclass
-class Loopback:
-    port: int
-    accepted: asyncio.Event = field(default_factory=asyncio.Event)
-    connections: int = 0
-
-    def url(self, scheme: str = "http", host: str = "127.0.0.1") -> str:
-        return f"{scheme}://{host}:{self.port}/"
-
-
-@asynccontextmanager
-async def serve(
-    handler: Handler, ssl_context: ssl.SSLContext | None = None
-) -> AsyncIterator[Loopback]:
-    stop = asyncio.Event()
-    writers: list[asyncio.StreamWriter] = []
-    endpoint = Loopback(port=0)
-
-    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        endpoint.connections += 1
-        endpoint.accepted.set()
-        writers.append(writer)
-        try:
-            await handler(reader, writer, stop)
-        except (OSError, asyncio.IncompleteReadError):
-            pass  # the probe hung up on us: that is often the point
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(on_connect, "127.0.0.1", 0, ssl=ssl_context)
-    endpoint.port = server.sockets[0].getsockname()[1]
-    try:
-        yield endpoint
-    finally:
-        stop.set()
-        server.close()
-        for writer in writers:
-            writer.close()
-        await server.wait_closed()
-
-
-async def read_request(reader: asyncio.StreamReader) -> None:
-    await reader.readuntil(b"\r\n\r\n")
-
-
-def respond(status: int, body: bytes = b"", headers: str = "") -> Handler:
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: Any) -> None:
-        await read_request(reader)
-        head = f"HTTP/1.1 {status} X\r\nContent-Length: {len(body)}\r\n{headers}\r\n"
-        writer.write(head.encode() + body)
-        await writer.drain()
-
-    return handler
-
-
-async def never_answer(
-    reader: asyncio.StreamReader, _: asyncio.StreamWriter, stop: asyncio.Event
-) -> None:
-    await read_request(reader)
-    await stop.wait()
-
 
 async def slow_drip(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stop: asyncio.Event
@@ -359,12 +300,6 @@ async def test_redirects_are_reported_not_followed(client: httpx.AsyncClient) ->
         result = await probe(client, ProbeSpec(server.url()))
     assert result.status_code == 302
     assert result.headers["location"] == "/elsewhere"
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_closed_port_is_refused(client: httpx.AsyncClient) -> None:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from app.checks.probe import ProbeSpec, make_probe_client, probe
-from tests.notify.receiver import Received, Receiver, Reply
+from tests.support.receiver import Received, Receiver, Reply
 
 CREDENTIALS = ("probe@pantau", "pa:ss wörd")
 EXPECTED = "Basic " + base64.b64encode("probe@pantau:pa:ss wörd".encode()).decode()

@@ -5,7 +5,6 @@ second, and a batch of healthy answers skips the cross-region query."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func
@@ -19,24 +18,8 @@ from app.simulator import Behaviour, Mode, Simulator
 from app.store.db import Database
 from app.store.models import Service
 from app.store.probes import ProbeSample
-from app.store.types import utcnow
 from tests.conftest import make_settings
-
-
-async def add_services(database: Database, sim: Simulator, codes: list[str], interval: int) -> None:
-    now = utcnow()
-    async with database.transaction() as session:
-        for i, code in enumerate(codes):
-            session.add(
-                Service(
-                    region_code=code,
-                    name=f"SIAK {code}",
-                    url=sim.url_for(code),
-                    interval_seconds=interval,
-                    timeout_seconds=0.5,
-                    next_check_at=now + timedelta(milliseconds=20 * i),
-                )
-            )
+from tests.factories import add_simulated_services
 
 
 async def written(database: Database) -> tuple[int, int]:
@@ -57,7 +40,7 @@ async def test_every_probe_is_written_and_nothing_stays_leased(
 ) -> None:
     codes = ["73.71", "73.72", "73.73", "73.01", "73.02"]
     async with Simulator() as sim, make_probe_client() as client:
-        await add_services(database, sim, codes, interval=1)
+        await add_simulated_services(database, sim, codes, interval=1)
         checker = Checker(database, checker_settings, client)
         checker.start()
         await asyncio.sleep(2.3)
@@ -74,7 +57,7 @@ async def test_results_are_written_within_about_a_second(
     checker_settings: Settings, database: Database
 ) -> None:
     async with Simulator() as sim, make_probe_client() as client:
-        await add_services(database, sim, ["73.73"], interval=60)
+        await add_simulated_services(database, sim, ["73.73"], interval=60)
         checker = Checker(database, checker_settings, client)
         checker.start()
         try:
@@ -100,7 +83,7 @@ async def test_healthy_batches_skip_the_cross_region_query(
 
     monkeypatch.setattr(scheduler, "failing_and_monitored_regions", counting)
     async with Simulator() as sim, make_probe_client() as client:
-        await add_services(database, sim, ["73.71", "73.73"], interval=1)
+        await add_simulated_services(database, sim, ["73.71", "73.73"], interval=1)
         checker = Checker(database, checker_settings, client)
         checker.start()
         await asyncio.sleep(1.5)

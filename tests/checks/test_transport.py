@@ -16,7 +16,7 @@ from app.checks.netio import AsyncioBackend
 from app.checks.probe import USER_AGENT, ProbeClient, ProbeSpec, make_probe_client, probe
 from app.checks.transport import ProbeTransport, target
 from app.core.domain import FailureKind
-from tests.checks.test_probe import closed_port, never_answer, read_request, respond, serve
+from tests.support.servers import closed_port, never_answer, read_request, respond, serve
 
 
 def test_the_probe_client_uses_plain_asyncio_io() -> None:

@@ -24,7 +24,7 @@ import pytest
 
 from app.core.domain import Reason
 from app.demo.regions import PALOPO, WARNED
-from tests.e2e.harness import PANTAU, free_port
+from tests.support.harness import PANTAU, free_port
 
 pytestmark = pytest.mark.slow
 

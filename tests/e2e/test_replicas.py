@@ -17,7 +17,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from app.core.domain import State
 from app.simulator import Behaviour, Mode, Simulator
 from app.store.db import Database
-from tests.e2e.harness import PantauProcess, create_service, region_codes, transitions_of
+from tests.factories import create_service
+from tests.support.harness import PantauProcess, region_codes, transitions_of
 
 pytestmark = [
     pytest.mark.slow,

@@ -17,8 +17,9 @@ from starlette.types import Message
 from app.http.auth_gate import guarded_writes
 from app.main import create_app
 from app.store.keys import Scope
-from tests.api.test_keys import bearer, concrete, issue_key
 from tests.conftest import make_settings
+from tests.factories import bearer, issue_key
+from tests.support.routes import concrete
 
 DEADLINE = 0.5
 MIB = 1024 * 1024

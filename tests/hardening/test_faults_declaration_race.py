@@ -28,7 +28,7 @@ from app.store.models import Service, Transition
 from app.store.types import utcnow
 from app.usecases.declare import apply_declaration
 from app.usecases.record_checks import Signals, record_checks
-from tests.notify.conftest import add_service, observe
+from tests.factories import add_service, probe
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 BLOCKED_S = 0.5  # long enough to tell "waiting on a row lock" from "done"
@@ -80,7 +80,7 @@ async def test_a_batch_waits_for_a_declaration_and_keeps_its_cutoff(database: Da
     """The batch locks its rows before reading them (load_check_states): unlocked, it read the
     state from before the cutoff and wrote it back over the forced one."""
     sid = await add_service(database)
-    await observe(database, sid, Reason.NETWORK_TIMEOUT)  # failing: the declaration takes it
+    await probe(database, sid, Reason.NETWORK_TIMEOUT)  # failing: the declaration takes it
     async with database.transaction() as session:
         await _declare(session)  # holds the service row until it commits
         batch = asyncio.create_task(record(database, sid))
@@ -102,7 +102,7 @@ async def test_a_declaration_waits_for_a_batch_that_turns_a_service_failing(
     """The batch's transition locks the region row (incident tracking); the declaration's
     insert, a foreign key to that row, waits for it, then sees the service failing."""
     sid = await add_service(database)
-    await observe(database, sid, Reason.OK)
+    await probe(database, sid, Reason.OK)
     async with database.transaction() as session:
         # The batch has locked the service and turned it failing, but not committed yet.
         await record_checks(session, [timeout_record(sid)], signals=Signals())

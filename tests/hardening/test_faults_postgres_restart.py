@@ -26,13 +26,9 @@ from app.store.db import Database
 from app.store.migrate import upgrade
 from app.store.webhooks import WebhookEvent
 from tests.conftest import make_settings
-from tests.e2e.harness import (
-    PantauProcess,
-    create_service,
-    free_port,
-    transitions_of,
-    wait_for,
-)
+from tests.factories import create_service
+from tests.support.harness import PantauProcess, free_port, transitions_of
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 OUTAGE_S = 3.0

@@ -21,8 +21,10 @@ from app.store.models import Service
 from app.store.probes import ProbeSample
 from app.store.types import utcnow
 from app.store.webhooks import Delivery, DeliveryStatus
-from tests.e2e.harness import PantauProcess, create_service, service_row, transitions_of, wait_for
-from tests.notify.receiver import Receiver
+from tests.factories import create_service
+from tests.support.harness import PantauProcess, service_row, transitions_of
+from tests.support.receiver import Receiver
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 GRACE_S = 4.0

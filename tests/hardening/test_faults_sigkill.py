@@ -26,8 +26,10 @@ from app.simulator import HEALTHY, Behaviour, Mode, Simulator
 from app.store.db import Database
 from app.store.models import Service, Transition
 from app.store.webhooks import Delivery, DeliveryStatus, WebhookEvent
-from tests.e2e.harness import PantauProcess, create_service, region_codes, wait_for
-from tests.notify.receiver import Receiver
+from tests.factories import create_service
+from tests.support.harness import PantauProcess, region_codes
+from tests.support.receiver import Receiver
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)

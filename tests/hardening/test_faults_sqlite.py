@@ -14,13 +14,9 @@ import pytest
 from app.core.domain import Reason, State
 from app.simulator import Behaviour, Mode, Simulator
 from app.store.db import Database
-from tests.e2e.harness import (
-    PantauProcess,
-    create_service,
-    region_codes,
-    transitions_of,
-    wait_for,
-)
+from tests.factories import create_service
+from tests.support.harness import PantauProcess, region_codes, transitions_of
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 BUSY_TIMEOUT_S = 0.5

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from app.http.nul_guard import nul_in_json, nul_in_request_line
-from tests.api.test_keys import PALOPO_SERVICE
+from tests.factories import PALOPO_SERVICE
 
 
 def _cursor(raw: str) -> str:

@@ -12,9 +12,9 @@ import pytest
 from app.main import create_app
 from app.settings import Settings
 from app.store.db import Database
-from tests.e2e.harness import PantauProcess
-from tests.hardening.get_routes import EVENT_STREAM, get_paths
-from tests.web.web_seed import seed_country
+from tests.support.harness import PantauProcess
+from tests.support.pages import seed_country
+from tests.support.routes import EVENT_STREAM, get_paths
 
 pytestmark = pytest.mark.slow
 

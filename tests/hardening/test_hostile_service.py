@@ -18,7 +18,8 @@ from sqlmodel import col, select
 from app.simulator import Behaviour, Mode, Simulator
 from app.store.db import Database
 from app.store.probes import ProbeSample
-from tests.e2e.harness import PantauProcess, create_service, region_codes
+from tests.factories import create_service
+from tests.support.harness import PantauProcess, region_codes
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 TIMEOUT_S = 0.8

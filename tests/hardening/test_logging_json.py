@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from app.http.request_id import RequestId, choose_request_id
 from app.logs import RequestIdFilter, configure_logging
-from tests.e2e.harness import PantauProcess
+from tests.support.harness import PantauProcess
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
 FIELDS = {"time", "level", "logger", "message", "request_id"}

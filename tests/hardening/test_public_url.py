@@ -18,8 +18,8 @@ from app.main import create_app
 from app.settings import Settings
 from app.store.db import Database
 from tests.conftest import make_settings
-from tests.hardening.get_routes import EVENT_STREAM, get_paths
-from tests.web.web_seed import seed_country
+from tests.support.pages import seed_country
+from tests.support.routes import EVENT_STREAM, get_paths
 
 PUBLIC_URL = "https://pantau.example.go.id"
 EVIL = {"Host": "evil.example"}

@@ -6,28 +6,10 @@ from __future__ import annotations
 
 import httpx
 from fastapi import FastAPI
-from fastapi.routing import iter_route_contexts
 
-from app.http.conditional import needs_credentials
 from app.store.keys import Scope
-from tests.api.test_keys import bearer, concrete, issue_key
-
-WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-def guarded_routes(app: FastAPI) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(writes, admin reads) as (method, path); fails on a write route anyone may call."""
-    writes, admin_reads = [], []
-    for route in iter_route_contexts(app.routes):
-        dependant = getattr(route, "dependant", None)
-        methods = route.methods or set()
-        guarded = dependant is not None and needs_credentials(dependant)
-        for method in sorted(methods & WRITE_METHODS):
-            assert guarded, f"{method} {route.path} takes no token"
-            writes.append((method, route.path or ""))
-        if "GET" in methods and guarded:
-            admin_reads.append(("GET", route.path or ""))
-    return writes, admin_reads
+from tests.factories import bearer, issue_key
+from tests.support.routes import concrete, guarded_routes
 
 
 async def test_every_write_route_and_admin_read_wants_a_valid_token_with_its_scope(

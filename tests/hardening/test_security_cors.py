@@ -9,9 +9,8 @@ from fastapi import FastAPI
 
 from app.http.conditional import guarded_read_paths, is_public_read
 from app.main import create_app
-from tests.api.test_keys import concrete
 from tests.conftest import make_settings
-from tests.hardening.test_security_auth import guarded_routes
+from tests.support.routes import concrete, guarded_routes
 
 ORIGIN = "https://portal.palopokota.go.id"
 PUBLIC_READS = ["/api/v1/status", "/api/v1/regions/73.73/history", "/api/v2/summary.json"]

@@ -15,8 +15,9 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN_TOKEN
-from tests.e2e.harness import PantauProcess, wait_for
-from tests.notify.receiver import Receiver
+from tests.support.harness import PantauProcess
+from tests.support.receiver import Receiver
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN_TOKEN
-from tests.e2e.harness import PantauProcess, wait_for
+from tests.support.harness import PantauProcess
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

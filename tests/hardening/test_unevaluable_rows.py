@@ -27,8 +27,8 @@ from app.store.maintenance import MaintenanceWindow
 from app.store.models import Service
 from app.store.probes import ProbeSample
 from app.store.types import utcnow
-from tests.checks.test_scheduler import add_services
 from tests.conftest import make_settings
+from tests.factories import add_simulated_services
 
 EVERY_SECOND = (
     "FREQ=DAILY;BYHOUR=" + ",".join(map(str, range(24)))
@@ -122,7 +122,7 @@ async def test_bad_rows_are_skipped_and_logged_once(
     window_ids = await write_bad_rows(database)
     async with Simulator() as sim, make_probe_client() as probe_client:
         sim.set("73.73", Behaviour(Mode.ERROR, status=502))  # covered by every bad window
-        await add_services(database, sim, ["73.73", "74.71"], interval=1)
+        await add_simulated_services(database, sim, ["73.73", "74.71"], interval=1)
         checker = Checker(database, checker_settings, probe_client)
         checker.start()
         try:

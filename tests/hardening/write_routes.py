@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from app.core.domain import Reason
 from app.store.db import Database
 from app.store.types import utcnow
-from tests.feed import add_service, probe
+from tests.factories import add_service, probe
 
 Route = tuple[str, str]  # (method, path template)
 Location = tuple[str | int, ...]

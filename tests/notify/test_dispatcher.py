@@ -17,8 +17,9 @@ from app.store.subscriptions import rotate_secret
 from app.store.types import utcnow
 from app.store.webhooks import DeliveryAttempt, DeliveryStatus, Subscription
 from tests.conftest import make_settings
-from tests.notify.conftest import add_service, deliveries, drive, later, observe, subscribe
-from tests.notify.receiver import Receiver, Reply, free_port
+from tests.factories import add_service, deliveries, later, probe, subscribe
+from tests.support.receiver import Receiver, Reply, free_port
+from tests.support.waiting import drive
 
 
 async def attempts(database: Database) -> list[DeliveryAttempt]:
@@ -45,8 +46,8 @@ async def test_every_delivery_verifies_with_its_own_secret(
     province = await subscribe(database, receiver.url("/a"), region_prefixes=["73"])
     everyone = await subscribe(database, receiver.url("/b"))
     sid = await add_service(database)
-    await observe(database, sid, Reason.OK)
-    await observe(database, sid, Reason.POLICY_SUSPECTED, later(5))
+    await probe(database, sid, Reason.OK)
+    await probe(database, sid, Reason.POLICY_SUSPECTED, later(5))
 
     assert await drive(dispatcher, lambda: settled(database)) == ["succeeded"] * 4
     for path, subscription in (("/a", province), ("/b", everyone)):
@@ -67,7 +68,7 @@ async def test_receiver_down_then_up_retries_on_schedule_to_success(
     port = free_port()
     receiver = Receiver(port)
     subscription = await subscribe(database, receiver.url())
-    await observe(database, await add_service(database), Reason.OK)
+    await probe(database, await add_service(database), Reason.OK)
 
     await drive(dispatcher, lambda: _attempted(database, 2))  # refused twice
     await receiver.start()
@@ -92,7 +93,7 @@ async def test_exhausted_schedule_fails_the_delivery(
 ) -> None:
     receiver.responder = lambda _request: Reply(500, body=b"x" * 5000)
     await subscribe(database, receiver.url())
-    await observe(database, await add_service(database), Reason.OK)
+    await probe(database, await add_service(database), Reason.OK)
 
     assert await drive(dispatcher, lambda: settled(database)) == ["failed"]
     tried = await attempts(database)
@@ -108,13 +109,13 @@ async def test_410_disables_the_subscription(
     receiver.script["/hook"] = [Reply(410)]
     subscription = await subscribe(database, receiver.url())
     sid = await add_service(database)
-    await observe(database, sid, Reason.OK)
+    await probe(database, sid, Reason.OK)
     assert await drive(dispatcher, lambda: settled(database)) == ["failed"]
     row = await subscription_row(database, subscription.id)
     assert not row.is_active
     assert row.disabled_reason is not None and "410" in row.disabled_reason
 
-    await observe(database, sid, Reason.NETWORK_TIMEOUT, later(5))
+    await probe(database, sid, Reason.NETWORK_TIMEOUT, later(5))
     assert len(await deliveries(database)) == 1  # a disabled subscription gets no new rows
     assert len(receiver.received) == 1
 
@@ -125,7 +126,7 @@ async def test_redirect_is_an_answer_and_never_followed(
     elsewhere = {"Location": receiver.url("/elsewhere")}
     receiver.script["/hook"] = [Reply(302, elsewhere), Reply(307, elsewhere)]
     await subscribe(database, receiver.url())
-    await observe(database, await add_service(database), Reason.OK)
+    await probe(database, await add_service(database), Reason.OK)
     assert await drive(dispatcher, lambda: settled(database)) == ["succeeded"]
     assert [a.status_code for a in await attempts(database)] == [302, 307, 200]
     assert receiver.at("/elsewhere") == []
@@ -136,7 +137,7 @@ async def test_retry_after_is_honoured(
 ) -> None:
     receiver.script["/hook"] = [Reply(429, {"Retry-After": "1"})]
     await subscribe(database, receiver.url())
-    await observe(database, await add_service(database), Reason.OK)
+    await probe(database, await add_service(database), Reason.OK)
     assert await drive(dispatcher, lambda: settled(database)) == ["succeeded"]
     first, second = receiver.received
     assert second.at - first.at >= 1.0  # not the 0.2 s of the schedule
@@ -146,7 +147,7 @@ async def test_expired_lease_resends_with_the_same_webhook_id(
     database: Database, dispatcher: Dispatcher, receiver: Receiver
 ) -> None:
     subscription = await subscribe(database, receiver.url())
-    await observe(database, await add_service(database), Reason.OK)
+    await probe(database, await add_service(database), Reason.OK)
     # A worker claims the delivery and dies before sending: its lease is all that is left.
     async with database.transaction() as session:
         (lost,) = await claim_due_deliveries(session, now=utcnow(), limit=10, lease_seconds=0.5)
@@ -168,7 +169,7 @@ async def test_rotation_signs_with_both_secrets_during_the_grace(
     async with database.transaction() as session:
         row = await session.merge(subscription)
         new = await rotate_secret(session, row, grace_seconds=3600)
-    await observe(database, await add_service(database), Reason.OK)
+    await probe(database, await add_service(database), Reason.OK)
     await drive(dispatcher, lambda: settled(database))
     (request,) = receiver.received
     assert len(request.headers["webhook-signature"].split(" ")) == 2
@@ -188,7 +189,7 @@ async def test_only_failures_for_too_long_disables(database: Database, receiver:
     worker = Dispatcher(database, base, client)
     try:
         subscription = await subscribe(database, receiver.url())
-        await observe(database, await add_service(database), Reason.OK)
+        await probe(database, await add_service(database), Reason.OK)
         row = await drive(worker, lambda: _disabled(database, subscription.id))
     finally:
         await worker.stop()
@@ -210,7 +211,7 @@ async def test_payload_is_identical_on_every_attempt(
 ) -> None:
     receiver.script["/hook"] = [Reply(500), Reply(502)]
     await subscribe(database, receiver.url())
-    await observe(database, await add_service(database), Reason.OK)
+    await probe(database, await add_service(database), Reason.OK)
     await drive(dispatcher, lambda: settled(database))
     bodies = {r.body for r in receiver.received}
     assert len(receiver.received) == 3 and len(bodies) == 1

@@ -16,7 +16,7 @@ from app.store.subscriptions import update_subscription
 from app.store.webhooks import WebhookEvent
 from app.usecases.outbox import enqueue_event
 from app.usecases.record_checks import Signals, record_checks
-from tests.notify.conftest import add_service, deliveries, later, observe, subscribe
+from tests.factories import add_service, deliveries, later, probe, subscribe
 
 HOOK = "http://127.0.0.1:9/hook"
 
@@ -35,8 +35,8 @@ async def delivered_types(database: Database, subscription_id: int | None) -> li
 async def test_transition_event_carries_region_service_and_sequence(database: Database) -> None:
     everyone = await subscribe(database, HOOK)
     sid = await add_service(database, "73.73")
-    await observe(database, sid, Reason.OK)
-    await observe(database, sid, Reason.NETWORK_TIMEOUT, later(10))
+    await probe(database, sid, Reason.OK)
+    await probe(database, sid, Reason.NETWORK_TIMEOUT, later(10))
 
     outage = (await events(database))[-1]
     body = json.loads(outage.body)
@@ -52,7 +52,7 @@ async def test_transition_event_carries_region_service_and_sequence(database: Da
     assert data["service"] == {
         "id": sid,
         "name": "SIAK 73.73",
-        "url": "http://127.0.0.1:9/",
+        "url": "http://127.0.0.1:9/r/73.73",
         "sequence": 2,
     }
     assert data["region"]["name"] == "Kota Palopo"
@@ -81,7 +81,7 @@ async def test_filters_pick_the_outage(
 ) -> None:
     subscription = await subscribe(database, HOOK, **filters)
     sid = await add_service(database, "73.73")
-    await observe(database, sid, Reason.NETWORK_TIMEOUT)  # unknown → outage
+    await probe(database, sid, Reason.NETWORK_TIMEOUT)  # unknown → outage
     assert await delivered_types(database, subscription.id) == (
         ["service.outage"] if wanted else []
     )
@@ -90,8 +90,8 @@ async def test_filters_pick_the_outage(
 async def test_reason_change_within_outage_is_its_own_type(database: Database) -> None:
     await subscribe(database, HOOK, event_types=["service.reason_changed"])
     sid = await add_service(database)
-    await observe(database, sid, Reason.NETWORK_TIMEOUT)
-    await observe(database, sid, Reason.POLICY_CUTOFF, later(10))
+    await probe(database, sid, Reason.NETWORK_TIMEOUT)
+    await probe(database, sid, Reason.POLICY_CUTOFF, later(10))
     assert await delivered_types(database, None) == ["service.reason_changed"]
 
 
@@ -100,7 +100,7 @@ async def test_inactive_subscriptions_get_nothing(database: Database) -> None:
     async with database.transaction() as session:
         row = await session.merge(subscription)
         await update_subscription(session, row, {"is_active": False})
-    await observe(database, await add_service(database), Reason.OK)
+    await probe(database, await add_service(database), Reason.OK)
     assert len(await events(database)) == 1
     assert await deliveries(database) == []
 

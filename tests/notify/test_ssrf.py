@@ -24,31 +24,10 @@ from app.notify.ssrf import (
 )
 from app.outbound.failures import exception_chain
 from app.store.types import utcnow
-from tests.notify.receiver import Receiver, Reply
+from tests.factories import REFUSED_URLS
+from tests.support.receiver import Receiver, Reply
 
 LOOPBACK = parse_networks(["127.0.0.0/8"])
-
-# The matrix, as URLs a subscriber might register.
-REFUSED_URLS = [
-    "http://127.1/hook",
-    "http://2130706433/hook",
-    "http://[::ffff:127.0.0.1]/hook",
-    "http://169.254.169.254/latest/meta-data/",
-    "http://0.0.0.0/hook",
-    "http://10.0.0.1/hook",
-    "http://localhost:8000/hook",
-    "http://api.localhost/hook",
-    "http://0x7f.0.0.1/hook",
-    "http://017700000001/hook",
-    "http://[::1]/hook",
-    "http://100.64.0.1/hook",
-    "http://224.0.0.1/hook",
-    "http://240.0.0.1/hook",
-    "http://[fd00::1]/hook",
-    "http://[fe80::1]/hook",
-    "http://192.168.1.1/hook",
-    "http://172.16.0.1/hook",
-]
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ from app.core.domain import Reason
 from app.notify.dispatcher import Dispatcher
 from app.store.db import Database
 from app.store.webhooks import DeliveryStatus
-from tests.notify.conftest import add_service, deliveries, drive, later, observe
-from tests.notify.receiver import Receiver, Reply
-from tests.notify.test_ssrf import REFUSED_URLS
+from tests.factories import REFUSED_URLS, add_service, deliveries, later, probe
+from tests.support.receiver import Receiver, Reply
+from tests.support.waiting import drive
 
 Headers = dict[str, str]
 BASE = "/api/v1/subscriptions"
@@ -133,8 +133,8 @@ async def test_delivery_log_retry_replay_and_ping(
     receiver.responder = lambda _request: Reply(500, body=b"receiver broken")
     created = await create(client, admin_headers, url=receiver.url())
     sid = await add_service(database)
-    await observe(database, sid, Reason.OK)
-    await observe(database, sid, Reason.NETWORK_TIMEOUT, later(5))
+    await probe(database, sid, Reason.OK)
+    await probe(database, sid, Reason.NETWORK_TIMEOUT, later(5))
     log = f"{BASE}/{created['id']}/deliveries"
 
     async def failed() -> list[dict[str, Any]]:

@@ -2,52 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from app.core.domain import CheckRecord, FailureKind, ProbeResult, Reason, State, Verdict
+from app.core.domain import Reason, State
 from app.store.checks import claim_due, failing_and_monitored_regions, prune_samples
 from app.store.db import Database
 from app.store.models import Service, Transition
 from app.store.probes import ProbeSample, ServiceHour
 from app.usecases.record_checks import Signals, record_checks
-
-T0 = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
-
-
-async def add_service(database: Database, region: str = "73.73", **spec: object) -> int:
-    async with database.transaction() as session:
-        service = Service(
-            region_code=region,
-            name=f"SIAK {region}",
-            url="http://127.0.0.1:9/r/" + region,
-            next_check_at=T0,
-            **spec,  # type: ignore[arg-type]
-        )
-        session.add(service)
-        await session.flush()
-        assert service.id is not None
-        return service.id
-
-
-def record(service_id: int, reason: Reason, at: datetime, region: str = "73.73") -> CheckRecord:
-    failed = reason != Reason.OK
-    result = ProbeResult(
-        started_at=at,
-        latency_ms=12.5,
-        status_code=None if failed else 200,
-        failure=FailureKind.DEADLINE if failed else None,
-    )
-    return CheckRecord(service_id, region, result, Verdict(reason, {"rule": "t"}), at)
+from tests.factories import T0, add_service, check_record
 
 
 async def test_claim_leases_rows_and_moves_them_to_the_next_slot(database: Database) -> None:
     sid = await add_service(database, interval_seconds=60)
     async with database.transaction() as session:
         rows = await claim_due(session, now=T0 + timedelta(seconds=1), limit=10, lease_seconds=30)
-    assert [r["id"] for r in rows] == [sid]
+    assert [r.service_id for r in rows] == [sid]
     async with database.transaction() as session:
         again = await claim_due(session, now=T0 + timedelta(seconds=2), limit=10, lease_seconds=30)
     assert again == []  # leased and not yet due
@@ -80,7 +53,7 @@ async def test_thresholds_produce_one_transition_each_way(database: Database) ->
     for i, reason in enumerate(reasons):
         async with database.transaction() as session:
             at = T0 + timedelta(seconds=10 * i)
-            await record_checks(session, [record(sid, reason, at)], signals=Signals())
+            await record_checks(session, [check_record(sid, reason, at)], signals=Signals())
 
     async with database.read() as session:
         transitions = (await session.exec(select(Transition).order_by(col(Transition.id)))).all()
@@ -108,12 +81,12 @@ async def test_thresholds_produce_one_transition_each_way(database: Database) ->
 
 
 async def test_monitor_impaired_moves_nothing(database: Database) -> None:
-    sid = await add_service(database, failure_threshold=1)
+    sid = await add_service(database, failure_threshold=1, success_threshold=2)
     async with database.transaction() as session:
-        await record_checks(session, [record(sid, Reason.OK, T0)], signals=Signals())
+        await record_checks(session, [check_record(sid, Reason.OK, T0)], signals=Signals())
     async with database.transaction() as session:
         later = T0 + timedelta(seconds=5)
-        records = [record(sid, Reason.NETWORK_TIMEOUT, later)]
+        records = [check_record(sid, Reason.NETWORK_TIMEOUT, later)]
         await record_checks(session, records, signals=Signals(monitor_impaired=True))
     async with database.read() as session:
         service = await session.get(Service, sid)
@@ -123,9 +96,9 @@ async def test_monitor_impaired_moves_nothing(database: Database) -> None:
 
 
 async def test_central_wave_relabels_failures(database: Database) -> None:
-    sid = await add_service(database, failure_threshold=1)
+    sid = await add_service(database, failure_threshold=1, success_threshold=2)
     async with database.transaction() as session:
-        records = [record(sid, Reason.NETWORK_TIMEOUT, T0)]
+        records = [check_record(sid, Reason.NETWORK_TIMEOUT, T0)]
         (transition,) = await record_checks(session, records, signals=Signals(central_wave=True))
     assert transition.reason == Reason.UPSTREAM_CENTRAL
     assert transition.evidence["local_reason"] == "network.timeout"
@@ -134,9 +107,9 @@ async def test_central_wave_relabels_failures(database: Database) -> None:
 async def test_failing_regions_are_counted_once_per_region(database: Database) -> None:
     ids = [await add_service(database, region) for region in ("73.73", "73.73", "73.71", "74.71")]
     async with database.transaction() as session:
-        records = [record(ids[0], Reason.NETWORK_TIMEOUT, T0, "73.73")]
-        records += [record(ids[1], Reason.UPSTREAM_ERROR, T0, "73.73")]
-        records += [record(ids[2], Reason.NETWORK_REFUSED, T0, "73.71")]
+        records = [check_record(ids[0], Reason.NETWORK_TIMEOUT, T0, "73.73")]
+        records += [check_record(ids[1], Reason.UPSTREAM_ERROR, T0, "73.73")]
+        records += [check_record(ids[2], Reason.NETWORK_REFUSED, T0, "73.71")]
         await record_checks(session, records, signals=Signals())
     async with database.read() as session:
         counts = await failing_and_monitored_regions(session, since=T0 - timedelta(seconds=1))
@@ -148,7 +121,10 @@ async def test_failing_regions_are_counted_once_per_region(database: Database) -
 async def test_prune_removes_only_old_samples(database: Database) -> None:
     sid = await add_service(database)
     async with database.transaction() as session:
-        records = [record(sid, Reason.OK, T0), record(sid, Reason.OK, T0 + timedelta(hours=30))]
+        records = [
+            check_record(sid, Reason.OK, T0),
+            check_record(sid, Reason.OK, T0 + timedelta(hours=30)),
+        ]
         await record_checks(session, records, signals=Signals())
     async with database.transaction() as session:
         assert await prune_samples(session, before=T0 + timedelta(hours=6)) == 1
@@ -179,13 +155,13 @@ async def test_a_leased_row_is_not_claimed_until_its_lease_runs_out(database: Da
         async with database.transaction() as session:
             now = T0 + timedelta(seconds=seconds)
             rows = await claim_due(session, now=now, limit=10, lease_seconds=10)
-        assert [r["id"] for r in rows] == claimed, seconds
+        assert [r.service_id for r in rows] == claimed, seconds
 
 
 async def test_prune_in_chunks_removes_the_oldest_first(database: Database) -> None:
     sid = await add_service(database)
     async with database.transaction() as session:
-        records = [record(sid, Reason.OK, T0 + timedelta(minutes=m)) for m in range(5)]
+        records = [check_record(sid, Reason.OK, T0 + timedelta(minutes=m)) for m in range(5)]
         await record_checks(session, records, signals=Signals())
     async with database.transaction() as session:
         before = T0 + timedelta(minutes=4)
@@ -200,16 +176,19 @@ async def test_prune_in_chunks_removes_the_oldest_first(database: Database) -> N
 async def test_a_wave_relabels_new_failures_but_not_one_that_predates_it(
     database: Database,
 ) -> None:
-    ambon = await add_service(database, "81.71", failure_threshold=1)
-    medan = await add_service(database, "12.71", failure_threshold=1)
+    ambon = await add_service(database, "81.71", failure_threshold=1, success_threshold=2)
+    medan = await add_service(database, "12.71", failure_threshold=1, success_threshold=2)
     async with database.transaction() as session:
-        first = [record(ambon, Reason.NETWORK_REFUSED, T0, "81.71"), record(medan, Reason.OK, T0)]
+        first = [
+            check_record(ambon, Reason.NETWORK_REFUSED, T0, "81.71"),
+            check_record(medan, Reason.OK, T0),
+        ]
         await record_checks(session, first, signals=Signals())
     later = T0 + timedelta(minutes=1)
     async with database.transaction() as session:
         wave = [
-            record(ambon, Reason.NETWORK_REFUSED, later, "81.71"),
-            record(medan, Reason.UPSTREAM_ERROR, later, "12.71"),
+            check_record(ambon, Reason.NETWORK_REFUSED, later, "81.71"),
+            check_record(medan, Reason.UPSTREAM_ERROR, later, "12.71"),
         ]
         await record_checks(session, wave, signals=Signals(central_wave=True))
     async with database.read() as session:

@@ -12,7 +12,7 @@ from app.store.models import Incident, Service, Transition
 from app.store.service_spec import ServiceUpdate
 from app.usecases import service_changes
 from app.usecases.incidents import settle_region
-from tests.feed import T0, add_service, probe
+from tests.factories import T0, add_service, probe
 
 OK, TIMEOUT, CUTOFF = Reason.OK, Reason.NETWORK_TIMEOUT, Reason.POLICY_CUTOFF
 

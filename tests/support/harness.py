@@ -1,5 +1,5 @@
-"""End-to-end harness: the real service under uvicorn in a subprocess, the real simulator on
-loopback, and helpers to wait for what the database records."""
+"""End-to-end harness: the real service under uvicorn in a subprocess, real region codes, and
+readers of what the database recorded."""
 
 from __future__ import annotations
 
@@ -8,10 +8,7 @@ import os
 import signal
 import socket
 import sys
-import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import httpx
 from sqlmodel import col, select
@@ -21,7 +18,6 @@ from app.store.db import Database
 from app.store.models import Service, Transition
 from tests.conftest import ADMIN_TOKEN
 
-T = TypeVar("T")
 PANTAU = str(Path(sys.executable).with_name("pantau"))
 
 
@@ -83,33 +79,6 @@ class PantauProcess:
     def client(self) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
         return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=10)
-
-
-async def create_service(client: httpx.AsyncClient, region: str, url: str, **spec: Any) -> int:
-    body = {
-        "region_code": region,
-        "name": f"SIAK {region}",
-        "url": url,
-        "interval_seconds": 1,
-        "timeout_seconds": 0.8,
-        "failure_threshold": 2,
-        "success_threshold": 2,
-    } | spec
-    response = await client.post("/api/v1/services", json=body)
-    assert response.status_code == 201, response.text
-    return int(response.json()["id"])
-
-
-async def wait_for(probe: Callable[[], Awaitable[T]], *, within: float, interval: float = 0.1) -> T:
-    """Polls until `probe` returns something truthy; fails with the last value seen."""
-    deadline = time.monotonic() + within
-    value = await probe()
-    while not value:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {within}s; last value: {value!r}")
-        await asyncio.sleep(interval)
-        value = await probe()
-    return value
 
 
 async def transitions_of(database: Database, service_id: int) -> list[Transition]:

@@ -1,6 +1,6 @@
-"""Every GET route of the app as a concrete path, path parameters filled, for tests that must
-hold on all of them (HEAD, Host header). Taken from the app itself, so a new route is walked
-without anyone remembering to list it."""
+"""The app's routes, taken from the app itself so a new route is walked without anyone
+remembering to list it: every GET route as a concrete path (for HEAD, Host header), every write
+route with the scope it asks for, and which routes want credentials at all."""
 
 from __future__ import annotations
 
@@ -8,13 +8,17 @@ import re
 from collections.abc import Mapping
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 from starlette.routing import Mount
+
+from app.http.conditional import needs_credentials
 
 PARAMETER = re.compile(r"{(\w+)(?::\w+)?}")
 REGION = "73.73"
 STATIC_FILE = "pantau.css"
 EVENT_STREAM = "/api/v1/events"  # never ends: read its headers only
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def fill(path: str, ids: Mapping[str, int]) -> str:
@@ -34,3 +38,46 @@ def get_paths(app: FastAPI, ids: Mapping[str, int] | None = None) -> list[str]:
     ]
     mounts = [f"{r.path}/{STATIC_FILE}" for r in app.routes if isinstance(r, Mount)]
     return paths + mounts
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{[a-z_]+\}", "1", path.replace("{code}", "73.73"))
+
+
+def _required_scopes(dependant: Dependant) -> set[str]:
+    found = set()
+    for sub in dependant.dependencies:
+        scope = getattr(sub.call, "required_scope", None)
+        if scope is not None:
+            found.add(scope)
+        found |= _required_scopes(sub)
+    return found
+
+
+def write_routes(app: FastAPI) -> list[tuple[str, str, str]]:
+    """(method, path, required scope) of every write route under /api/."""
+    routes = []
+    for route in iter_route_contexts(app.routes):
+        path = route.path or ""
+        methods = (route.methods or set()) & WRITE_METHODS
+        if not methods or not path.startswith("/api/"):
+            continue
+        scopes = _required_scopes(route.dependant)
+        assert len(scopes) == 1, f"{path} must require exactly one scope, found {scopes}"
+        routes += [(method, path, scopes.pop()) for method in sorted(methods)]
+    return routes
+
+
+def guarded_routes(app: FastAPI) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(writes, admin reads) as (method, path); fails on a write route anyone may call."""
+    writes, admin_reads = [], []
+    for route in iter_route_contexts(app.routes):
+        dependant = getattr(route, "dependant", None)
+        methods = route.methods or set()
+        guarded = dependant is not None and needs_credentials(dependant)
+        for method in sorted(methods & WRITE_METHODS):
+            assert guarded, f"{method} {route.path} takes no token"
+            writes.append((method, route.path or ""))
+        if "GET" in methods and guarded:
+            admin_reads.append(("GET", route.path or ""))
+    return writes, admin_reads

@@ -15,8 +15,8 @@ from app.core.domain import Reason
 from app.settings import Settings
 from app.store.db import Database
 from app.store.types import utcnow
-from tests.feed import add_service, probe
-from tests.web.web_seed import LETTER, UPDATE, seed_country
+from tests.factories import add_service, probe
+from tests.support.pages import LETTER, UPDATE, seed_country
 
 SVG = "{http://www.w3.org/2000/svg}"
 

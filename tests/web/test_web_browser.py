@@ -21,7 +21,9 @@ import pytest_asyncio
 
 from app.core.regions.registry import load_regions
 from app.simulator import Behaviour, Mode, Simulator
-from tests.e2e.harness import PantauProcess, create_service, wait_for
+from tests.factories import create_service
+from tests.support.harness import PantauProcess
+from tests.support.waiting import wait_for
 
 # Debian's package; PANTAU_CHROMIUM points elsewhere on other systems.
 CHROMIUM = os.environ.get("PANTAU_CHROMIUM", "/usr/bin/chromium")

@@ -17,27 +17,21 @@ from app.core.domain import Reason
 from app.core.regions.registry import load_regions
 from app.store.db import Database
 from app.store.types import utcnow
-from tests.feed import add_service, probe
-from tests.web.web_seed import LETTER, UPDATE, WARNING_REFERENCE, seed_country
-
-
-def html_lang(body: str) -> str:
-    found = re.search(r'<html lang="(\w+)">', body)
-    assert found is not None
-    return found.group(1)
+from tests.factories import add_service, probe
+from tests.support.pages import (
+    LETTER,
+    UPDATE,
+    WARNING_REFERENCE,
+    assert_csp_friendly,
+    html_lang,
+    seed_country,
+)
 
 
 def region_row(body: str, code: str) -> str:
     found = re.search(rf'<li class="region" data-code="{re.escape(code)}">(.*?)</li>', body, re.S)
     assert found is not None, code
     return found.group(1)
-
-
-def assert_csp_friendly(body: str) -> None:
-    """No inline script, no inline style, nothing from another origin."""
-    assert not re.search(r"<script(?![^>]*\bsrc=)", body)
-    assert not re.search(r"\sstyle=", body) and "<style" not in body
-    assert not re.search(r'(?:src|href)="(?:https?:)?//', body.replace(LETTER["url"], ""))
 
 
 LANGUAGE_CASES = [

@@ -17,7 +17,7 @@ from app.store.declarations import Declaration
 from app.store.incident_updates import IncidentUpdate
 from app.store.maintenance import MaintenanceWindow
 from app.store.models import Service
-from tests.web.web_seed import seed_country
+from tests.support.pages import seed_country
 
 CONTROLS = "\u0001\u000b\u001b"
 LONE = "\u001f"  # a single control, no NUL: PostgreSQL text holds it

@@ -14,8 +14,8 @@ from app.core.vantage import AgentView, Role
 from app.store.agents import Agent, RegionVantage, SeenAgent
 from app.store.db import Database
 from app.web.vantage_view import vantage_section
-from tests.agent.agent_api_helpers import batch, push, register, round_of
-from tests.web.test_web_pages import assert_csp_friendly, html_lang
+from tests.support.agent import batch, push, register, round_of
+from tests.support.pages import assert_csp_friendly, html_lang
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 SINCE = NOW - timedelta(seconds=180)

@@ -1,9 +1,11 @@
-"""A small country for the web tests, recorded through the real API and recording path:
-Palopo cut off by a declared letter after timing out, Makassar warned with a deadline,
-maintenance planned in Jawa Barat, an operator's update on Palopo's incident."""
+"""The pages, for their tests: a small country recorded through the real API and recording
+path (Palopo cut off by a declared letter after timing out, Makassar warned with a deadline,
+maintenance planned in Jawa Barat, an operator's update on Palopo's incident), and readers of
+the rendered HTML."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,7 +15,7 @@ import httpx
 from app.core.domain import Reason
 from app.store.db import Database
 from app.store.types import utcnow
-from tests.feed import add_service, probe
+from tests.factories import add_service, probe
 
 LETTER = {
     "reference": "470/1234/Dukcapil",
@@ -69,3 +71,16 @@ async def _post(
 ) -> None:
     response = await client.post(url, json=body, headers=headers)
     assert response.status_code == 201, response.text
+
+
+def html_lang(body: str) -> str:
+    found = re.search(r'<html lang="(\w+)">', body)
+    assert found is not None
+    return found.group(1)
+
+
+def assert_csp_friendly(body: str) -> None:
+    """No inline script, no inline style, nothing from another origin."""
+    assert not re.search(r"<script(?![^>]*\bsrc=)", body)
+    assert not re.search(r"\sstyle=", body) and "<style" not in body
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', body.replace(LETTER["url"], ""))
