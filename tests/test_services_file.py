@@ -9,12 +9,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from typer.testing import CliRunner
 
 import app.cli
-from app.core.domain import State
+from app.core.domain import Reason, State
 from app.settings import Settings
 from app.store import services as store
 from app.store.audit import AuditEntry
 from app.store.db import Database
-from app.store.models import Service
+from app.store.models import Incident, Service
 from app.store.service_spec import ServiceCreate
 from app.usecases.services_file import (
     EntryError,
@@ -23,6 +23,7 @@ from app.usecases.services_file import (
     parse_services,
     sync_services_file,
 )
+from tests.factories import probe
 
 SERVICES = """
 services:
@@ -276,3 +277,24 @@ async def test_every_sync_change_is_audited_as_the_services_file(
     update = entries[-1]
     assert update.before and update.after
     assert (update.before["interval_seconds"], update.after["interval_seconds"]) == (60, 30)
+
+
+async def test_a_failing_service_the_file_pauses_or_drops_ends_its_incident(
+    database: Database, services_file: Path
+) -> None:
+    one_probe_fails = SERVICES.replace("    method: HEAD\n", "    failure_threshold: 1\n")
+    rewrite(services_file, one_probe_fails.replace("interval_seconds: 60", "failure_threshold: 1"))
+    await sync_services_file(database, services_file)
+    palopo, kendari = (await all_services(database)).values()
+    assert palopo.id is not None and kendari.id is not None
+    await probe(database, palopo.id, Reason.NETWORK_TIMEOUT, 0)
+    await probe(database, kendari.id, Reason.NETWORK_TIMEOUT, 0, region="74.71")
+    dropped_kendari = SERVICES.split("  - key: kendari-adminduk")[0]
+    rewrite(services_file, dropped_kendari.replace("interval_seconds: 60", "is_paused: true"))
+    assert counts(await sync_services_file(database, services_file)) == (0, 1, 1)
+    async with database.read() as session:
+        incidents = (await session.exec(select(Incident).order_by(col(Incident.id)))).all()
+    assert [(i.region_code, i.ended_at is not None) for i in incidents] == [
+        ("73.73", True),
+        ("74.71", True),
+    ]

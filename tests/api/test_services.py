@@ -12,9 +12,10 @@ from sqlmodel import select
 from app.core.domain import Reason, State, TransitionSource
 from app.main import create_app
 from app.store.db import Database
-from app.store.models import Service, Transition
+from app.store.models import Incident, Service, Transition
 from app.store.types import utcnow
 from tests.conftest import make_settings
+from tests.factories import add_service, probe
 
 PALOPO = {
     "region_code": "73.73",
@@ -389,3 +390,28 @@ async def test_openapi_declares_auth_on_writes_only(app: FastAPI) -> None:
     for path in ("/api/v1/services", "/api/v1/services/{service_id}"):
         assert "security" not in paths[path]["get"]
     assert paths["/api/v1/services"]["post"]["responses"]["201"]
+
+
+@pytest.mark.parametrize(
+    ("method", "body"),
+    [
+        pytest.param("PATCH", {"is_paused": True}, id="paused"),
+        pytest.param("PATCH", {"region_code": "73.71"}, id="moved"),
+        pytest.param("DELETE", None, id="deleted"),
+    ],
+)
+async def test_the_failing_service_paused_moved_or_deleted_ends_its_incident(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    database: Database,
+    method: str,
+    body: dict[str, Any] | None,
+) -> None:
+    service_id = await add_service(database)
+    await probe(database, service_id, Reason.NETWORK_TIMEOUT, 0)
+    url = f"/api/v1/services/{service_id}"
+    response = await client.request(method, url, json=body, headers=admin_headers)
+    assert response.is_success, response.text
+    async with database.read() as session:
+        (incident,) = (await session.exec(select(Incident))).all()
+    assert (incident.region_code, incident.ended_at is not None) == ("73.73", True)

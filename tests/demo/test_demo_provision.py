@@ -10,7 +10,9 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlmodel import select
 
+from app.core.domain import Reason
 from app.core.regions.registry import load_regions
 from app.demo.api import api_client, expect, list_all
 from app.demo.launch import LOOPBACK
@@ -30,7 +32,10 @@ from app.demo.scenario import Declare, Maintain, build_timeline
 from app.main import create_app
 from app.settings import Settings
 from app.simulator import Simulator
+from app.store.db import Database
+from app.store.models import Incident
 from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.factories import add_service, probe
 
 REGIONS = pick_regions(load_regions())
 NAMES = {r.code: r.name for r in load_regions()}
@@ -121,3 +126,14 @@ def test_plan_services_touches_only_what_differs() -> None:
     assert plan_services([], wanted).create == [{"key": "demo.73.73", **wanted["demo.73.73"]}]
     unchanged = [{**existing[0], "url": "http://new/r/73.73"}]
     assert plan_services(unchanged, wanted) == plan_services([], {}) == type(plan)()
+
+
+async def test_pausing_the_demo_ends_the_incidents_its_services_held_open(
+    settings: Settings, database: Database
+) -> None:
+    service_id = await add_service(database, key=service_key("73.73"))
+    await probe(database, service_id, Reason.NETWORK_TIMEOUT, 0)
+    assert await pause_demo_services(settings) == 1
+    async with database.read() as session:
+        (incident,) = (await session.exec(select(Incident))).all()
+    assert incident.ended_at is not None
