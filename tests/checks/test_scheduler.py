@@ -4,8 +4,6 @@ second, and a batch of healthy answers skips the cross-region query."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -20,6 +18,7 @@ from app.store.models import Service
 from app.store.probes import ProbeSample
 from tests.conftest import make_settings
 from tests.factories import add_simulated_services
+from tests.support.waiting import wait_for
 
 
 async def written(database: Database) -> tuple[int, int]:
@@ -43,7 +42,7 @@ async def test_every_probe_is_written_and_nothing_stays_leased(
         await add_simulated_services(database, sim, codes, interval=1)
         checker = Checker(database, checker_settings, client)
         checker.start()
-        await asyncio.sleep(2.3)
+        await wait_for(lambda: checker.probes_done >= 2 * len(codes), within=30)
         await checker.stop()  # mid-run: results in hand must still be written
     samples, leased = await written(database)
     assert checker.probes_done >= 2 * len(codes)
@@ -60,11 +59,13 @@ async def test_results_are_written_within_about_a_second(
         await add_simulated_services(database, sim, ["73.73"], interval=60)
         checker = Checker(database, checker_settings, client)
         checker.start()
+
+        async def sampled() -> int:
+            return (await written(database))[0]
+
         try:
-            for _ in range(30):
-                await asyncio.sleep(0.1)
-                if (await written(database))[0]:
-                    break
+            # The bound is the behaviour under test: a lone result waits for no batch to fill.
+            await wait_for(sampled, within=3)
         finally:
             await checker.stop()
     assert checker.probes_done == 1
@@ -86,10 +87,10 @@ async def test_healthy_batches_skip_the_cross_region_query(
         await add_simulated_services(database, sim, ["73.71", "73.73"], interval=1)
         checker = Checker(database, checker_settings, client)
         checker.start()
-        await asyncio.sleep(1.5)
+        await wait_for(lambda: checker.probes_done >= 4, within=30)  # two healthy rounds
         healthy_calls = len(calls)
         sim.set("73.71", Behaviour(Mode.ERROR, status=502))
-        await asyncio.sleep(1.5)
+        await wait_for(lambda: calls, within=30)
         await checker.stop()
     assert healthy_calls == 0
     assert len(calls) > 0

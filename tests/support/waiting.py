@@ -7,7 +7,7 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 if TYPE_CHECKING:
     from app.notify.dispatcher import Dispatcher
@@ -15,9 +15,17 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+@overload
 async def wait_for(
-    probe: Callable[[], Awaitable[T] | T], *, within: float, interval: float = 0.1
-) -> T:
+    probe: Callable[[], Awaitable[T]], *, within: float, interval: float = 0.1
+) -> T: ...
+
+
+@overload
+async def wait_for(probe: Callable[[], T], *, within: float, interval: float = 0.1) -> T: ...
+
+
+async def wait_for(probe: Callable[[], Any], *, within: float, interval: float = 0.1) -> Any:
     """Polls `probe` (plain or async) until it returns something truthy; fails with the last
     value seen."""
     deadline = time.monotonic() + within
@@ -30,7 +38,7 @@ async def wait_for(
     return value
 
 
-async def _call(probe: Callable[[], Awaitable[T] | T]) -> T:
+async def _call(probe: Callable[[], Any]) -> Any:
     value = probe()
     if inspect.isawaitable(value):
         return await value
