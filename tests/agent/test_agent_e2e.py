@@ -4,7 +4,6 @@ a public target; `pantau serve` and `pantau agent` run as real processes."""
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -29,6 +28,7 @@ pytestmark = pytest.mark.slow
 
 AGENT_INTERVAL = 1.0
 WITHIN = 2 * AGENT_INTERVAL + 4.0  # two agent intervals, plus slack for the thresholds
+PHASE = 30.0  # how long one step of the uplink outage may take on a loaded machine
 DOWN = Behaviour(Mode.RESET)
 # Links, as simulator endpoints: the office's service seen from Pantau and from inside.
 VPN_SIDE, LAN_SIDE, CENTRAL, PUBLIC = "office-vpn", "office-lan", "central", "public"
@@ -168,6 +168,20 @@ def buffer_state(state_dir: Path) -> tuple[int, int]:
     return int(last[0]), int(waiting[0])
 
 
+def assigned(state_dir: Path) -> tuple[int, int]:
+    """buffer_state, or (0, 0) while the agent has no buffer yet or holds it locked."""
+    try:
+        return buffer_state(state_dir)
+    except (sqlite3.Error, TypeError):
+        return 0, 0
+
+
+def delivered_beyond(state_dir: Path, seq: int) -> bool:
+    """The agent has assigned a seq past `seq` and nothing waits in its buffer."""
+    last, waiting = assigned(state_dir)
+    return last > seq and waiting == 0
+
+
 @pytest.mark.parametrize("database_url", [BACKENDS[-1]], indirect=True)
 async def test_results_buffered_through_an_uplink_outage_arrive_in_order_once(
     simulator: Simulator, pantau: PantauProcess, database_url: str, tmp_path: Path
@@ -175,16 +189,20 @@ async def test_results_buffered_through_an_uplink_outage_arrive_in_order_once(
     async with pantau.client() as client, Uplink(pantau.port) as uplink:
         targets = {"central": [simulator.url_for(CENTRAL)], "public": [simulator.url_for(PUBLIC)]}
         agent, process = await start_agent(client, tmp_path, uplink.url, targets)
-        await asyncio.sleep(1.5)
+        state_dir = tmp_path / "agent-state"
+        await wait_for(lambda: delivered_beyond(state_dir, 2 * 2), within=PHASE)
         cut_at = utcnow()
         uplink.set("down")
-        await asyncio.sleep(2.5)
+        first_cut = assigned(state_dir)[0]
+        # Four rounds more, so at least two lie wholly inside the outage.
+        await wait_for(lambda: assigned(state_dir)[0] >= first_cut + 4 * 2, within=PHASE)
         lose_at = utcnow()
         uplink.set("lose_replies")  # batches reach the server; their answers do not return
-        await asyncio.sleep(1.5)
+        await wait_for(lambda: uplink.replies_lost >= 1, within=PHASE)
         restored_at = utcnow()
         uplink.set("up")
-        await asyncio.sleep(1.5)
+        last_lost = assigned(state_dir)[0]
+        await wait_for(lambda: delivered_beyond(state_dir, last_lost), within=PHASE)
         assert await process.stop() == 0, (tmp_path / "agent.log").read_text()[-3000:]
 
     last_seq, waiting = buffer_state(tmp_path / "agent-state")
