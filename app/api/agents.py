@@ -15,15 +15,16 @@ from app.api.audit import record_write
 from app.core.agent_protocol import MAX_BATCH_BYTES, PushReceipt
 from app.core.errors import Forbidden, InvalidInput, NotFound
 from app.core.plain_text import PLAIN_TEXT
+from app.core.regions.code_fields import RegionCodeIn
 from app.core.vantage import Reading, reading
 from app.http.auth import AUTH_RESPONSES, AdminDep, Principal, require_scope
-from app.http.deps import DatabaseDep, ReadSession, RegionCode, SettingsDep
+from app.http.deps import DatabaseDep, ReadSession, SettingsDep
+from app.http.region_codes import RegionCode, optional_region_code
 from app.http.responses import not_found
 from app.settings import Settings
 from app.store import agents as store
 from app.store.agents import Agent, AgentStatus, Agreement
 from app.store.keys import Scope, create_key, get_key, revoke_key
-from app.store.service_spec import RegionCodeIn
 from app.store.services import known_region_codes
 from app.store.types import utcnow
 
@@ -149,11 +150,11 @@ async def register_agent(
 
 @router.get("", response_model=list[AgentPublic], responses=AUTH_RESPONSES)
 async def list_agents(
-    session: ReadSession, settings: SettingsDep, _: AdminDep, region: RegionCodeIn | None = None
+    session: ReadSession, settings: SettingsDep, _: AdminDep, region: str | None = None
 ) -> list[AgentPublic]:
     """Every agent (or a region's), with when it was last heard from and whether it is stale."""
     since = _stale_since(settings)
-    agents = await store.list_agents(session, region_code=region)
+    agents = await store.list_agents(session, region_code=optional_region_code(region))
     return [AgentPublic.of(agent, stale_since=since) for agent in agents]
 
 

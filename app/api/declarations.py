@@ -23,7 +23,8 @@ from app.core.errors import Conflict, NotFound
 from app.core.instants import Instant
 from app.core.plain_text import PLAIN_TEXT
 from app.http.auth import AUTH_RESPONSES, Principal, require_scope
-from app.http.deps import DatabaseDep, ReadSession, RegionCode
+from app.http.deps import DatabaseDep, ReadSession
+from app.http.region_codes import RegionCode
 from app.reads.schemas import DeclarationPublic
 from app.store import declarations as store
 from app.store.declarations import Declaration, DeclarationKind, InForce, in_force_by_region

@@ -14,7 +14,8 @@ from app.api.history import TransitionPublic
 from app.core.domain import Category
 from app.core.errors import InvalidInput
 from app.core.events import region_matches
-from app.http.paging import ROW_ID_MAX, region_prefix
+from app.http.paging import ROW_ID_MAX
+from app.http.region_codes import optional_region_code
 from app.store.models import Transition
 from app.stream.live_feed import LiveEvent, LiveFeed
 
@@ -31,9 +32,7 @@ EXAMPLE = (
 STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "`text/event-stream`: one `transition` event per transition (data: a "
-        "Transition as in the history); a `wave` event (no id; data: a Wave as in "
-        "/api/v1/waves) when a wave starts, its members change or it ends, and for each "
-        "active wave on connecting; comment heartbeats",
+        "Transition as in the history), comment heartbeats",
         "content": {"text/event-stream": {"schema": {"type": "string"}, "example": EXAMPLE}},
     }
 }
@@ -77,22 +76,6 @@ class _Sent:
         return True
 
 
-def _in_scope(event: LiveEvent, regions: Sequence[str], categories: Sequence[str]) -> bool:
-    """A wave is in a region filter's scope when one of its members is."""
-    codes = event.regions if event.kind == "wave" else (event.region_code,)
-    if regions and not any(region_matches(c, p) for c in codes for p in regions):
-        return False
-    return not categories or event.category in categories
-
-
-def _sse(event: LiveEvent) -> ServerSentEvent:
-    if event.kind == "wave":
-        # No id: a client's Last-Event-ID stays the last transition's, so a resume replays
-        # transitions only; the active waves are sent again on every (re)connect.
-        return ServerSentEvent(data=event.data, event="wave")
-    return ServerSentEvent(data=event.data, id=str(event.id), event="transition")
-
-
 async def stream(
     feed: LiveFeed,
     *,
@@ -104,36 +87,31 @@ async def stream(
     sent = _Sent()
 
     def wanted(event: LiveEvent) -> bool:
-        if not _in_scope(event, regions, categories):
+        if regions and not any(region_matches(event.region_code, p) for p in regions):
             return False
-        return event.kind == "wave" or sent.first_time(event.id)
+        return (not categories or event.category in categories) and sent.first_time(event.id)
+
+    def sse(event: LiveEvent) -> ServerSentEvent:
+        return ServerSentEvent(data=event.data, id=str(event.id), event="transition")
 
     # Subscribed before the replay, so nothing committed in between is missed; subscribed in
     # here, so a stream that never starts leaves no subscriber behind.
     subscriber = await feed.subscribe()
     try:
         yield ServerSentEvent(retry=RETRY_MS)
-        for event in await feed.active_waves():
-            if wanted(event):
-                yield _sse(event)
         if after is not None:
             async for event in feed.replay(after):
                 if wanted(event):
-                    yield _sse(event)
+                    yield sse(event)
         while True:
             if subscriber.dropped_from is not None:  # fell behind: catch up from the database
                 start, subscriber.dropped_from = subscriber.dropped_from - 1, None
                 async for event in feed.replay(start):
                     if wanted(event):
-                        yield _sse(event)
-            if subscriber.missed_waves:  # a wave event was dropped: where the waves stand now
-                subscriber.missed_waves = False
-                for event in await feed.active_waves():
-                    if wanted(event):
-                        yield _sse(event)
+                        yield sse(event)
             event = await subscriber.queue.get()
             if wanted(event):
-                yield _sse(event)
+                yield sse(event)
     finally:
         feed.unsubscribe(subscriber)
 
@@ -155,7 +133,7 @@ async def events(
     with the transition's id; heartbeats every 15 s. Reconnect with `Last-Event-ID` to get
     everything after that id from the database, then the live feed, each transition once."""
     after = _resume_point(last_event_id_header, last_event_id)
-    prefixes = [p for p in (region_prefix(r) for r in region or []) if p]
+    prefixes = [p for p in (optional_region_code(r) for r in region or []) if p]
     return EventSourceResponse(
         stream(
             feed,

@@ -24,9 +24,9 @@ from app.http.paging import (
     Until,
     decode_cursor,
     encode_cursor,
-    region_prefix,
     time_range,
 )
+from app.http.region_codes import optional_region_code
 from app.http.responses import NOT_MODIFIED, not_found
 from app.reads.cache import json_response
 from app.reads.schemas import Label
@@ -66,7 +66,6 @@ class IncidentPublic(BaseModel):
     reason_label: Label
     reasons_seen: list[Reason]
     declarations: list[DeclarationCitation] = Field(description="Letters its transitions cite")
-    wave_id: int | None = Field(description="The wave (/api/v1/waves) the region was part of")
     updated_at: datetime
 
 
@@ -111,7 +110,6 @@ def incident_public(
         "reason_label": Label(id=reason.label_id, en=reason.label_en),
         "reasons_seen": [Reason(r) for r in incident.reasons_seen],
         "declarations": [DeclarationCitation.model_validate(c) for c in cited],
-        "wave_id": incident.wave_id,
         "updated_at": incident.updated_at,
     }
 
@@ -138,7 +136,7 @@ async def list_incidents(
     rows = await store.list_incidents(
         session,
         active=active,
-        region_prefix=region_prefix(region),
+        region_prefix=optional_region_code(region),
         since=start,
         until=end,
         before=decode_cursor(cursor),

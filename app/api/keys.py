@@ -11,11 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from app.api.audit import record_write
 from app.core.errors import InvalidInput, NotFound
 from app.core.plain_text import PLAIN_TEXT
+from app.core.regions.code_fields import RegionCodeIn
 from app.http.auth import AUTH_RESPONSES, AdminDep
 from app.http.deps import DatabaseDep, ReadSession
 from app.store import keys as store
 from app.store.keys import ApiKey, Scope
-from app.store.service_spec import RegionCodeIn
 from app.store.services import known_region_codes
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])

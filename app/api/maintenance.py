@@ -18,18 +18,18 @@ from pydantic import (
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.audit import record_write
-from app.core.errors import InvalidInput, NotFound
+from app.core.errors import NotFound
 from app.core.instants import Instant
 from app.core.overrides import covers_region
 from app.core.plain_text import PLAIN_TEXT
-from app.core.regions.registry import InvalidRegionCode, normalize_code
+from app.core.regions.code_fields import RegionCodeIn
 from app.core.windows import canonical_time_zone, next_occurrences, phase
 from app.http.auth import AUTH_RESPONSES, Principal, require_scope
 from app.http.deps import DatabaseDep, ReadSession
+from app.http.region_codes import optional_region_code
 from app.store import maintenance as store
 from app.store.keys import Scope
 from app.store.maintenance import MaintenanceWindow
-from app.store.service_spec import RegionCodeIn
 from app.store.types import utcnow
 
 router = APIRouter(prefix="/api/v1/maintenance", tags=["maintenance"])
@@ -173,12 +173,7 @@ async def list_windows(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> MaintenancePage:
     """Windows, newest first, filtered by region and by Statuspage status."""
-    code = None
-    if region is not None:
-        try:
-            code = normalize_code(region)
-        except InvalidRegionCode as exc:
-            raise InvalidInput(("query", "region"), str(exc), region) from exc
+    code = optional_region_code(region)
     now = utcnow()
     items = []
     for window in await store.list_windows(session):

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 
 from app.core.domain import Category, RegionLevel, State
 from app.core.errors import InvalidInput, NotFound
-from app.core.regions.registry import InvalidRegionCode, normalize_code
-from app.http.deps import ReadSession, RegionCode
+from app.http.deps import ReadSession
+from app.http.region_codes import RegionCode, optional_region_code
 from app.http.responses import NOT_MODIFIED, not_found
 from app.reads.cache import ReadCacheDep
 from app.reads.region_notes import NO_NOTES, load_region_notes
@@ -26,17 +26,8 @@ router = APIRouter(prefix="/api/v1/regions", tags=["regions"])
 NOT_FOUND = not_found("region has this code")
 
 
-def _optional_code(value: str | None, field: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        return normalize_code(value)
-    except InvalidRegionCode as exc:
-        raise InvalidInput(("query", field), str(exc), value) from exc
-
-
 def _province_code(value: str | None) -> str | None:
-    code = _optional_code(value, "province")
+    code = optional_region_code(value, "province")
     if code is not None and "." in code:
         raise InvalidInput(("query", "province"), "not a province code (two digits)", value)
     return code
@@ -63,12 +54,12 @@ async def list_regions(
     overview = await cache.overview(await cache.version())
     views = overview.select(
         level=level,
-        parent=_optional_code(parent, "parent"),
+        parent=optional_region_code(parent, "parent"),
         province=_province_code(province),
         state=state,
         category=category,
     )
-    after = _optional_code(cursor, "cursor")
+    after = optional_region_code(cursor, "cursor")
     remaining = [v for v in views if after is None or v.code > after]
     page = remaining[:limit]
     services = await store.services_of_regions(session, [v.code for v in page])

@@ -11,15 +11,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.audit import record_write
 from app.core.domain import State
-from app.core.errors import InvalidInput, NotFound
-from app.core.regions.registry import InvalidRegionCode, normalize_code
+from app.core.errors import NotFound
 from app.http.auth import AUTH_RESPONSES, IsOperator, Principal, require_scope
 from app.http.deps import DatabaseDep, ReadSession
+from app.http.region_codes import optional_region_code
 from app.reads.cache import json_response
 from app.store import services as store
 from app.store.models import Service
 from app.store.service_spec import ServiceCreate, ServiceOperator, ServicePublic, ServiceUpdate
-from app.usecases import service_changes
 
 router = APIRouter(prefix="/api/v1/services", tags=["services"])
 
@@ -46,15 +45,6 @@ async def _existing(session: AsyncSession, service_id: int) -> Service:
     if service is None:
         raise NotFound("service", service_id)
     return service
-
-
-def _region_prefix(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return normalize_code(value)
-    except InvalidRegionCode as exc:
-        raise InvalidInput(("query", "region"), str(exc), value) from exc
 
 
 @router.post("", status_code=201, response_model=ServiceOperator, responses=CREATE_RESPONSES)
@@ -93,7 +83,7 @@ async def list_services(
     with a `services:write` token, as ServiceOperator (the URL's query string included)."""
     rows = await store.list_services(
         session,
-        region_prefix=_region_prefix(region),
+        region_prefix=optional_region_code(region),
         state=state,
         after_id=cursor,
         limit=limit + 1,
@@ -127,7 +117,7 @@ async def update_service(
     async with database.transaction() as session:
         service = await _existing(session, service_id)
         before = ServiceOperator.of(service)
-        if await service_changes.update_service(session, service, changes=changes):
+        if await store.update_service(session, service, changes=changes):
             await record_write(
                 session,
                 principal,
@@ -148,7 +138,7 @@ async def delete_service(
     async with database.transaction() as session:
         service = await _existing(session, service_id)
         before = ServiceOperator.of(service)
-        await service_changes.delete_service(session, service)
+        await store.delete_service(session, service)
         await record_write(
             session,
             principal,

@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 
 from app.core.errors import NotFound
 from app.core.uptime import WINDOWS, Span, Uptime, service_spans, uptime, worst_spans
-from app.http.deps import ReadSession, RegionCode
+from app.http.deps import ReadSession
+from app.http.region_codes import RegionCode
 from app.http.responses import not_found
 from app.reads.cache import json_response
 from app.reads.schemas import Label

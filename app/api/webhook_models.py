@@ -10,7 +10,6 @@ from typing import Annotated
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -19,29 +18,18 @@ from pydantic import (
 from app.core.domain import Category
 from app.core.events import EventType
 from app.core.plain_text import PLAIN_TEXT
-from app.core.regions.registry import normalize_code
+from app.core.regions.code_fields import RegionPrefixIn
 from app.store.service_spec import Url
 from app.store.webhooks import Delivery, DeliveryAttempt, DeliveryStatus, Subscription
-
-
-def _region_prefix(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError('a region prefix is a string such as "73" or "73.73"')
-    return normalize_code(value)
 
 
 def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-COALESCE_WAVES = (
-    "True: a wave's `wave.*` events replace its member regions' `service.*` events caused by"
-    " the wave (`upstream.central`, `network.backbone`); false: both are delivered"
-)
-RegionPrefix = Annotated[str, BeforeValidator(_region_prefix)]
 Description = Annotated[str, Field(max_length=500), PLAIN_TEXT]
 EventTypes = Annotated[list[EventType], Field(max_length=20), AfterValidator(_unique)]
-RegionPrefixes = Annotated[list[RegionPrefix], Field(max_length=600), AfterValidator(_unique)]
+RegionPrefixes = Annotated[list[RegionPrefixIn], Field(max_length=600), AfterValidator(_unique)]
 Categories = Annotated[list[Category], Field(max_length=20), AfterValidator(_unique)]
 
 
@@ -56,7 +44,6 @@ class SubscriptionCreate(BaseModel):
     )
     categories: Categories = Field(default_factory=list, description="Reason categories")
     is_active: bool = True
-    coalesce_waves: bool = Field(default=True, description=COALESCE_WAVES)
 
 
 class SubscriptionUpdate(BaseModel):
@@ -70,7 +57,6 @@ class SubscriptionUpdate(BaseModel):
     region_prefixes: RegionPrefixes | None = None
     categories: Categories | None = None
     is_active: bool | None = None
-    coalesce_waves: bool | None = None
 
     @field_validator("*")
     @classmethod
@@ -88,7 +74,6 @@ class SubscriptionPublic(BaseModel):
     region_prefixes: list[str]
     categories: list[str]
     is_active: bool
-    coalesce_waves: bool = Field(description=COALESCE_WAVES)
     disabled_reason: str | None
     disabled_at: datetime | None
     failing_since: datetime | None = Field(description="Start of a run of only failures")

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.errors import InvalidInput
-from app.core.regions.registry import InvalidRegionCode, normalize_code
 from app.settings import Settings
 from app.store.db import Database
 
@@ -31,18 +29,6 @@ async def read_session(
         yield session
 
 
-def region_code_path(
-    code: Annotated[
-        str, Path(description="Kemendagri code, `73.73` or `7373`", examples=["73.73"])
-    ],
-) -> str:
-    try:
-        return normalize_code(code)
-    except InvalidRegionCode as exc:
-        raise InvalidInput(("path", "code"), str(exc), code) from exc
-
-
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ReadSession = Annotated[AsyncSession, Depends(read_session)]
-RegionCode = Annotated[str, Depends(region_code_path)]

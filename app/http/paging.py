@@ -1,5 +1,5 @@
 """Query parameters the read API shares: opaque cursors over (time, id) for newest-first
-pages, checked time ranges, region prefixes. Bad input is a 422 naming the field and why."""
+pages, checked time ranges. Bad input is a 422 naming the field and why."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from fastapi import Query
 
 from app.core.errors import InvalidInput
 from app.core.instants import Instant, in_range
-from app.core.regions.registry import InvalidRegionCode, normalize_code
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ROW_ID_MAX = 2**31 - 1  # PostgreSQL integer: a larger id would be a database error
@@ -62,13 +61,3 @@ def time_range(
         message = "`until` must be later than `since`"
         raise InvalidInput(("query", "until"), message, until.isoformat())
     return since, until
-
-
-def region_prefix(value: str | None, field: str = "region") -> str | None:
-    """A region code (`73.73`, `7373`) or a province prefix (`73`), normalised."""
-    if value is None:
-        return None
-    try:
-        return normalize_code(value)
-    except InvalidRegionCode as exc:
-        raise InvalidInput(("query", field), str(exc), value) from exc

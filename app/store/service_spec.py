@@ -23,7 +23,7 @@ from pydantic import (
 from app.core.disclosure import public_url, without_userinfo
 from app.core.domain import Category, Reason, State
 from app.core.plain_text import PLAIN_TEXT
-from app.core.regions.registry import normalize_code
+from app.core.regions.code_fields import RegionCodeIn
 from app.core.service_credentials import BasicAuth, no_userinfo, userinfo_into_basic_auth
 from app.store.models import Service
 
@@ -49,13 +49,6 @@ def _check_url(value: str) -> str:
     return value
 
 
-def _region_code(value: object) -> str:
-    if not isinstance(value, str):
-        # YAML reads an unquoted 73.10 as the float 73.1: refuse rather than guess.
-        raise ValueError('region code must be a string such as "73.73" (quote it in YAML)')
-    return normalize_code(value)
-
-
 def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty or only whitespace")
@@ -67,7 +60,6 @@ def _upper(value: object) -> object:
 
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$")]
-RegionCodeIn = Annotated[str, BeforeValidator(_region_code)]
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), PLAIN_TEXT
 ]

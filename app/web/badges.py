@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from app.core.regions.registry import InvalidRegionCode, normalize_code
 from app.core.uptime import WINDOWS, uptime
+from app.http.region_codes import region_code_or_none
 from app.http.responses import NOT_MODIFIED, Responses
 from app.reads.cache import ReadCacheDep, weak_etag
 from app.store.types import utcnow
@@ -37,20 +37,13 @@ def svg_response(badge: Badge, *, status_code: int = 200) -> Response:
     return Response(body, status_code=status_code, media_type=SVG, headers=headers)
 
 
-def _code(raw: str) -> str | None:
-    try:
-        return normalize_code(raw)
-    except InvalidRegionCode:
-        return None
-
-
 @router.get("/badge/{code}.svg", response_class=Response, responses=BADGE_DOC)
 async def state_badge(
     code: str, cache: ReadCacheDep, lang: LangQuery = None, accept_language: AcceptLanguage = None
 ) -> Response:
     """The region's state, and its cause's short word when it is not operational."""
     chosen = negotiate(lang, accept_language)
-    normalized = _code(code)
+    normalized = region_code_or_none(code)
     overview = await cache.overview(await cache.version())
     view = overview.regions.get(normalized) if normalized else None
     if view is None:
@@ -68,7 +61,7 @@ async def uptime_badge_route(
 ) -> Response:
     """Availability to citizens over the window, as `GET /api/v1/regions/{code}/uptime`."""
     chosen = negotiate(lang, accept_language)
-    normalized = _code(code)
+    normalized = region_code_or_none(code)
     version = await cache.version()
     overview = await cache.overview(version)
     if normalized is None or normalized not in overview.regions:

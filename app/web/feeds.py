@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.core.errors import NotFound
 from app.http.deps import ReadSession, SettingsDep
-from app.http.paging import region_prefix
+from app.http.region_codes import optional_region_code
 from app.http.responses import Responses, not_found
 from app.store.models import Region
 from app.store.types import utcnow
@@ -36,7 +36,7 @@ async def incidents_atom(
     ] = None,
 ) -> Response:
     """The newest incidents, each with its cause, the letters cited and operators' updates."""
-    prefix = region_prefix(region)
+    prefix = optional_region_code(region)
     found = await session.get(Region, prefix) if prefix else None
     if prefix and found is None:
         raise NotFound("region", prefix)

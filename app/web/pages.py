@@ -9,8 +9,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from app.core.regions.registry import InvalidRegionCode, normalize_code
 from app.http.deps import ReadSession, SettingsDep
+from app.http.region_codes import region_code_or_none
 from app.reads.cache import ReadCacheDep
 from app.store.models import Region
 from app.store.types import utcnow
@@ -34,11 +34,8 @@ def not_found_page(code: str, lang: Lang) -> Response:
 
 async def find_region(session: ReadSession, raw_code: str) -> Region | None:
     """The region a path names, `73.73` or `7373`; None when malformed or unknown."""
-    try:
-        code = normalize_code(raw_code)
-    except InvalidRegionCode:
-        return None
-    return await session.get(Region, code)
+    code = region_code_or_none(raw_code)
+    return None if code is None else await session.get(Region, code)
 
 
 @router.get("/")
