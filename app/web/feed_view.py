@@ -1,4 +1,4 @@
-"""Incidents with their context → the Atom feed's entries, bilingual. Pure."""
+"""Incidents with their context, and waves → the Atom feed's entries, bilingual. Pure."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from app.core.domain import Reason, State
+from app.store.waves import WaveRecord
 from app.web.atom import EntryUpdate, Feed, FeedEntry
 from app.web.format import local_time
 from app.web.i18n import Lang, reason_label, state_label
 from app.web.queries import IncidentRecord
+from app.web.wave_view import wave_entry
 
 LANGS: tuple[Lang, ...] = ("id", "en")
 
@@ -60,8 +62,11 @@ def incidents_feed(
     region: str | None,
     region_name: str | None,
     now: datetime,
+    waves: Sequence[WaveRecord] = (),
 ) -> Feed:
-    entries = [entry_of(r, base_url) for r in records]
+    """Newest first (by start): incidents, and one entry per wave."""
+    entries = [entry_of(r, base_url) for r in records] + [wave_entry(w, base_url) for w in waves]
+    entries.sort(key=lambda e: e.published, reverse=True)
     query = f"?region={region}" if region else ""
     title = "Pantau: insiden layanan e-KTP / e-KTP service incidents"
     if region_name:

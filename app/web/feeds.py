@@ -8,11 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.core.errors import NotFound
+from app.core.events import region_matches
 from app.http.deps import ReadSession, SettingsDep
 from app.http.region_codes import optional_region_code
 from app.http.responses import Responses, not_found
 from app.store.models import Region
 from app.store.types import utcnow
+from app.store.waves import list_waves
 from app.web.atom import render_feed
 from app.web.feed_view import incidents_feed
 from app.web.queries import incidents_with_context
@@ -35,14 +37,21 @@ async def incidents_atom(
         str | None, Query(description="Region code or province prefix, e.g. `73`")
     ] = None,
 ) -> Response:
-    """The newest incidents, each with its cause, the letters cited and operators' updates."""
+    """The newest incidents, each with its cause, the letters cited and operators' updates,
+    and the newest waves (one correlated outage each) touching the region."""
     prefix = optional_region_code(region)
     found = await session.get(Region, prefix) if prefix else None
     if prefix and found is None:
         raise NotFound("region", prefix)
     records = await incidents_with_context(session, region_prefix=prefix, limit=FEED_SIZE)
+    waves = [
+        w
+        for w in await list_waves(session, limit=FEED_SIZE)
+        if prefix is None or any(region_matches(code, prefix) for code in w.regions)
+    ]
     feed = incidents_feed(
         records,
+        waves=waves,
         base_url=settings.public_base_url,
         region=prefix,
         region_name=found.name if found else None,

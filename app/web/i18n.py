@@ -87,6 +87,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "by_cause": ("Menurut penyebab", "By cause"),
     "updated": ("Perubahan terakhir", "Last change"),
     "incidents": ("Insiden aktif", "Active incidents"),
+    "waves": ("Gangguan meluas", "Widespread outages"),
     "no_incidents": ("Tidak ada insiden aktif.", "No active incidents."),
     "warnings": ("Peringatan (teguran)", "Warnings (teguran)"),
     "no_warnings": ("Tidak ada peringatan berlaku.", "No warnings in force."),

@@ -18,6 +18,7 @@ from app.store.agents import region_vantage
 from app.store.history import history, uptime_marks, watched_services
 from app.store.models import Region, Service, Transition
 from app.store.regions import services_of_regions
+from app.store.waves import active_waves
 from app.web.bars import DAYS
 from app.web.queries import (
     incidents_with_context,
@@ -46,6 +47,7 @@ async def status_inputs(cache: ReadCache, *, now: datetime) -> StatusInputs:
         warnings = await warnings_in_force(session)
         maintenance = await maintenance_ahead(session, now=now)
         names = await region_names(session)
+        waves = await active_waves(session)
     return StatusInputs(
         overview=overview,
         spans=spans,
@@ -56,6 +58,7 @@ async def status_inputs(cache: ReadCache, *, now: datetime) -> StatusInputs:
         updated_at=version.newest_at,
         newest_transition_id=int(newest_id),
         now=now,
+        waves=waves,
     )
 
 

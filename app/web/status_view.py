@@ -1,6 +1,6 @@
 """Everything the status page shows, as plain values for its template: the national picture,
-provinces with their regencies and cities, incidents, warnings, maintenance and uptime bars,
-in one language. Pure."""
+active waves (one banner each), provinces with their regencies and cities, incidents,
+warnings, maintenance and uptime bars, in one language. Pure."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from app.core.overrides import ScheduledWindow
 from app.core.regions.overview import Overview, RegionView, state_counts
 from app.core.uptime import Span
 from app.store.declarations import Declaration
+from app.store.waves import WaveRecord
 from app.web.bars import DayGrid, day_grid
 from app.web.chips import Bars, Chip, bars_of, chip
 from app.web.format import iso, local_time
@@ -26,6 +27,7 @@ from app.web.notices_view import (
     warning_line,
 )
 from app.web.queries import IncidentRecord
+from app.web.wave_view import WaveBanner, wave_banner
 
 COUNTED_CAUSES = [
     Category.NETWORK,
@@ -88,6 +90,7 @@ class StatusPage:
     warnings: list[WarningLine]
     maintenance: list[MaintenanceLine]
     provinces: list[ProvinceBlock]
+    waves: list[WaveBanner]
 
 
 def blast_text(affected: int, total: int, lang: Lang) -> str:
@@ -149,6 +152,7 @@ class StatusInputs:
     updated_at: datetime | None
     now: datetime
     newest_transition_id: int = 0  # the live stream resumes after it
+    waves: Sequence[WaveRecord] = ()  # the active ones
 
 
 def _count_label(state: State, vocabulary: Mapping[str, str], lang: Lang) -> str:
@@ -179,10 +183,22 @@ def status_page(inputs: StatusInputs, lang: Lang) -> StatusPage:
         updated=local_time(inputs.updated_at, lang),
         updated_iso=iso(inputs.updated_at),
         live_stream=f"/api/v1/events?last_event_id={inputs.newest_transition_id}",
-        incidents=[incident_line(r, lang) for r in inputs.incidents],
+        incidents=[incident_line(r, lang) for r in _outside_waves(inputs)],
         warnings=[warning_line(w, inputs.names, lang) for w in inputs.warnings],
         maintenance=[maintenance_line(w, inputs.names, now, lang) for w in inputs.maintenance],
         provinces=[
             province_block(overview, p, inputs.spans, grid, now, lang) for p in overview.provinces()
         ],
+        waves=[wave_banner(w, now, lang) for w in inputs.waves],
     )
+
+
+def _outside_waves(inputs: StatusInputs) -> list[IncidentRecord]:
+    """Incidents not told by a wave's banner already: a member region's incident is the wave."""
+    members = {code for wave in inputs.waves for code in wave.regions}
+    waves = {wave.id for wave in inputs.waves}
+    return [
+        record
+        for record in inputs.incidents
+        if record.incident.region_code not in members and record.incident.wave_id not in waves
+    ]

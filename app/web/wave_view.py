@@ -1,0 +1,93 @@
+"""Waves as people read them: one banner line on the status page, one Atom entry, in
+Indonesian and English ("Gangguan server pusat — 22 kabupaten/kota sejak 14:02 WIB"). Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.core.events import wave_area_labels
+from app.core.waves import WaveScope
+from app.store.waves import WaveRecord
+from app.web.atom import FeedEntry
+from app.web.bars import JAKARTA
+from app.web.format import iso, local_time
+from app.web.i18n import Lang, other, reason_label
+
+LANGS: tuple[Lang, ...] = ("id", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class WaveBanner:
+    id: int
+    category: str
+    text: str
+    text_other: str  # the same in the other language
+    since_iso: str
+    regions: tuple[str, ...]
+
+
+def wave_title(wave: WaveRecord, lang: Lang) -> str:
+    """The cause, and for an island group its name: "Gangguan jaringan antarwilayah (Maluku)"."""
+    title = reason_label(wave.reason, lang)
+    if wave.scope is WaveScope.ISLAND_GROUP:
+        label_id, label_en = wave_area_labels(wave.scope, wave.area)
+        title += f" ({label_id if lang == 'id' else label_en})"
+    return title
+
+
+def _since(at: datetime, now: datetime, lang: Lang) -> str:
+    """ "14:02 WIB" today (in WIB), else the date as well."""
+    local = at.astimezone(JAKARTA)
+    if local.date() == now.astimezone(JAKARTA).date():
+        return f"{local:%H:%M} WIB"
+    return local_time(at, lang)
+
+
+def banner_text(wave: WaveRecord, now: datetime, lang: Lang) -> str:
+    count, since = len(wave.regions), _since(wave.started_at, now, lang)
+    if lang == "id":
+        return f"{wave_title(wave, lang)} — {count} kabupaten/kota sejak {since}"
+    return f"{wave_title(wave, lang)} — {count} regencies/cities since {since}"
+
+
+def wave_banner(wave: WaveRecord, now: datetime, lang: Lang) -> WaveBanner:
+    return WaveBanner(
+        id=wave.id,
+        category=str(wave.reason.category),
+        text=banner_text(wave, now, lang),
+        text_other=banner_text(wave, now, other(lang)),
+        since_iso=iso(wave.started_at),
+        regions=wave.regions,
+    )
+
+
+def _summary(wave: WaveRecord) -> str:
+    parts = []
+    for lang in LANGS:
+        since = "sejak" if lang == "id" else "since"
+        places = "kabupaten/kota" if lang == "id" else "regencies/cities"
+        peak = "puncak" if lang == "id" else "peak"
+        text = f"{wave_title(wave, lang)}: {len(wave.regions)} {places} ({peak} "
+        text += f"{wave.peak_regions}) {since} {local_time(wave.started_at, lang)}"
+        if wave.ended_at is not None:
+            ended = "berakhir" if lang == "id" else "ended"
+            text += f", {ended} {local_time(wave.ended_at, lang)}"
+        parts.append(text + ".")
+    parts.append("Wilayah / Regions: " + ", ".join(wave.regions))
+    return "\n".join(parts)
+
+
+def wave_entry(wave: WaveRecord, base_url: str) -> FeedEntry:
+    title = f"{wave_title(wave, 'id')} / {wave_title(wave, 'en')}"
+    if wave.ended_at is not None:
+        title += " — selesai / resolved"
+    return FeedEntry(
+        id=f"{base_url}/api/v1/waves/{wave.id}",
+        title=title,
+        link=f"{base_url}/api/v1/waves/{wave.id}",
+        published=wave.started_at,
+        updated=wave.updated_at,
+        summary=_summary(wave),
+        categories=[str(wave.reason.category)],
+    )
