@@ -1,5 +1,6 @@
 """The application: `create_app(settings)` and a lifespan that owns every long-lived object
-(database, probe client, scheduler) on `app.state`. Nothing is built at import time."""
+(database, clients, workers, metrics, read cache, live feed, clock) on `app.state`, where
+the workers and the request dependencies find them. Nothing is built at import time."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from app.api.agents import router as agents_router
 from app.api.audit import router as audit_router
 from app.api.declarations import router as declarations_router
 from app.api.deliveries import router as deliveries_router
+from app.api.events import encode_transition
 from app.api.events import router as events_router
 from app.api.history import router as history_router
 from app.api.incident_updates import router as incident_updates_router
@@ -35,13 +37,33 @@ from app.checks.probe import make_probe_client
 from app.checks.scheduler import Checker
 from app.http.conditional import install_http
 from app.http.errors import install_error_handler
+from app.metrics import Metrics
 from app.notify.dispatcher import Dispatcher
 from app.notify.ssrf import make_webhook_client, parse_networks
+from app.reads.cache import ReadCache
 from app.settings import Settings, get_settings
 from app.store.db import Database
 from app.store.migrate import SchemaCheck
+from app.stream.live_feed import LiveFeed
 from app.usecases.services_file import sync_services_file
 from app.web.routes import install_web
+from app.workers.clock import SystemClock
+
+
+def _start_workers(app: FastAPI, settings: Settings) -> None:
+    """The checker and the dispatcher, where this process runs them, on the app's database,
+    clients, metrics and clock."""
+    state = app.state
+    if settings.run_checker:
+        state.checker = Checker(
+            state.db, settings, state.probe_client, metrics=state.metrics, clock=state.clock
+        )
+        state.checker.start()
+    if settings.run_dispatcher:
+        state.dispatcher = Dispatcher(
+            state.db, settings, state.webhook_client, metrics=state.metrics, clock=state.clock
+        )
+        state.dispatcher.start()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,6 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(settings)
+        app.state.clock = SystemClock()
+        app.state.metrics = Metrics()
+        app.state.read_cache = ReadCache(app.state.db)
+        app.state.live = LiveFeed(app.state.db, encode_transition)  # polls only while listened to
         app.state.probe_client = make_probe_client(settings.checker_concurrency)
         app.state.checker = None
         app.state.webhook_client = make_webhook_client(
@@ -61,12 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.services_file:
                 report = await sync_services_file(app.state.db, settings.services_file)
                 report.raise_for_errors()
-            if settings.run_checker:
-                app.state.checker = Checker(app.state.db, settings, app.state.probe_client)
-                app.state.checker.start()
-            if settings.run_dispatcher:
-                app.state.dispatcher = Dispatcher(app.state.db, settings, app.state.webhook_client)
-                app.state.dispatcher.start()
+            _start_workers(app, settings)
             yield
         finally:
             # Both finish their work in flight side by side, within one grace.

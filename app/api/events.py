@@ -7,13 +7,14 @@ from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.api.history import TransitionPublic
 from app.core.domain import Category
 from app.core.errors import InvalidInput
 from app.core.events import region_matches
+from app.http.deps import LiveFeedDep
 from app.http.paging import ROW_ID_MAX
 from app.http.region_codes import optional_region_code
 from app.store.models import Transition
@@ -38,16 +39,9 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _encode(transition: Transition) -> str:
+def encode_transition(transition: Transition) -> str:
+    """A transition as the live feed sends it: its JSON in the history."""
     return TransitionPublic.of(transition).model_dump_json()
-
-
-async def live_feed(request: Request) -> LiveFeed:
-    """The process's one feed, made on first use (its poller runs only while listened to)."""
-    feed: LiveFeed | None = getattr(request.app.state, "live", None)
-    if feed is None or feed.database is not request.app.state.db:
-        feed = request.app.state.live = LiveFeed(request.app.state.db, _encode)
-    return feed
 
 
 def _resume_point(header: str | None, query: int | None) -> int | None:
@@ -118,7 +112,7 @@ async def stream(
 
 @router.get("/events", response_class=EventSourceResponse, responses=STREAM_DOC)
 async def events(
-    feed: Annotated[LiveFeed, Depends(live_feed)],
+    feed: LiveFeedDep,
     region: Annotated[
         list[str] | None, Query(description="Region code or province prefix (repeatable)")
     ] = None,

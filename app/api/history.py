@@ -16,10 +16,11 @@ from app.core.disclosure import public_evidence
 from app.core.domain import Category, Reason, State, TransitionSource
 from app.core.errors import NotFound
 from app.http.auth import IsOperator
+from app.http.deps import ReadCacheDep
 from app.http.paging import Cursor, Since, Until, decode_cursor, encode_cursor, time_range
 from app.http.region_codes import region_code_path
 from app.http.responses import not_found
-from app.reads.cache import Encoded, ReadCache, ReadCacheDep
+from app.reads.cache import Encoded, ReadCache
 from app.reads.schemas import Label
 from app.store import history as store
 from app.store.models import Region, Service, Transition

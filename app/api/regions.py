@@ -8,10 +8,9 @@ from fastapi import APIRouter, Query
 
 from app.core.domain import Category, RegionLevel, State
 from app.core.errors import InvalidInput, NotFound
-from app.http.deps import ReadSession
+from app.http.deps import ReadCacheDep, ReadSession
 from app.http.region_codes import RegionCode, optional_region_code
 from app.http.responses import NOT_MODIFIED, not_found
-from app.reads.cache import ReadCacheDep
 from app.reads.region_notes import NO_NOTES, load_region_notes
 from app.reads.region_status import region_status
 from app.reads.schemas import (

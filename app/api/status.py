@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 
 from app.core.domain import Category, Reason, RegionLevel, State, worst_state
 from app.core.regions.overview import Overview, RegionView, state_counts
+from app.http.deps import ReadCacheDep
 from app.http.responses import NOT_MODIFIED
-from app.reads.cache import Encoded, ReadCache, ReadCacheDep
+from app.reads.cache import Encoded, ReadCache
 from app.reads.schemas import Label, category_of, reason_label
 from app.store.declarations import Declaration, in_force_by_region
 from app.store.snapshot import DataVersion

@@ -22,9 +22,9 @@ from app.api.statuspage_models import (
     SummaryDocument,
 )
 from app.core.statuspage_terms import indicator, status_description
-from app.http.deps import get_app_settings
+from app.http.deps import ReadCacheDep, get_app_settings
 from app.http.responses import NOT_MODIFIED
-from app.reads.cache import Encoded, ReadCache, ReadCacheDep
+from app.reads.cache import Encoded, ReadCache
 from app.store.declarations import in_force_by_region
 from app.store.incident_updates import updates_of_incidents
 from app.store.incidents import declarations_cited, list_incidents

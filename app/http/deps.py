@@ -1,4 +1,5 @@
-"""Request dependencies: the database handles on app.state, as typed aliases."""
+"""Request dependencies: what the lifespan built and keeps on app.state (database, settings,
+metrics, read cache, live feed, clock), as typed aliases."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.metrics import Metrics
+from app.reads.cache import ReadCache
 from app.settings import Settings
 from app.store.db import Database
+from app.stream.live_feed import LiveFeed
+from app.workers.clock import Clock
 
 
 def get_database(request: Request) -> Database:
@@ -29,6 +34,31 @@ async def read_session(
         yield session
 
 
+# async, these: FastAPI runs a plain-def dependency in a worker thread, a hop per request.
+async def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+async def get_read_cache(request: Request) -> ReadCache:
+    cache: ReadCache = request.app.state.read_cache
+    return cache
+
+
+async def get_live_feed(request: Request) -> LiveFeed:
+    feed: LiveFeed = request.app.state.live
+    return feed
+
+
+async def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+ReadCacheDep = Annotated[ReadCache, Depends(get_read_cache)]
+LiveFeedDep = Annotated[LiveFeed, Depends(get_live_feed)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 ReadSession = Annotated[AsyncSession, Depends(read_session)]

@@ -1,7 +1,7 @@
 """An in-process cache of what the read API derives from the whole country's state (the
 region overview, encoded documents), keyed on the data version (`freshness.py` says how
-fresh): while nothing changes, a request costs at most one small query. One per process, on
-`app.state`."""
+fresh): while nothing changes, a request costs at most one small query. One per process,
+built in the lifespan and kept on `app.state`."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import Depends, Request, Response
+from fastapi import Request, Response
 from pydantic import BaseModel
 
 from app.core.regions.overview import Overview, build_overview
@@ -106,14 +106,3 @@ class ReadCache:
     async def _build_overview(self) -> Overview:
         async with self.database.read() as session:
             return build_overview(await region_rows(session), await state_groups(session))
-
-
-async def read_cache(request: Request) -> ReadCache:
-    # async: FastAPI runs a plain-def dependency in a worker thread, a hop per request.
-    cache: ReadCache | None = getattr(request.app.state, "read_cache", None)
-    if cache is None or cache.database is not request.app.state.db:
-        cache = request.app.state.read_cache = ReadCache(request.app.state.db)
-    return cache
-
-
-ReadCacheDep = Annotated[ReadCache, Depends(read_cache)]

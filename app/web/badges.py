@@ -9,9 +9,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Response
 
 from app.core.uptime import WINDOWS, uptime
+from app.http.deps import ReadCacheDep
 from app.http.region_codes import region_code_or_none
 from app.http.responses import NOT_MODIFIED, Responses
-from app.reads.cache import ReadCacheDep, weak_etag
+from app.reads.cache import weak_etag
 from app.store.types import utcnow
 from app.web.badge import Badge, not_found_badge, render, status_badge, uptime_badge
 from app.web.i18n import Lang, negotiate

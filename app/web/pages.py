@@ -9,9 +9,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from app.http.deps import ReadSession, SettingsDep
+from app.http.deps import ReadCacheDep, ReadSession, SettingsDep
 from app.http.region_codes import region_code_or_none
-from app.reads.cache import ReadCacheDep
 from app.store.models import Region
 from app.store.types import utcnow
 from app.web.i18n import Lang, negotiate, other, words

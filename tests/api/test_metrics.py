@@ -1,10 +1,12 @@
 """`/metrics`: Prometheus text that prometheus-client's own parser reads, with probe counts
-once the checker has run, database-backed gauges, and a registry per application."""
+once the checker has run, webhook sends once the dispatcher has sent, database-backed gauges,
+and a registry per application."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -90,6 +92,61 @@ async def test_probe_counts_and_states_after_some_checks(
     assert found[("pantau_record_batches_total", (("result", "ok"),))] >= 1
     # bounded labels: no URL, service or region anywhere
     assert "73.73" not in "".join(str(key) for key in found)
+
+
+@asynccontextmanager
+async def accepting_endpoint() -> AsyncIterator[str]:
+    """A loopback webhook receiver that answers every request 204."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        await reader.readexactly(length)
+        writer.write(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    async with server:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/hook"
+
+
+async def test_webhook_sends_are_counted_by_outcome(
+    database_url: str, admin_headers: dict[str, str]
+) -> None:
+    settings = make_settings(
+        database_url,
+        dispatcher_tick_seconds=0.05,
+        webhook_allowed_networks="127.0.0.0/8",
+    )
+    application = create_app(settings)
+    transport = httpx.ASGITransport(app=application)
+    async with (
+        accepting_endpoint() as hook_url,
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(transport=transport, base_url="http://pantau.test") as client,
+    ):
+        before = samples((await client.get("/metrics")).text)
+        body = {"url": hook_url}
+        created = await client.post("/api/v1/subscriptions", json=body, headers=admin_headers)
+        assert created.status_code == 201, created.text
+        ping = f"/api/v1/subscriptions/{created.json()['id']}/ping"
+        assert (await client.post(ping, headers=admin_headers)).status_code == 202
+        succeeded = ("pantau_webhook_sends_total", (("outcome", "succeeded"),))
+        found = before
+        for _ in range(100):
+            found = samples((await client.get("/metrics")).text)
+            if found[succeeded] >= 1:
+                break
+            await asyncio.sleep(0.1)
+
+    assert before[succeeded] == 0  # every outcome is there from the start, at zero
+    assert found[succeeded] == 1
+    assert total(found, "pantau_webhook_sends_total") == 1
 
 
 async def test_each_app_has_its_own_registry(database_url: str) -> None:

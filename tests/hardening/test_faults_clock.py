@@ -1,6 +1,6 @@
 """The wall clock stepped backwards and forwards: no negative duration anywhere, uptime never
 above 100 %, and a checker whose clock steps back keeps probing instead of waiting out the
-step. Pure code gets the stepped readings directly; the checker gets a stepped `utcnow`."""
+step. Pure code gets the stepped readings directly; the checker gets a stepped clock."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from itertools import pairwise
 import pytest
 from sqlmodel import select
 
-import app.checks.scheduler as scheduler
 from app.checks.probe import ProbeSpec, make_probe_client
 from app.checks.run import DueCheck
 from app.checks.scheduler import Checker
@@ -103,13 +102,22 @@ def test_schedule_lag_is_never_negative_when_the_clock_stepped_back() -> None:
     assert record.lag_seconds == 0.0
 
 
+class SteppedClock:
+    """The system clock plus an offset the test sets: a fast clock, then NTP's step."""
+
+    def __init__(self, offset: timedelta) -> None:
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return utcnow() + self.offset
+
+
 async def test_a_checker_whose_clock_steps_back_keeps_probing(
-    database_url: str, database: Database, monkeypatch: pytest.MonkeyPatch
+    database_url: str, database: Database
 ) -> None:
     """Scheduled an hour ahead by a fast clock that NTP then steps back: without following
     the step, the service would wait an hour for its next probe."""
-    offset = timedelta(hours=1)
-    monkeypatch.setattr(scheduler, "utcnow", lambda: utcnow() + offset)
+    clock = SteppedClock(timedelta(hours=1))
     settings = make_settings(database_url, checker_tick_seconds=0.1, central_min_regions=1000)
     async with Simulator() as sim, make_probe_client() as client:
         async with database.transaction() as session:
@@ -120,14 +128,14 @@ async def test_a_checker_whose_clock_steps_back_keeps_probing(
                     url=sim.url_for("73.73"),
                     interval_seconds=INTERVAL_S,
                     timeout_seconds=0.5,
-                    next_check_at=utcnow() + offset,
+                    next_check_at=clock.now(),
                 )
             )
-        checker = Checker(database, settings, client)  # ticked by hand: APScheduler
-        try:  # would read the stepped clock too
+        checker = Checker(database, settings, client, clock=clock)  # ticked by hand
+        try:
             await _ticking(checker, lambda: sim.hits("73.73") == 1)  # on the fast clock's time
             next_at = await _next_check_at(database)
-            offset = timedelta(0)  # the step back
+            clock.offset = timedelta(0)  # the step back
             assert next_at > utcnow() + timedelta(minutes=59)  # an hour ahead of the new time
             # The next probe comes one interval after the first, not an hour later.
             await _ticking(checker, lambda: sim.hits("73.73") == 2, within=INTERVAL_S + 3)
