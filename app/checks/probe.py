@@ -19,6 +19,7 @@ import httpx
 
 from app import __version__
 from app.checks.transport import ProbeTransport, read_bounded
+from app.core.check_settings import CHECK_DEFAULTS
 from app.core.domain import FailureKind, ProbeResult
 from app.outbound.failures import describe_error, failure_kind
 
@@ -28,9 +29,9 @@ USER_AGENT = f"Pantau/{__version__} (+status monitor)"
 @dataclass(frozen=True, slots=True)
 class ProbeSpec:
     url: str
-    method: str = "GET"
-    timeout_seconds: float = 10.0
-    follow_redirects: bool = False
+    method: str = CHECK_DEFAULTS.method
+    timeout_seconds: float = CHECK_DEFAULTS.timeout_seconds
+    follow_redirects: bool = CHECK_DEFAULTS.follow_redirects
     max_body_bytes: int = 65536
     basic_auth: tuple[str, str] | None = field(default=None, repr=False)
 

@@ -1,17 +1,18 @@
-"""One check of one service: spec → probe → classify. The stages after it (attribution, the
-state machine, storage) run in batches in `record.py`."""
+"""One check of one service: claimed check → probe → classify. What follows (attribution, the
+state machine, storage) runs in batches in the `record_checks` use case."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import httpx
 
 from app.checks.probe import ProbeSpec, probe
+from app.core.check_settings import CHECK_DEFAULTS
 from app.core.classify import CheckRules, classify
 from app.core.domain import CheckRecord
+from app.store.checks import ClaimedCheck
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,45 +22,26 @@ class DueCheck:
     spec: ProbeSpec
     rules: CheckRules
     due_at: datetime
-    interval_seconds: float = 60.0
+    interval_seconds: float = CHECK_DEFAULTS.interval_seconds
 
-
-def rules_from(row: dict[str, Any]) -> CheckRules:
-    optional: dict[str, Any] = {}
-    if row["policy_markers"] is not None:
-        optional["policy_markers"] = tuple(row["policy_markers"])
-    if row["cutoff_markers"] is not None:
-        optional["cutoff_markers"] = tuple(row["cutoff_markers"])
-    return CheckRules(
-        expected_status=row["expected_status"],
-        body_contains=row["body_contains"],
-        degraded_latency_ms=row["degraded_latency_ms"],
-        **optional,
-    )
-
-
-def due_check_from(row: dict[str, Any]) -> DueCheck:
-    spec = ProbeSpec(
-        url=row["url"],
-        basic_auth=_basic_auth(row["basic_auth"]),
-        method=row["method"],
-        timeout_seconds=row["timeout_seconds"],
-        follow_redirects=row["follow_redirects"],
-    )
-    return DueCheck(
-        row["id"],
-        row["region_code"],
-        spec,
-        rules_from(row),
-        row["next_check_at"],
-        row["interval_seconds"],
-    )
-
-
-def _basic_auth(stored: object) -> tuple[str, str] | None:
-    if not isinstance(stored, dict):
-        return None
-    return str(stored.get("username", "")), str(stored.get("password", ""))
+    @classmethod
+    def of(cls, claimed: ClaimedCheck) -> DueCheck:
+        settings = claimed.settings
+        spec = ProbeSpec(
+            url=claimed.url,
+            basic_auth=claimed.basic_auth,
+            method=settings.method,
+            timeout_seconds=settings.timeout_seconds,
+            follow_redirects=settings.follow_redirects,
+        )
+        return cls(
+            claimed.service_id,
+            claimed.region_code,
+            spec,
+            CheckRules.of(settings),
+            claimed.due_at,
+            settings.interval_seconds,
+        )
 
 
 async def run_check(client: httpx.AsyncClient, due: DueCheck) -> CheckRecord:

@@ -15,7 +15,7 @@ import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.checks.probe import ProbeSpec, probe
-from app.checks.run import DueCheck, due_check_from, run_check
+from app.checks.run import DueCheck, run_check
 from app.core.attribution import CENTRAL_CATEGORIES, WaveRule, is_central_wave
 from app.core.clock import NO_STEP, ClockWatch
 from app.core.domain import CheckRecord
@@ -102,16 +102,16 @@ class Checker(LeasedWorker[DueCheck, CheckRecord]):
         if room <= 0:
             return []
         async with self.database.transaction() as session:
-            rows = await claim_due(
+            claimed = await claim_due(
                 session,
                 now=self.clock.now(),
                 limit=room,
                 lease_seconds=self.lease_seconds,
             )
-        if rows:
-            self.metrics.lease_claims.inc(len(rows))
-        self.metrics.in_flight.set(self.working + len(rows))
-        return [due_check_from(row) for row in rows]
+        if claimed:
+            self.metrics.lease_claims.inc(len(claimed))
+        self.metrics.in_flight.set(self.working + len(claimed))
+        return [DueCheck.of(check) for check in claimed]
 
     async def _follow_clock_steps(self) -> None:
         now = self.clock.now()

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.core.check_settings import CHECK_DEFAULTS, CheckSettings
 from app.core.domain import FailureKind, ProbeResult, Reason, Verdict
 
 DEFAULT_POLICY_MARKERS = (
@@ -31,14 +32,25 @@ _EXCERPT_LEAD_CHARS = 60  # context kept before a matched marker
 
 @dataclass(frozen=True, slots=True)
 class CheckRules:
-    expected_status: int = 200
-    body_contains: str | None = None
-    degraded_latency_ms: int | None = 2000
+    expected_status: int = CHECK_DEFAULTS.expected_status
+    body_contains: str | None = CHECK_DEFAULTS.body_contains
+    degraded_latency_ms: int | None = CHECK_DEFAULTS.degraded_latency_ms
     policy_markers: tuple[str, ...] = DEFAULT_POLICY_MARKERS
     # Phrases that confirm a cutoff outright (e.g. the ministry's own block page); empty by
     # default because a guess here would publish an accusation.
     cutoff_markers: tuple[str, ...] = ()
     maintenance_markers: tuple[str, ...] = DEFAULT_MAINTENANCE_MARKERS
+
+    @classmethod
+    def of(cls, settings: CheckSettings) -> CheckRules:
+        policy, cutoff = settings.policy_markers, settings.cutoff_markers
+        return cls(
+            settings.expected_status,
+            settings.body_contains,
+            settings.degraded_latency_ms,
+            DEFAULT_POLICY_MARKERS if policy is None else tuple(policy),
+            () if cutoff is None else tuple(cutoff),
+        )
 
 
 Evidence = dict[str, Any]

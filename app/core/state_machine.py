@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from app.core.check_settings import CHECK_DEFAULTS
 from app.core.domain import Reason, State
 
 DOWN_STATES = frozenset({State.OUTAGE, State.MAINTENANCE})
@@ -25,8 +26,8 @@ UP_STATES = frozenset({State.OPERATIONAL, State.DEGRADED})
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    failure: int = 3
-    success: int = 2
+    failure: int = CHECK_DEFAULTS.failure_threshold
+    success: int = CHECK_DEFAULTS.success_threshold
 
 
 @dataclass(frozen=True, slots=True)

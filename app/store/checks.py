@@ -1,20 +1,22 @@
-"""Check bookkeeping: claiming due services under a lease, saving check state, samples and
-hourly rollups. Core statements in batches: this runs for every probe."""
+"""Check bookkeeping: claiming due services under a lease, samples and hourly rollups (the
+check state is in check_states.py). Core statements in batches: this runs for every probe."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Row, Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.check_settings import CHECK_SETTING_NAMES, CheckSettings
 from app.core.domain import Category, Reason
+from app.core.evaluate import Sample
 from app.store.models import Service
 from app.store.probes import ProbeSample, ServiceHour
 
@@ -22,36 +24,9 @@ service_table: Table = SQLModel.metadata.tables[Service.__tablename__]  # type: 
 sample_table: Table = SQLModel.metadata.tables[ProbeSample.__tablename__]  # type: ignore[index]
 hour_table: Table = SQLModel.metadata.tables[ServiceHour.__tablename__]  # type: ignore[index]
 
-CHECK_STATE_COLUMNS = (
-    "state",
-    "reason",
-    "state_changed_at",
-    "consecutive_failures",
-    "consecutive_successes",
-    "streak_reason",
-    "reason_streak",
-    "sequence",
-    "last_checked_at",
-    "lease_expires_at",
-)
-
-# Spec columns a probe needs, read at claim time.
-SPEC_COLUMNS = (
-    "id",
-    "region_code",
-    "url",
-    "basic_auth",
-    "method",
-    "timeout_seconds",
-    "follow_redirects",
-    "expected_status",
-    "body_contains",
-    "degraded_latency_ms",
-    "policy_markers",
-    "cutoff_markers",
-    "interval_seconds",
-    "next_check_at",
-)
+# What a probe needs, read at claim time: identity, target and slot, then the settings.
+_CLAIM_COLUMNS = ("id", "region_code", "url", "basic_auth", "next_check_at", *CHECK_SETTING_NAMES)
+_SETTINGS_START = 5
 
 
 _MOVE_SLOT = (
@@ -59,31 +34,29 @@ _MOVE_SLOT = (
     .where(service_table.c.id == bindparam("b_id"))
     .values(next_check_at=bindparam("b_next"), lease_expires_at=bindparam("b_lease"))
 )
-_SAVE_STATES = (
-    update(service_table)
-    .where(service_table.c.id == bindparam("b_id"))
-    .values({name: bindparam(f"b_{name}") for name in CHECK_STATE_COLUMNS})
-)
 _INSERT_SAMPLES = insert(sample_table)
 
 
 @dataclass(frozen=True, slots=True)
-class Sample:
+class ClaimedCheck:
+    """A service leased to this process for one probe, due at `due_at`."""
+
     service_id: int
-    at: datetime
-    latency_ms: float
-    status_code: int | None
-    reason: Reason
+    region_code: str
+    url: str
+    basic_auth: tuple[str, str] | None = field(repr=False)
+    due_at: datetime
+    settings: CheckSettings
 
 
 async def claim_due(
     session: AsyncSession, *, now: datetime, limit: int, lease_seconds: float
-) -> list[dict[str, Any]]:
-    """Rows due for a probe, leased to this process and moved to their next slot. Skips rows
-    another replica holds (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has one writer)."""
+) -> list[ClaimedCheck]:
+    """Services due for a probe, leased to this process and moved to their next slot. Skips
+    rows another replica holds (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has one writer)."""
     c = service_table.c
     query = (
-        select(*(c[name] for name in SPEC_COLUMNS))
+        select(*(c[name] for name in _CLAIM_COLUMNS))
         .where(
             c.is_paused.is_(False),
             c.next_check_at <= now,
@@ -93,21 +66,34 @@ async def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    rows = [dict(row) for row in (await (await session.connection()).execute(query)).mappings()]
+    rows = (await (await session.connection()).execute(query)).all()
     if not rows:
-        return rows
+        return []
+    claimed = [_claimed(row) for row in rows]
     params = []
-    for row in rows:
-        interval = timedelta(seconds=row["interval_seconds"])
-        following = row["next_check_at"] + interval
+    for check in claimed:
+        interval = timedelta(seconds=check.settings.interval_seconds)
+        following = check.due_at + interval
         # Keep each service's phase; when more than half an interval behind (a restart, a
         # dead replica's lease running out), start again from now, so two probes of one
         # service are never less than half an interval apart.
         next_at = following if following - now >= interval / 2 else now + interval
-        lease = now + timedelta(seconds=row["timeout_seconds"] + lease_seconds)
-        params.append({"b_id": row["id"], "b_next": next_at, "b_lease": lease})
+        lease = now + timedelta(seconds=check.settings.timeout_seconds + lease_seconds)
+        params.append({"b_id": check.service_id, "b_next": next_at, "b_lease": lease})
     await (await session.connection()).execute(_MOVE_SLOT, params)
-    return rows
+    return claimed
+
+
+def _claimed(row: Row[Any]) -> ClaimedCheck:
+    service_id, region_code, url, basic_auth, due_at = row[:_SETTINGS_START]
+    settings = CheckSettings(*row[_SETTINGS_START:])
+    return ClaimedCheck(service_id, region_code, url, _basic_auth(basic_auth), due_at, settings)
+
+
+def _basic_auth(stored: object) -> tuple[str, str] | None:
+    if not isinstance(stored, dict):
+        return None
+    return str(stored.get("username", "")), str(stored.get("password", ""))
 
 
 async def shift_schedule(session: AsyncSession, *, now: datetime, by: timedelta) -> int:
@@ -145,28 +131,6 @@ async def release_leases(session: AsyncSession, service_ids: Sequence[int]) -> N
     c = service_table.c
     await (await session.connection()).execute(
         update(service_table).where(c.id.in_(service_ids)).values(lease_expires_at=None)
-    )
-
-
-async def load_check_states(session: AsyncSession, ids: Sequence[int]) -> dict[int, Any]:
-    """The rows locked until the batch commits (PostgreSQL; SQLite has one writer), in id
-    order so two writers never deadlock: should a lease run out and two replicas record the
-    same service, the second reads what the first wrote and repeats no transition."""
-    c = service_table.c
-    columns = [c.id, c.region_code, c.failure_threshold, c.success_threshold]
-    columns += [c[name] for name in CHECK_STATE_COLUMNS]
-    query = select(*columns).where(c.id.in_(ids)).order_by(c.id).with_for_update()
-    rows = await (await session.connection()).execute(query)
-    return {row.id: row for row in rows}
-
-
-async def save_check_states(session: AsyncSession, updates: list[dict[str, Any]]) -> None:
-    """Each dict holds `b_id` and every column of CHECK_STATE_COLUMNS."""
-    if not updates:
-        return
-    await (await session.connection()).execute(
-        _SAVE_STATES,
-        [{"b_id": u["b_id"]} | {f"b_{n}": u[n] for n in CHECK_STATE_COLUMNS} for u in updates],
     )
 
 

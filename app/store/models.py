@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Index, String
 from sqlmodel import Field, SQLModel
 
+from app.core.check_settings import CHECK_DEFAULTS
 from app.core.domain import Reason, RegionLevel, State, TransitionSource
 from app.store.types import JSONDocument, UTCDateTime, utcnow
 
@@ -48,17 +49,17 @@ class Service(SQLModel, table=True):
     url: str = Field(max_length=2048)
     # Write-only: sent by the prober, never returned by any route (see app/core/disclosure.py).
     basic_auth: dict[str, str] | None = Field(default=None, sa_type=JSONDocument)
-    method: str = Field(default="GET", max_length=8)
-    interval_seconds: int = 60
-    timeout_seconds: float = 10.0
-    failure_threshold: int = 3
-    success_threshold: int = 2
-    degraded_latency_ms: int | None = 2000
-    expected_status: int = 200
+    method: str = Field(default=CHECK_DEFAULTS.method, max_length=8)
+    interval_seconds: int = CHECK_DEFAULTS.interval_seconds
+    timeout_seconds: float = CHECK_DEFAULTS.timeout_seconds
+    failure_threshold: int = CHECK_DEFAULTS.failure_threshold
+    success_threshold: int = CHECK_DEFAULTS.success_threshold
+    degraded_latency_ms: int | None = CHECK_DEFAULTS.degraded_latency_ms
+    expected_status: int = CHECK_DEFAULTS.expected_status
     body_contains: str | None = Field(default=None, max_length=500)
     policy_markers: list[str] | None = Field(default=None, sa_type=JSONDocument)
     cutoff_markers: list[str] | None = Field(default=None, sa_type=JSONDocument)
-    follow_redirects: bool = False
+    follow_redirects: bool = CHECK_DEFAULTS.follow_redirects
     is_paused: bool = False
 
     state: State = Field(default=State.UNKNOWN, sa_type=String(16))

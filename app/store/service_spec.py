@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.core.check_settings import CHECK_DEFAULTS
 from app.core.disclosure import public_url, without_userinfo
 from app.core.domain import Category, Reason, State
 from app.core.plain_text import PLAIN_TEXT
@@ -27,7 +28,7 @@ from app.core.regions.code_fields import RegionCodeIn
 from app.core.service_credentials import BasicAuth, no_userinfo, userinfo_into_basic_auth
 from app.store.models import Service
 
-DEFAULT_TIMEOUT_SECONDS = 10.0
+DEFAULT_TIMEOUT_SECONDS = CHECK_DEFAULTS.timeout_seconds
 URL_MAX_CHARS = 2048
 _CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
 
@@ -106,22 +107,24 @@ class ServiceCreate(BaseModel):
         "the query string",
     )
     basic_auth: BasicAuth | None = Field(default=None, description=BASIC_AUTH_DOC)
-    method: Method = "GET"
-    interval_seconds: IntervalSeconds = 60
+    method: Method = CHECK_DEFAULTS.method
+    interval_seconds: IntervalSeconds = CHECK_DEFAULTS.interval_seconds
     timeout_seconds: TimeoutSeconds = Field(
         default=DEFAULT_TIMEOUT_SECONDS,
         description="Below interval_seconds; when omitted, 10 s or half a shorter interval",
     )
-    failure_threshold: Threshold = 3
-    success_threshold: Threshold = 2
-    degraded_latency_ms: LatencyMs | None = Field(default=2000, description="null: never degraded")
-    expected_status: StatusCode = 200
-    body_contains: BodyText | None = None
+    failure_threshold: Threshold = CHECK_DEFAULTS.failure_threshold
+    success_threshold: Threshold = CHECK_DEFAULTS.success_threshold
+    degraded_latency_ms: LatencyMs | None = Field(
+        default=CHECK_DEFAULTS.degraded_latency_ms, description="null: never degraded"
+    )
+    expected_status: StatusCode = CHECK_DEFAULTS.expected_status
+    body_contains: BodyText | None = CHECK_DEFAULTS.body_contains
     policy_markers: Markers | None = Field(
         default=None, description="null: the classifier's bilingual defaults"
     )
     cutoff_markers: Markers | None = None
-    follow_redirects: bool = False
+    follow_redirects: bool = CHECK_DEFAULTS.follow_redirects
     is_paused: bool = False
 
     _credentials_out_of_url = model_validator(mode="before")(userinfo_into_basic_auth)

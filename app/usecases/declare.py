@@ -20,9 +20,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.domain import Reason, TransitionSource
 from app.core.state_machine import DOWN_STATES, force
+from app.store.check_states import check_state_of
 from app.store.declarations import Declaration, DeclarationKind
 from app.store.models import Service, Transition
-from app.usecases.record_checks import check_state_of
 from app.usecases.transitions import append_transition
 
 

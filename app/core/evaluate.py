@@ -1,0 +1,81 @@
+"""One probe's whole story after the probe: CheckRecord + where the service stands + what else
+is known → the sample to keep and the step of the state machine. Pure.
+
+The verdict is read, in this order, across regions and against the monitor itself
+(attribution), from inside the office (the agents' vantage), and under what operators declared
+(overrides: operators win); the state machine then decides whether the state changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from app.core.attribution import attribute
+from app.core.domain import CheckRecord, Reason, Verdict
+from app.core.overrides import NO_OVERRIDES, Overrides, override
+from app.core.state_machine import CheckState, Step, Thresholds, advance
+from app.core.vantage import AgentView, VantageRules, combine
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a batch of results is read against, known once per batch."""
+
+    monitor_impaired: bool = False  # every control target fails: our network, not theirs
+    central_wave: bool = False  # many regions fail at once: the centre, not the region
+    vantage: VantageRules = field(default_factory=VantageRules)
+    agent_views: Mapping[str, Sequence[AgentView]] = field(default_factory=dict)  # by region
+    overrides: Overrides = NO_OVERRIDES
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One probe as kept for uptime and latency history, under its final reason."""
+
+    service_id: int
+    at: datetime
+    latency_ms: float
+    status_code: int | None
+    reason: Reason
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    verdict: Verdict  # final: its evidence goes with any transition
+    sample: Sample
+    step: Step
+
+
+def evaluate(
+    record: CheckRecord,
+    *,
+    region_code: str,
+    standing: CheckState,
+    thresholds: Thresholds,
+    context: Context,
+) -> Evaluation:
+    """`region_code` and `standing` as the service is now, which an operator may have changed
+    while its probe was in flight."""
+    result = record.result
+    verdict = attribute(
+        record.verdict,
+        result,
+        monitor_impaired=context.monitor_impaired,
+        central_wave=context.central_wave,
+        standing_reason=standing.reason,
+    )
+    verdict = combine(verdict, context.agent_views.get(region_code, ()), context.vantage)
+    verdict = override(
+        verdict,
+        service_id=record.service_id,
+        region_code=region_code,
+        at=result.started_at,
+        overrides=context.overrides,
+    )
+    step = advance(standing, verdict.reason, thresholds)
+    sample = Sample(
+        record.service_id, result.started_at, result.latency_ms, result.status_code, verdict.reason
+    )
+    return Evaluation(verdict, sample, step)

@@ -1,0 +1,119 @@
+"""A service's check state: read and locked for a batch of results, saved once they are judged.
+Core statements in batches: this runs for every probe."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, bindparam, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.domain import Reason, State
+from app.core.state_machine import CheckState, Thresholds
+from app.store.checks import service_table
+from app.store.models import Service
+
+_CHECK_STATE_COLUMNS = (
+    "state",
+    "reason",
+    "state_changed_at",
+    "consecutive_failures",
+    "consecutive_successes",
+    "streak_reason",
+    "reason_streak",
+    "sequence",
+    "last_checked_at",
+    "lease_expires_at",
+)
+
+# Bound by _bound below, under these names with a `b_` prefix.
+_SAVE_STATES = (
+    update(service_table)
+    .where(service_table.c.id == bindparam("b_id"))
+    .values({name: bindparam(f"b_{name}") for name in _CHECK_STATE_COLUMNS})
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheckState:
+    """A service's check state as the database holds it, locked until the batch commits."""
+
+    service_id: int
+    region_code: str
+    thresholds: Thresholds
+    state: CheckState
+    state_changed_at: datetime | None
+    sequence: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckStateUpdate:
+    """A recorded probe's effect on its service; saving it also ends the service's lease."""
+
+    service_id: int
+    state: CheckState
+    state_changed_at: datetime | None
+    sequence: int
+    last_checked_at: datetime
+
+
+async def load_check_states(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, StoredCheckState]:
+    """The rows locked until the batch commits (PostgreSQL; SQLite has one writer), in id
+    order so two writers never deadlock: should a lease run out and two replicas record the
+    same service, the second reads what the first wrote and repeats no transition."""
+    c = service_table.c
+    columns = [c.id, c.region_code, c.failure_threshold, c.success_threshold]
+    columns += [c[name] for name in _CHECK_STATE_COLUMNS]
+    query = select(*columns).where(c.id.in_(ids)).order_by(c.id).with_for_update()
+    rows = await (await session.connection()).execute(query)
+    return {
+        row.id: StoredCheckState(
+            row.id,
+            row.region_code,
+            Thresholds(row.failure_threshold, row.success_threshold),
+            check_state_of(row),
+            row.state_changed_at,
+            row.sequence,
+        )
+        for row in rows
+    }
+
+
+def check_state_of(service: Service | Row[Any]) -> CheckState:
+    """The state machine's view of a service row."""
+    return CheckState(
+        state=State(service.state),
+        reason=Reason(service.reason) if service.reason else None,
+        consecutive_failures=service.consecutive_failures,
+        consecutive_successes=service.consecutive_successes,
+        streak_reason=Reason(service.streak_reason) if service.streak_reason else None,
+        reason_streak=service.reason_streak,
+    )
+
+
+async def save_check_states(session: AsyncSession, updates: Sequence[CheckStateUpdate]) -> None:
+    if not updates:
+        return
+    await (await session.connection()).execute(_SAVE_STATES, [_bound(u) for u in updates])
+
+
+def _bound(change: CheckStateUpdate) -> dict[str, Any]:
+    state = change.state
+    return {
+        "b_id": change.service_id,
+        "b_state": state.state,
+        "b_reason": state.reason,
+        "b_state_changed_at": change.state_changed_at,
+        "b_consecutive_failures": state.consecutive_failures,
+        "b_consecutive_successes": state.consecutive_successes,
+        "b_streak_reason": state.streak_reason,
+        "b_reason_streak": state.reason_streak,
+        "b_sequence": change.sequence,
+        "b_last_checked_at": change.last_checked_at,
+        "b_lease_expires_at": None,
+    }
