@@ -33,7 +33,9 @@ EXAMPLE = (
 STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "`text/event-stream`: one `transition` event per transition (data: a "
-        "Transition as in the history), comment heartbeats",
+        "Transition as in the history); a `wave` event (no id; data: a Wave as in "
+        "/api/v1/waves) when a wave starts, its members change or it ends, and for each "
+        "active wave on connecting; comment heartbeats",
         "content": {"text/event-stream": {"schema": {"type": "string"}, "example": EXAMPLE}},
     }
 }
@@ -70,6 +72,22 @@ class _Sent:
         return True
 
 
+def _in_scope(event: LiveEvent, regions: Sequence[str], categories: Sequence[str]) -> bool:
+    """A wave is in a region filter's scope when one of its members is."""
+    codes = event.regions if event.kind == "wave" else (event.region_code,)
+    if regions and not any(region_matches(c, p) for c in codes for p in regions):
+        return False
+    return not categories or event.category in categories
+
+
+def _sse(event: LiveEvent) -> ServerSentEvent:
+    if event.kind == "wave":
+        # No id: a client's Last-Event-ID stays the last transition's, so a resume replays
+        # transitions only; the active waves are sent again on every (re)connect.
+        return ServerSentEvent(data=event.data, event="wave")
+    return ServerSentEvent(data=event.data, id=str(event.id), event="transition")
+
+
 async def stream(
     feed: LiveFeed,
     *,
@@ -81,31 +99,36 @@ async def stream(
     sent = _Sent()
 
     def wanted(event: LiveEvent) -> bool:
-        if regions and not any(region_matches(event.region_code, p) for p in regions):
+        if not _in_scope(event, regions, categories):
             return False
-        return (not categories or event.category in categories) and sent.first_time(event.id)
-
-    def sse(event: LiveEvent) -> ServerSentEvent:
-        return ServerSentEvent(data=event.data, id=str(event.id), event="transition")
+        return event.kind == "wave" or sent.first_time(event.id)
 
     # Subscribed before the replay, so nothing committed in between is missed; subscribed in
     # here, so a stream that never starts leaves no subscriber behind.
     subscriber = await feed.subscribe()
     try:
         yield ServerSentEvent(retry=RETRY_MS)
+        for event in await feed.active_waves():
+            if wanted(event):
+                yield _sse(event)
         if after is not None:
             async for event in feed.replay(after):
                 if wanted(event):
-                    yield sse(event)
+                    yield _sse(event)
         while True:
             if subscriber.dropped_from is not None:  # fell behind: catch up from the database
                 start, subscriber.dropped_from = subscriber.dropped_from - 1, None
                 async for event in feed.replay(start):
                     if wanted(event):
-                        yield sse(event)
+                        yield _sse(event)
+            if subscriber.missed_waves:  # a wave event was dropped: where the waves stand now
+                subscriber.missed_waves = False
+                for event in await feed.active_waves():
+                    if wanted(event):
+                        yield _sse(event)
             event = await subscriber.queue.get()
             if wanted(event):
-                yield sse(event)
+                yield _sse(event)
     finally:
         feed.unsubscribe(subscriber)
 

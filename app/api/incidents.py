@@ -66,6 +66,7 @@ class IncidentPublic(BaseModel):
     reason_label: Label
     reasons_seen: list[Reason]
     declarations: list[DeclarationCitation] = Field(description="Letters its transitions cite")
+    wave_id: int | None = Field(description="The wave (/api/v1/waves) the region was part of")
     updated_at: datetime
 
 
@@ -110,6 +111,7 @@ def incident_public(
         "reason_label": Label(id=reason.label_id, en=reason.label_en),
         "reasons_seen": [Reason(r) for r in incident.reasons_seen],
         "declarations": [DeclarationCitation.model_validate(c) for c in cited],
+        "wave_id": incident.wave_id,
         "updated_at": incident.updated_at,
     }
 

@@ -19,6 +19,7 @@ from app.reads.cache import json_response
 from app.store import services as store
 from app.store.models import Service
 from app.store.service_spec import ServiceCreate, ServiceOperator, ServicePublic, ServiceUpdate
+from app.usecases import service_changes
 
 router = APIRouter(prefix="/api/v1/services", tags=["services"])
 
@@ -117,7 +118,7 @@ async def update_service(
     async with database.transaction() as session:
         service = await _existing(session, service_id)
         before = ServiceOperator.of(service)
-        if await store.update_service(session, service, changes=changes):
+        if await service_changes.update_service(session, service, changes=changes):
             await record_write(
                 session,
                 principal,
@@ -138,7 +139,7 @@ async def delete_service(
     async with database.transaction() as session:
         service = await _existing(session, service_id)
         before = ServiceOperator.of(service)
-        await store.delete_service(session, service)
+        await service_changes.delete_service(session, service)
         await record_write(
             session,
             principal,

@@ -27,6 +27,10 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+COALESCE_WAVES = (
+    "True: a wave's `wave.*` events replace its member regions' `service.*` events caused by"
+    " the wave (`upstream.central`, `network.backbone`); false: both are delivered"
+)
 Description = Annotated[str, Field(max_length=500), PLAIN_TEXT]
 EventTypes = Annotated[list[EventType], Field(max_length=20), AfterValidator(_unique)]
 RegionPrefixes = Annotated[list[RegionPrefixIn], Field(max_length=600), AfterValidator(_unique)]
@@ -44,6 +48,7 @@ class SubscriptionCreate(BaseModel):
     )
     categories: Categories = Field(default_factory=list, description="Reason categories")
     is_active: bool = True
+    coalesce_waves: bool = Field(default=True, description=COALESCE_WAVES)
 
 
 class SubscriptionUpdate(BaseModel):
@@ -57,6 +62,7 @@ class SubscriptionUpdate(BaseModel):
     region_prefixes: RegionPrefixes | None = None
     categories: Categories | None = None
     is_active: bool | None = None
+    coalesce_waves: bool | None = None
 
     @field_validator("*")
     @classmethod
@@ -74,6 +80,7 @@ class SubscriptionPublic(BaseModel):
     region_prefixes: list[str]
     categories: list[str]
     is_active: bool
+    coalesce_waves: bool = Field(description=COALESCE_WAVES)
     disabled_reason: str | None
     disabled_at: datetime | None
     failing_since: datetime | None = Field(description="Start of a run of only failures")
