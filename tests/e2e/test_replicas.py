@@ -8,7 +8,7 @@ import asyncio
 import itertools
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -19,6 +19,7 @@ from app.simulator import Behaviour, Mode, Simulator
 from app.store.db import Database
 from tests.factories import create_service
 from tests.support.harness import PantauProcess, region_codes, transitions_of
+from tests.support.waiting import wait_for
 
 pytestmark = [
     pytest.mark.slow,
@@ -42,6 +43,7 @@ HANDOVER = TIMEOUT + max(LEASE, LEASE_FLOOR) + 2 * TICK + 1.0
 # Two probes of one service closer than this are a double probe: slots keep their phase, and
 # a claim more than half an interval late starts again from now (app/store/checks.py).
 DOUBLE = INTERVAL / 2 - 0.1
+STEP = 60.0  # how long a phase may take to settle on a loaded machine; usually a few seconds
 
 
 async def lease_claims(pantau: PantauProcess) -> float:
@@ -52,6 +54,21 @@ async def lease_claims(pantau: PantauProcess) -> float:
             if sample.name == "pantau_lease_claims_total":
                 return float(sample.value)
     return 0.0
+
+
+def settled(
+    database: Database, ids: dict[str, int], state: State, *, changes: int = 1
+) -> Callable[[], Awaitable[bool]]:
+    """Every service has reached `state` through at least `changes` transitions."""
+
+    async def check() -> bool:
+        for sid in ids.values():
+            found = await transitions_of(database, sid)
+            if len(found) < changes or found[-1].to_state != state:
+                return False
+        return True
+
+    return check
 
 
 def gaps(times: list[float]) -> list[float]:
@@ -99,13 +116,14 @@ async def test_replicas_share_the_checking_and_survive_a_kill(
             )
 
     # Healthy, then a third of the services fail for a while, then all recover.
-    await asyncio.sleep(4 * INTERVAL)
     failing = codes[::3]
+    await wait_for(settled(database, ids, State.OPERATIONAL), within=STEP)
     simulator.set_many(failing, Behaviour(Mode.ERROR, status=502))
-    await asyncio.sleep(4 * INTERVAL)
+    outage = {code: ids[code] for code in failing}
+    await wait_for(settled(database, outage, State.OUTAGE), within=STEP)
     for code in failing:
         simulator.clear(code)
-    await asyncio.sleep(4 * INTERVAL)
+    await wait_for(settled(database, outage, State.OPERATIONAL, changes=3), within=STEP)
 
     claims = [await lease_claims(replica) for replica in replicas]
     # Whose tick comes first after a slot wins it: two replicas whose ticks nearly coincide
@@ -118,7 +136,13 @@ async def test_replicas_share_the_checking_and_survive_a_kill(
     killed_at = time.time()
     victim.process.send_signal(signal.SIGKILL)
     await victim.process.wait()
-    await asyncio.sleep(HANDOVER + 3 * INTERVAL)
+    # Observed until every service was probed an interval after the handover, so the gaps
+    # below span the kill.
+    handed_over = killed_at + HANDOVER + INTERVAL
+    await wait_for(
+        lambda: all(any(t > handed_over for t in simulator.hit_times(code)) for code in codes),
+        within=HANDOVER + 10 * INTERVAL,
+    )
     for replica in replicas:
         if replica is not victim:
             await replica.stop()
@@ -159,15 +183,19 @@ async def test_metrics_are_per_replica(
     await asyncio.gather(*(replica.start() for replica in replicas))
     async with replicas[0].client() as client:
         await create_service(client, "73.73", simulator.url_for("73.73"))
-    await asyncio.sleep(3)
-    async with httpx.AsyncClient() as client:
-        texts = [(await client.get(f"{r.base_url}/metrics")).text for r in replicas]
-    services = []
-    for text in texts:
-        for family in text_string_to_metric_families(text):
-            services += [
-                s.value
-                for s in family.samples
-                if s.name == "pantau_services" and s.labels["state"] == "operational"
-            ]
+
+    async def operational_per_replica() -> list[float]:
+        async with httpx.AsyncClient() as client:
+            texts = [(await client.get(f"{r.base_url}/metrics")).text for r in replicas]
+        services = []
+        for text in texts:
+            for family in text_string_to_metric_families(text):
+                services += [
+                    s.value
+                    for s in family.samples
+                    if s.name == "pantau_services" and s.labels["state"] == "operational"
+                ]
+        return services if services == [1.0, 1.0] else []
+
+    services = await wait_for(operational_per_replica, within=STEP)
     assert services == [1.0, 1.0]  # read from the shared database by each

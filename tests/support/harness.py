@@ -17,8 +17,11 @@ from app.core.regions.registry import load_regions
 from app.store.db import Database
 from app.store.models import Service, Transition
 from tests.conftest import ADMIN_TOKEN
+from tests.support.waiting import wait_for
 
 PANTAU = str(Path(sys.executable).with_name("pantau"))
+# Several replicas importing the app at once on a loaded two-core machine start slowly.
+READY_WITHIN = 60.0
 
 
 def region_codes(count: int, *, skip: int = 0) -> list[str]:
@@ -55,16 +58,17 @@ class PantauProcess:
             self.process = await asyncio.create_subprocess_exec(
                 PANTAU, "serve", env=self.env, stdout=log, stderr=log
             )
+        process = self.process
         async with httpx.AsyncClient() as client:
-            for _ in range(100):
+
+            async def ready() -> bool:
+                assert process.returncode is None, self.log_path.read_text()[-3000:]
                 try:
-                    if (await client.get(f"{self.base_url}/readyz")).status_code == 200:
-                        return
+                    return (await client.get(f"{self.base_url}/readyz")).status_code == 200
                 except httpx.TransportError:
-                    pass
-                assert self.process.returncode is None, self.log_path.read_text()[-3000:]
-                await asyncio.sleep(0.1)
-        raise TimeoutError("pantau did not become ready")
+                    return False
+
+            await wait_for(ready, within=READY_WITHIN)
 
     async def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
         if self.process is None or self.process.returncode is not None:
