@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import Any
 
 
@@ -155,7 +155,6 @@ class RegionLevel(StrEnum):
 class TransitionSource(StrEnum):
     PROBE = "probe"
     OPERATOR = "operator"
-    SCHEDULE = "schedule"
 
 
 class FailureKind(StrEnum):
@@ -196,15 +195,6 @@ class Verdict:
 
     reason: Reason
     evidence: dict[str, Any] = field(default_factory=dict)
-
-
-class CheckOutcome(IntEnum):
-    """How one probe counts toward the thresholds."""
-
-    SUCCESS = 0
-    SLOW = 1
-    FAILURE = 2
-    INCONCLUSIVE = 3  # the monitor's own fault: counts neither way
 
 
 @dataclass(frozen=True, slots=True)

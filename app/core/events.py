@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.core.disclosure import public_evidence, public_url
-from app.core.domain import Category, Reason, State
+from app.core.domain import Reason, State
 from app.core.waves import WAVE_REASONS, IslandGroup, WaveScope
 
 
@@ -231,11 +231,3 @@ def _jsonable(value: object) -> object:
     if isinstance(value, set | frozenset | tuple):
         return list(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def event_category(reason: Reason) -> str:
-    return str(reason.category)
-
-
-def known_categories() -> Sequence[str]:
-    return [str(c) for c in Category]

@@ -26,7 +26,6 @@ UPTIME_WINDOWS = {"24h": timedelta(hours=24), "30d": timedelta(days=30), "90d": 
 _SOURCES: dict[TransitionSource, tuple[str, str]] = {
     TransitionSource.PROBE: ("pemeriksaan otomatis", "automatic check"),
     TransitionSource.OPERATOR: ("pernyataan operator", "operator declaration"),
-    TransitionSource.SCHEDULE: ("jadwal pemeliharaan", "maintenance schedule"),
 }
 _WINDOW_NAMES = {"24h": ("24 jam", "24 h"), "30d": ("30 hari", "30 d"), "90d": ("90 hari", "90 d")}
 
