@@ -3,7 +3,6 @@ with the right reason, within interval × threshold plus slack."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import signal
 import time
@@ -155,8 +154,12 @@ async def test_hanging_endpoints_do_not_delay_healthy_ones(
             await create_service(client, code, simulator.url_for(code), timeout_seconds=0.9)
         await create_service(client, healthy, simulator.url_for(healthy))
     started = time.time()
-    await asyncio.sleep(8)
-    hits = [t for t in simulator.hit_times(healthy) if t > started + 2]
+
+    def healthy_hits() -> list[float]:
+        hits = [t for t in simulator.hit_times(healthy) if t > started + 2]
+        return hits if len(hits) >= 6 else []  # six slots of a busy checker, as in ~8 s
+
+    hits = await wait_for(healthy_hits, within=60)
     gaps = [b - a for a, b in itertools.pairwise(hits)]
     assert len(hits) >= 4
     # Its slot comes every second; stuck neighbours must not push it back.
@@ -206,7 +209,10 @@ async def test_failing_control_targets_put_no_region_into_outage(
         sid = await create_service(client, "76.01", simulator.url_for("76.01"))
     await wait_for(lambda: latest(database, sid), within=SLACK)
     simulator.set("76.01", Behaviour(Mode.HANG))
-    await asyncio.sleep(SLACK)
+    # Four hung probes, three of them over: past the failure threshold (two) had the monitor
+    # been trusted.
+    hung_from = len(simulator.hit_times("76.01"))
+    await wait_for(lambda: len(simulator.hit_times("76.01")) >= hung_from + 4, within=SLACK + 10)
     assert await latest(database, sid) == (State.OPERATIONAL, Reason.OK)
     assert (await service_row(database, sid)).consecutive_failures == 0
 
