@@ -51,9 +51,9 @@ from app.store.types import utcnow  # noqa: E402
 from app.usecases.transitions import append_transition  # noqa: E402
 
 ROUTES = {  # name → (path, response model as "module:Class")
-    "status": ("/api/v1/status", "app.api.status:StatusSummary"),
+    "status": ("/api/v1/status", "app.api.schemas.status:StatusSummary"),
     "summary": ("/api/v2/summary.json", "app.api.statuspage_models:SummaryDocument"),
-    "history": ("/api/v1/regions/73.73/history?limit=50", "app.api.history:HistoryPage"),
+    "history": ("/api/v1/regions/73.73/history?limit=50", "app.api.schemas.history:HistoryPage"),
 }
 FAILURES = [Reason.NETWORK_TIMEOUT, Reason.UPSTREAM_ERROR, Reason.POLICY_CUTOFF]
 FAILURES += [Reason.MAINTENANCE_ANNOUNCED, Reason.PERFORMANCE_SLOW, Reason.NETWORK_REFUSED]

@@ -7,15 +7,13 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.agent_batch import batch_schema, parse_batch, read_body
 from app.api.audit import record_write
+from app.api.schemas.agents import AgentCreate, AgentIssued, AgentPublic, AgentSees, RegionVantage
 from app.core.agent_protocol import MAX_BATCH_BYTES, PushReceipt
 from app.core.errors import Forbidden, InvalidInput, NotFound
-from app.core.plain_text import PLAIN_TEXT
-from app.core.regions.code_fields import RegionCodeIn
 from app.core.vantage import Reading, reading
 from app.http.auth import AUTH_RESPONSES, AdminDep, Principal, require_scope
 from app.http.deps import DatabaseDep, ReadSession, SettingsDep
@@ -23,7 +21,7 @@ from app.http.region_codes import RegionCode, optional_region_code
 from app.http.responses import not_found
 from app.settings import Settings
 from app.store import agents as store
-from app.store.agents import Agent, AgentStatus, Agreement
+from app.store.agents import Agent
 from app.store.keys import Scope, create_key, get_key, revoke_key
 from app.store.services import known_region_codes
 from app.store.types import utcnow
@@ -39,52 +37,6 @@ PUSH_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"description": f"Body over {MAX_BATCH_BYTES} bytes"},
 }
 AgentPusher = Annotated[Principal, Depends(require_scope(Scope.AGENT_PUSH))]
-
-
-class AgentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    region_code: RegionCodeIn = Field(examples=["73.73"])
-    name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PLAIN_TEXT
-    ]
-
-
-class AgentPublic(BaseModel):
-    id: int
-    region_code: str
-    name: str
-    version: str | None
-    interval_seconds: float | None
-    clock_offset_ms: float | None = Field(description="Server time minus the agent's")
-    last_seen_at: datetime | None
-    created_at: datetime
-    status: AgentStatus = Field(
-        description="`pending`: never heard from; `stale`: silent too long (not an outage)"
-    )
-
-    @classmethod
-    def of(cls, agent: Agent, *, stale_since: datetime) -> AgentPublic:
-        fields = agent.model_dump(exclude={"key_id", "created_by"})
-        return cls(**fields, status=store.status_of(agent, since=stale_since))
-
-
-class AgentIssued(AgentPublic):
-    token: str = Field(description="The agent's `agent:push` token, shown this once")
-
-
-class AgentSees(AgentPublic):
-    reading: Reading
-    reachable: dict[str, bool] = Field(description="By role: some target of it answered")
-
-
-class RegionVantage(BaseModel):
-    region_code: str
-    agreement: Agreement = Field(
-        description="Whether the region's live agents read it the same way"
-    )
-    readings: dict[str, int]
-    agents: list[AgentSees]
 
 
 def _stale_since(settings: Settings) -> datetime:

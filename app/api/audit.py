@@ -3,17 +3,17 @@ admins read the log here. No route changes or deletes it."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.api.schemas.audit import AuditEntryPublic, AuditPage
 from app.core.instants import Instant
 from app.http.auth import AUTH_RESPONSES, AdminDep, Principal
 from app.http.deps import ReadSession
-from app.store.audit import AuditEntry, append_entry, list_entries
+from app.store.audit import append_entry, list_entries
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -45,27 +45,6 @@ async def record_write(
         before=document(before),
         after=document(after),
     )
-
-
-class AuditEntryPublic(BaseModel):
-    id: int
-    at: datetime
-    actor: str
-    key_id: int | None
-    action: str
-    target_type: str
-    target_id: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-    @classmethod
-    def of(cls, entry: AuditEntry) -> AuditEntryPublic:
-        return cls.model_validate(entry, from_attributes=True)
-
-
-class AuditPage(BaseModel):
-    items: list[AuditEntryPublic]
-    next_cursor: str | None
 
 
 @router.get("", response_model=AuditPage, responses=AUTH_RESPONSES)

@@ -4,24 +4,14 @@ an infrastructure declaration takes effect on the region's failing services at o
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
-)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.audit import record_write
+from app.api.schemas.declarations import DeclarationCreate
 from app.core.errors import Conflict, NotFound
-from app.core.instants import Instant
-from app.core.plain_text import PLAIN_TEXT
 from app.http.auth import AUTH_RESPONSES, Principal, require_scope
 from app.http.deps import DatabaseDep, ReadSession
 from app.http.region_codes import RegionCode
@@ -30,7 +20,6 @@ from app.store import declarations as store
 from app.store.declarations import Declaration, DeclarationKind, InForce, in_force_by_region
 from app.store.keys import Scope
 from app.store.models import Region
-from app.store.service_spec import Url
 from app.store.types import utcnow
 from app.usecases.declare import apply_declaration
 from app.usecases.outbox import enqueue_event
@@ -44,41 +33,6 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
     409: {"description": "`lifted` while nothing is in force"},
 }
-Text200 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), PLAIN_TEXT
-]
-
-
-class DeclarationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    kind: DeclarationKind
-    reference: Text200 = Field(description="The letter's number", examples=["400.8/1234/Dukcapil"])
-    issuer: Text200 = Field(examples=["Ditjen Dukcapil Kemendagri"])
-    issued_at: Instant = Field(description="The letter's date")
-    url: Url | None = None
-    note: Annotated[str, StringConstraints(max_length=5000), PLAIN_TEXT] | None = None
-    deadline: Instant | None = Field(
-        default=None,
-        validate_default=True,
-        description="Required for a warning, and in the future; not allowed otherwise",
-    )
-
-    @field_validator("deadline")
-    @classmethod
-    def _deadline_only_for_future_warnings(
-        cls, value: datetime | None, info: ValidationInfo
-    ) -> datetime | None:
-        kind = info.data.get("kind")
-        if kind != DeclarationKind.WARNING:
-            if value is not None:
-                raise ValueError("only a warning has a deadline")
-            return value
-        if value is None:
-            raise ValueError("a warning needs its deadline")
-        if value <= utcnow():
-            raise ValueError("a warning's deadline must be in the future")
-        return value
 
 
 async def _region(session: AsyncSession, code: str) -> Region:

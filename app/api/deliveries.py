@@ -8,8 +8,13 @@ from fastapi import APIRouter, Path, Query
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.audit import record_write
+from app.api.schemas.subscriptions import (
+    AttemptPublic,
+    DeliveryDetail,
+    DeliveryPage,
+    DeliveryPublic,
+)
 from app.api.subscriptions import ROW_ID_MAX, SubscriptionId, Writer, existing_subscription
-from app.api.webhook_models import AttemptPublic, DeliveryDetail, DeliveryPage, DeliveryPublic
 from app.core.errors import NotFound
 from app.http.auth import AUTH_RESPONSES
 from app.http.deps import DatabaseDep, ReadSession

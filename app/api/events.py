@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from app.api.history import TransitionPublic
+from app.api.schemas.history import TransitionPublic
 from app.core.domain import Category
 from app.core.errors import InvalidInput
 from app.core.events import region_matches

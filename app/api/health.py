@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
+from app.api.schemas.health import Health
 from app.http.deps import DatabaseDep
 from app.store.migrate import SCHEMA_BEHIND, SchemaCheck
 
 router = APIRouter(tags=["operations"])
-
-
-class Health(BaseModel):
-    status: str
 
 
 @router.get("/healthz", response_model=Health)

@@ -3,19 +3,17 @@ Statuspage's statuses. The incident itself (start, end, reason) stays derived fr
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.audit import record_write
+from app.api.schemas.incident_updates import IncidentUpdateCreate, IncidentUpdatePublic
 from app.core.errors import NotFound
-from app.core.plain_text import PLAIN_TEXT
 from app.http.auth import AUTH_RESPONSES, Principal, require_scope
 from app.http.deps import DatabaseDep, ReadSession
-from app.store.incident_updates import IncidentUpdate, UpdateStatus, add_update, updates_of
+from app.store.incident_updates import IncidentUpdate, add_update, updates_of
 from app.store.keys import Scope
 from app.store.models import Incident
 
@@ -25,30 +23,6 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 IncidentWriter = Annotated[Principal, Depends(require_scope(Scope.DECLARATIONS_WRITE))]
 IncidentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No incident has this id"}}
-Body = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000), PLAIN_TEXT
-]
-
-
-class IncidentUpdateCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    status: UpdateStatus
-    body_id: Body = Field(description="Indonesian", examples=["Akses VPN diputus oleh pusat."])
-    body_en: Body = Field(description="English", examples=["VPN access was cut centrally."])
-
-
-class IncidentUpdatePublic(BaseModel):
-    id: int
-    incident_id: int
-    status: UpdateStatus
-    body_id: str
-    body_en: str
-    created_at: datetime
-
-    @classmethod
-    def of(cls, update: IncidentUpdate) -> IncidentUpdatePublic:
-        return cls.model_validate(update, from_attributes=True)
 
 
 async def _incident(session: AsyncSession, incident_id: int) -> Incident:

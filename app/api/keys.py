@@ -2,57 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.api.audit import record_write
+from app.api.schemas.keys import KeyCreate, KeyIssued, KeyPublic
 from app.core.errors import InvalidInput, NotFound
-from app.core.plain_text import PLAIN_TEXT
-from app.core.regions.code_fields import RegionCodeIn
 from app.http.auth import AUTH_RESPONSES, AdminDep
 from app.http.deps import DatabaseDep, ReadSession
 from app.store import keys as store
-from app.store.keys import ApiKey, Scope
 from app.store.services import known_region_codes
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 
 KeyId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No key has this id"}}
-
-
-class KeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PLAIN_TEXT
-    ]
-    scopes: list[Scope] = Field(min_length=1, examples=[["declarations:write"]])
-    region_code: RegionCodeIn | None = Field(
-        default=None, description="Binds an `agent:push` key to the agents of one region"
-    )
-
-
-class KeyPublic(BaseModel):
-    id: int
-    name: str
-    prefix: str = Field(description="The token's public part, to recognise it")
-    scopes: list[Scope]
-    region_code: str | None = None
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
-
-    @classmethod
-    def of(cls, key: ApiKey) -> KeyPublic:
-        return cls.model_validate(key, from_attributes=True)
-
-
-class KeyIssued(KeyPublic):
-    token: str = Field(description="Shown this once; Pantau keeps only its hash")
 
 
 @router.post("", status_code=201, response_model=KeyIssued, responses=AUTH_RESPONSES)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.audit import record_write
+from app.api.schemas.services import ServicePage, ServicePageOperator
 from app.core.domain import State
 from app.core.errors import NotFound
 from app.http.auth import AUTH_RESPONSES, IsOperator, Principal, require_scope
@@ -29,16 +29,6 @@ ServiceId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No service has this id"}}
 CREATE_RESPONSES = {**AUTH_RESPONSES, 409: {"description": "The key is taken by another service"}}
-
-
-class ServicePage(BaseModel):
-    items: list[ServicePublic]
-    next_cursor: str | None
-
-
-class ServicePageOperator(BaseModel):
-    items: list[ServiceOperator]
-    next_cursor: str | None
 
 
 async def _existing(session: AsyncSession, service_id: int) -> Service:

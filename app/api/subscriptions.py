@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.audit import record_write
-from app.api.webhook_models import (
+from app.api.schemas.subscriptions import (
     PingResult,
     ReplayResult,
     SecretRotated,

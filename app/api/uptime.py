@@ -4,11 +4,11 @@ instant) or one service. Definitions in `app/core/uptime.py`."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel, Field
 
+from app.api.schemas.uptime import DowntimeByCategory, Figure, UptimeReport, WindowName
 from app.core.errors import NotFound
 from app.core.uptime import WINDOWS, Span, Uptime, service_spans, uptime, worst_spans
 from app.http.deps import ReadSession
@@ -22,7 +22,6 @@ from app.store.types import utcnow
 
 router = APIRouter(tags=["uptime"])
 
-WindowName = Literal["24h", "7d", "30d", "90d", "365d"]
 WindowQuery = Annotated[WindowName, Query(description="How far back from now")]
 ServiceId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 CITIZENS = Label(id="Ketersediaan bagi warga", en="Availability to citizens")
@@ -32,39 +31,6 @@ OFFICE = Label(
 )
 REGION_404 = not_found("region has this code")
 SERVICE_404 = not_found("service has this id")
-
-
-class Figure(BaseModel):
-    label: Label
-    uptime_percent: float | None = Field(
-        description="0–100; null when nothing was observed in the window", examples=[99.71]
-    )
-    downtime_seconds: float
-    observed_seconds: float = Field(description="Up plus down time that counts in this figure")
-    excluded_seconds: float = Field(description="Left out of this figure")
-
-
-class DowntimeByCategory(BaseModel):
-    network: float = 0.0
-    policy: float = 0.0
-    upstream: float = 0.0
-    local: float = 0.0
-    maintenance: float = 0.0
-    probe: float = Field(default=0.0, description="Down while the monitor itself was impaired")
-
-
-class UptimeReport(BaseModel):
-    region_code: str | None = Field(examples=["73.73"])
-    service_id: int | None
-    window: WindowName
-    start: datetime
-    end: datetime
-    window_seconds: float
-    citizens: Figure
-    office: Figure
-    downtime_by_category: DowntimeByCategory = Field(description="Seconds down, by cause")
-    degraded_seconds: float = Field(description="Up but slow; counted as up")
-    unmonitored_seconds: float = Field(description="Not yet or not watched: in no figure")
 
 
 def report(

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.api.declarations import DeclarationCreate
-from app.api.maintenance import MaintenanceCreate
+from app.api.schemas.declarations import DeclarationCreate
+from app.api.schemas.maintenance import MaintenanceCreate
 from app.core.attribution import WaveRule, is_central_wave
 from app.core.domain import Category, Reason, RegionLevel
 from app.core.regions.registry import RegionRecord, load_regions
