@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.api.history import TransitionOperator, TransitionPublic
-from app.api.incident_updates import IncidentUpdatePublic
+from app.api.schemas.history import TransitionOperator, TransitionPublic
+from app.api.schemas.incident_updates import IncidentUpdatePublic
 from app.core.domain import Category, Reason, State
 from app.reads.schemas import Label
 
