@@ -52,7 +52,7 @@ from app.usecases.transitions import append_transition  # noqa: E402
 
 ROUTES = {  # name → (path, response model as "module:Class")
     "status": ("/api/v1/status", "app.api.schemas.status:StatusSummary"),
-    "summary": ("/api/v2/summary.json", "app.api.statuspage_models:SummaryDocument"),
+    "summary": ("/api/v2/summary.json", "app.reads.statuspage_shapes:SummaryDocument"),
     "history": ("/api/v1/regions/73.73/history?limit=50", "app.api.schemas.history:HistoryPage"),
 }
 FAILURES = [Reason.NETWORK_TIMEOUT, Reason.UPSTREAM_ERROR, Reason.POLICY_CUTOFF]

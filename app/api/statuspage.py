@@ -11,8 +11,12 @@ from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api import statuspage_maintenance as maintenance
-from app.api.statuspage_build import PAGE_ID, Context, components, incident
-from app.api.statuspage_models import (
+from app.core.statuspage_terms import indicator, status_description
+from app.http.deps import ReadCacheDep, get_app_settings
+from app.http.responses import NOT_MODIFIED
+from app.reads.cache import Encoded, ReadCache
+from app.reads.statuspage_documents import PAGE_ID, Context, components, incident
+from app.reads.statuspage_shapes import (
     ComponentsDocument,
     Incident,
     IncidentsDocument,
@@ -21,10 +25,6 @@ from app.api.statuspage_models import (
     StatusDocument,
     SummaryDocument,
 )
-from app.core.statuspage_terms import indicator, status_description
-from app.http.deps import ReadCacheDep, get_app_settings
-from app.http.responses import NOT_MODIFIED
-from app.reads.cache import Encoded, ReadCache
 from app.store.declarations import in_force_by_region
 from app.store.incident_updates import updates_of_incidents
 from app.store.incidents import declarations_cited, list_incidents

@@ -6,15 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.windows import Occurrence, between
 from app.http.deps import ReadSession, get_app_settings
+from app.reads.statuspage_shapes import (
+    MaintenanceComponent,
+    MaintenanceStatus,
+    Page,
+    ScheduledMaintenance,
+    ScheduledMaintenances,
+    Update,
+)
 from app.store.maintenance import MaintenanceWindow, windows_overlapping
 from app.store.models import Region, Service
 from app.store.types import utcnow
@@ -26,63 +32,8 @@ RECENT = timedelta(days=30)
 AHEAD = timedelta(days=90)
 LIST_LIMIT = 50  # Statuspage lists "the 50 most recent"
 
-Status = Literal["scheduled", "in_progress", "completed"]
 
-
-class Page(BaseModel):
-    id: str
-    name: str
-    url: str
-    time_zone: str
-    updated_at: datetime
-
-
-class Component(BaseModel):
-    id: str
-    name: str
-    status: Literal["operational", "under_maintenance"]
-    page_id: str
-    group_id: None = None
-    showcase: bool = True
-    only_show_if_degraded: bool = False
-
-
-class Update(BaseModel):
-    id: str
-    status: Status
-    body: str
-    incident_id: str
-    created_at: datetime
-    updated_at: datetime
-    display_at: datetime
-    affected_components: None = None
-    deliver_notifications: bool = False
-
-
-class ScheduledMaintenance(BaseModel):
-    id: str
-    name: str
-    status: Status
-    created_at: datetime
-    updated_at: datetime
-    monitoring_at: datetime | None
-    resolved_at: datetime | None
-    impact: Literal["maintenance"] = "maintenance"
-    shortlink: str
-    started_at: datetime
-    page_id: str
-    incident_updates: list[Update]
-    components: list[Component]
-    scheduled_for: datetime
-    scheduled_until: datetime
-
-
-class ScheduledMaintenances(BaseModel):
-    page: Page
-    scheduled_maintenances: list[ScheduledMaintenance]
-
-
-def _status(occurrence: Occurrence, now: datetime) -> Status:
+def _status(occurrence: Occurrence, now: datetime) -> MaintenanceStatus:
     if occurrence.contains(now):
         return "in_progress"
     return "scheduled" if occurrence.starts_at > now else "completed"
@@ -145,7 +96,7 @@ def _item(
         page_id=PAGE_ID,
         incident_updates=[update],
         components=[
-            Component(id=code, name=name, status=component_status, page_id=PAGE_ID)
+            MaintenanceComponent(id=code, name=name, status=component_status, page_id=PAGE_ID)
             for code, name in regions
         ],
         scheduled_for=occurrence.starts_at,
@@ -157,7 +108,7 @@ async def _document(
     request: Request,
     session: AsyncSession,
     *,
-    keep: Callable[[Status], bool],
+    keep: Callable[[MaintenanceStatus], bool],
     newest_first: bool,
 ) -> ScheduledMaintenances:
     now = utcnow()

@@ -1,13 +1,14 @@
-"""Atlassian Statuspage v2 public documents, field for field, so existing widgets and exporters
-read Pantau unchanged. Value vocabularies are in `app/core/statuspage_terms.py`."""
+"""Atlassian Statuspage v2 public documents (scheduled maintenances included), field for field,
+so existing widgets and exporters read Pantau unchanged. Value vocabularies are in
+`app/core/statuspage_terms.py`."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.api.statuspage_maintenance import ScheduledMaintenance
 from app.core.statuspage_terms import ComponentStatus, IncidentStatus, Indicator
 
 
@@ -81,6 +82,54 @@ class Incident(BaseModel):
     page_id: str
     incident_updates: list[IncidentUpdate] = Field(description="Newest first")
     components: list[Component]
+
+
+MaintenanceStatus = Literal["scheduled", "in_progress", "completed"]
+
+
+class MaintenanceComponent(BaseModel):
+    id: str
+    name: str
+    status: Literal["operational", "under_maintenance"]
+    page_id: str
+    group_id: None = None
+    showcase: bool = True
+    only_show_if_degraded: bool = False
+
+
+class Update(BaseModel):
+    id: str
+    status: MaintenanceStatus
+    body: str
+    incident_id: str
+    created_at: datetime
+    updated_at: datetime
+    display_at: datetime
+    affected_components: None = None
+    deliver_notifications: bool = False
+
+
+class ScheduledMaintenance(BaseModel):
+    id: str
+    name: str
+    status: MaintenanceStatus
+    created_at: datetime
+    updated_at: datetime
+    monitoring_at: datetime | None
+    resolved_at: datetime | None
+    impact: Literal["maintenance"] = "maintenance"
+    shortlink: str
+    started_at: datetime
+    page_id: str
+    incident_updates: list[Update]
+    components: list[MaintenanceComponent]
+    scheduled_for: datetime
+    scheduled_until: datetime
+
+
+class ScheduledMaintenances(BaseModel):
+    page: Page
+    scheduled_maintenances: list[ScheduledMaintenance]
 
 
 class StatusDocument(BaseModel):

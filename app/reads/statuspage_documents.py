@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from app.api.statuspage_models import AffectedComponent, Component, Incident, IncidentUpdate
 from app.core.domain import Reason, State
 from app.core.regions.overview import Overview, RegionView
 from app.core.statuspage_terms import (
@@ -22,6 +21,7 @@ from app.core.statuspage_terms import (
     recovery_text,
     region_text,
 )
+from app.reads.statuspage_shapes import AffectedComponent, Component, Incident, IncidentUpdate
 from app.store.incident_updates import IncidentUpdate as OperatorUpdate
 from app.store.models import Incident as IncidentRow
 
