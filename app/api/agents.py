@@ -9,12 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.api.agent_batch import batch_schema, parse_batch, read_body
 from app.api.audit import record_write
 from app.api.schemas.agents import AgentCreate, AgentIssued, AgentPublic, AgentSees, RegionVantage
 from app.core.agent_protocol import MAX_BATCH_BYTES, PushReceipt
 from app.core.errors import Forbidden, InvalidInput, NotFound
 from app.core.vantage import Reading, reading
+from app.http.agent_batch import batch_schema, parse_batch, read_body
 from app.http.auth import AUTH_RESPONSES, AdminDep, Principal, require_scope
 from app.http.deps import DatabaseDep, ReadSession, SettingsDep
 from app.http.region_codes import RegionCode, optional_region_code
