@@ -15,7 +15,7 @@ from app.core.errors import Conflict, NotFound
 from app.http.auth import AUTH_RESPONSES, Principal, require_scope
 from app.http.deps import DatabaseDep, ReadSession
 from app.http.region_codes import RegionCode
-from app.reads.schemas import DeclarationPublic
+from app.reads.region_shapes import DeclarationPublic
 from app.store import declarations as store
 from app.store.declarations import Declaration, DeclarationKind, InForce, in_force_by_region
 from app.store.keys import Scope

@@ -35,7 +35,7 @@ from app.http.paging import (
 from app.http.region_codes import optional_region_code
 from app.http.responses import NOT_MODIFIED, not_found
 from app.reads.cache import json_response
-from app.reads.schemas import Label
+from app.reads.region_shapes import Label
 from app.store import incidents as store
 from app.store.incident_updates import updates_of
 from app.store.models import Incident, Region

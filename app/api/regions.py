@@ -12,11 +12,11 @@ from app.http.deps import ReadCacheDep, ReadSession
 from app.http.region_codes import RegionCode, optional_region_code
 from app.http.responses import NOT_MODIFIED, not_found
 from app.reads.region_notes import NO_NOTES, load_region_notes
-from app.reads.region_status import region_status
-from app.reads.schemas import (
+from app.reads.region_shapes import (
     RegionPage,
     RegionStatus,
 )
+from app.reads.region_status import region_status
 from app.store import regions as store
 from app.store.types import utcnow
 

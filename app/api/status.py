@@ -23,7 +23,7 @@ from app.core.regions.overview import Overview, RegionView, state_counts
 from app.http.deps import ReadCacheDep
 from app.http.responses import NOT_MODIFIED
 from app.reads.cache import Encoded, ReadCache
-from app.reads.schemas import Label, category_of, reason_label
+from app.reads.region_shapes import Label, category_of, reason_label
 from app.store.declarations import Declaration, in_force_by_region
 from app.store.snapshot import DataVersion
 

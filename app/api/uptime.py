@@ -15,7 +15,7 @@ from app.http.deps import ReadSession
 from app.http.region_codes import RegionCode
 from app.http.responses import not_found
 from app.reads.cache import json_response
-from app.reads.schemas import Label
+from app.reads.region_shapes import Label
 from app.store.history import uptime_marks, watched_services
 from app.store.models import Region, Service
 from app.store.types import utcnow

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.domain import State
 from app.core.overrides import ScheduledWindow, covers_region
 from app.core.state_machine import UP_STATES
-from app.reads.schemas import DeclarationPublic, DeclarationStatus, MaintenanceNotice
+from app.reads.region_shapes import DeclarationPublic, DeclarationStatus, MaintenanceNotice
 from app.store.declarations import Declaration, in_force_by_region
 from app.store.maintenance import scheduled, windows_overlapping
 from app.store.models import Service

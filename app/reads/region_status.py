@@ -7,7 +7,7 @@ from app.core.domain import Reason, RegionLevel, State
 from app.core.regions.overview import RegionRow, RegionView
 from app.core.regions.status import RegionState, ServiceState, summarise
 from app.reads.region_notes import NO_NOTES, RegionNotes
-from app.reads.schemas import RegionStatus, ServiceStatus, category_of, reason_label
+from app.reads.region_shapes import RegionStatus, ServiceStatus, category_of, reason_label
 from app.store.models import Region, Service
 
 

@@ -12,8 +12,8 @@ from app.core.domain import RegionLevel
 from app.core.uptime import Span, service_spans, worst_spans
 from app.reads.cache import ReadCache
 from app.reads.region_notes import NO_NOTES, load_region_notes
+from app.reads.region_shapes import RegionStatus
 from app.reads.region_status import region_status
-from app.reads.schemas import RegionStatus
 from app.store.agents import region_vantage
 from app.store.history import history, uptime_marks, watched_services
 from app.store.models import Region, Service, Transition

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from app.core.domain import Reason, State, TransitionSource
 from app.core.regions.overview import AFFECTED
 from app.core.uptime import Span, uptime
-from app.reads.schemas import DeclarationPublic, RegionStatus
+from app.reads.region_shapes import DeclarationPublic, RegionStatus
 from app.store.agents import RegionVantage
 from app.store.models import Transition
 from app.web.bars import clip, day_grid

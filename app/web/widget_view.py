@@ -9,7 +9,7 @@ from datetime import datetime
 
 from app.core.regions.overview import AFFECTED
 from app.core.uptime import Span, uptime
-from app.reads.schemas import RegionStatus
+from app.reads.region_shapes import RegionStatus
 from app.web.bars import clip
 from app.web.chips import Chip, chip
 from app.web.format import iso, local_time

@@ -13,7 +13,7 @@ from app.core.regions.overview import RegionRow, StateGroup, build_overview
 from app.core.regions.registry import load_regions
 from app.core.uptime import Span
 from app.core.windows import Occurrence
-from app.reads.schemas import DeclarationPublic, RegionStatus
+from app.reads.region_shapes import DeclarationPublic, RegionStatus
 from app.store.declarations import Declaration, DeclarationKind
 from app.store.incident_updates import IncidentUpdate, UpdateStatus
 from app.store.models import Incident, Transition

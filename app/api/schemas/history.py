@@ -10,7 +10,7 @@ from typing_extensions import TypedDict  # pydantic reads typing's only from Pyt
 
 from app.core.disclosure import public_evidence
 from app.core.domain import Category, Reason, State, TransitionSource
-from app.reads.schemas import Label
+from app.reads.region_shapes import Label
 from app.store.models import Transition
 
 EXAMPLE: dict[str, Any] = {

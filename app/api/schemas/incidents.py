@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from app.api.schemas.history import TransitionOperator, TransitionPublic
 from app.api.schemas.incident_updates import IncidentUpdatePublic
 from app.core.domain import Category, Reason, State
-from app.reads.schemas import Label
+from app.reads.region_shapes import Label
 
 
 class DeclarationCitation(BaseModel):

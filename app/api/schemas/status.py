@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from app.core.domain import Category, Reason, RegionLevel, State
-from app.reads.schemas import Label
+from app.reads.region_shapes import Label
 
 
 class StateCounts(BaseModel):

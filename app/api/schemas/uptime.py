@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.reads.schemas import Label
+from app.reads.region_shapes import Label
 
 WindowName = Literal["24h", "7d", "30d", "90d", "365d"]
 
