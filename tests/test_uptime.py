@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.core.domain import Category, Reason, State
-from app.core.uptime import Mark, service_spans, uptime, worst_spans
+from app.core.uptime_maths import Mark, service_spans, uptime, worst_spans
 
 T = datetime(2026, 11, 1, tzinfo=UTC)  # window start
 H = timedelta(hours=1)

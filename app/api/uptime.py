@@ -1,5 +1,5 @@
 """Uptime by cause over a window ending now, for a region (the worst of its services at each
-instant) or one service. Definitions in `app/core/uptime.py`."""
+instant) or one service. Definitions in `app/core/uptime_maths.py`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from app.api.schemas.uptime import DowntimeByCategory, Figure, UptimeReport, WindowName
 from app.core.errors import NotFound
-from app.core.uptime import WINDOWS, Span, Uptime, service_spans, uptime, worst_spans
+from app.core.uptime_maths import WINDOWS, Span, Uptime, service_spans, uptime, worst_spans
 from app.http.deps import ReadSession
 from app.http.region_codes import RegionCode
 from app.http.responses import not_found

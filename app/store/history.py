@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.domain import Category, Reason, State
-from app.core.uptime import Mark
+from app.core.uptime_maths import Mark
 from app.store.models import Service, Transition
 
 

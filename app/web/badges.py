@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from app.core.uptime import WINDOWS, uptime
+from app.core.uptime_maths import WINDOWS, uptime
 from app.http.deps import ReadCacheDep
 from app.http.region_codes import region_code_or_none
 from app.http.responses import NOT_MODIFIED, Responses

@@ -1,6 +1,7 @@
 """A region's spans → its uptime bars: one bar per local day (Asia/Jakarta, where most offices
 are) for the last 90 days, coloured by the cause that kept it down longest that day, and runs
-of equal bars so a page of 514 regions stays small. Pure; definitions in `app/core/uptime.py`."""
+of equal bars so a page of 514 regions stays small. Pure; definitions in
+`app/core/uptime_maths.py`."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from app.core.domain import Category, State
-from app.core.uptime import DOWN, UP, Span, uptime
+from app.core.uptime_maths import DOWN, UP, Span, uptime
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 DAYS = 90
@@ -111,7 +112,7 @@ def day_bars(spans: Sequence[Span], grid: DayGrid) -> list[DayBar]:
 
 @dataclass(slots=True)
 class _Tally:
-    """Seconds of one day, split as `app.core.uptime` does."""
+    """Seconds of one day, split as `app.core.uptime_maths` does."""
 
     up: float = 0.0
     degraded: float = 0.0

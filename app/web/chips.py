@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.core.domain import Category, State
-from app.core.uptime import Span
+from app.core.uptime_maths import Span
 from app.web.bars import BarRun, DayGrid, day_bars, overall_percent, runs
 from app.web.format import local_date
 from app.web.i18n import Lang, category_label, state_label, words

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.domain import RegionLevel
-from app.core.uptime import Span, service_spans, worst_spans
+from app.core.uptime_maths import Span, service_spans, worst_spans
 from app.reads.cache import ReadCache
 from app.reads.region_notes import NO_NOTES, load_region_notes
 from app.reads.region_shapes import RegionStatus

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.domain import Reason, State
 from app.core.overrides import ScheduledWindow
-from app.core.uptime import Mark, Span, service_spans, worst_spans
+from app.core.uptime_maths import Mark, Span, service_spans, worst_spans
 from app.store.declarations import Declaration, in_force_by_region
 from app.store.incident_updates import IncidentUpdate, updates_of_incidents
 from app.store.incidents import declarations_cited, list_incidents

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from app.core.domain import Reason, State, TransitionSource
 from app.core.regions.overview import AFFECTED
-from app.core.uptime import Span, uptime
+from app.core.uptime_maths import Span, uptime
 from app.reads.region_shapes import DeclarationPublic, RegionStatus
 from app.store.agents import RegionVantage
 from app.store.models import Transition

@@ -11,7 +11,7 @@ from datetime import datetime
 from app.core.domain import Category, State, worst_state
 from app.core.overrides import ScheduledWindow
 from app.core.regions.overview import Overview, RegionView, state_counts
-from app.core.uptime import Span
+from app.core.uptime_maths import Span
 from app.store.declarations import Declaration
 from app.store.waves import WaveRecord
 from app.web.bars import DayGrid, day_grid

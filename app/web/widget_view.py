@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.core.regions.overview import AFFECTED
-from app.core.uptime import Span, uptime
+from app.core.uptime_maths import Span, uptime
 from app.reads.region_shapes import RegionStatus
 from app.web.bars import clip
 from app.web.chips import Chip, chip

@@ -20,7 +20,7 @@ from app.checks.scheduler import Checker
 from app.core.classify import CheckRules
 from app.core.clock import ClockWatch
 from app.core.domain import CheckRecord, ProbeResult, Reason, State, Verdict
-from app.core.uptime import Mark, service_spans, uptime, worst_spans
+from app.core.uptime_maths import Mark, service_spans, uptime, worst_spans
 from app.simulator import Simulator
 from app.store.db import Database
 from app.store.models import Service

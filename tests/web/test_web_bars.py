@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from app.core.domain import Category, Reason, State
-from app.core.uptime import Span, uptime
+from app.core.uptime_maths import Span, uptime
 from app.web.bars import (
     DAYS,
     JAKARTA,
@@ -97,7 +97,7 @@ def test_clip_keeps_only_the_inside() -> None:
 
 
 def test_one_pass_agrees_with_uptime_day_by_day() -> None:
-    """The fast tally gives each day the figure `app.core.uptime` gives that day's window."""
+    """The fast tally gives each day the figure `app.core.uptime_maths` gives that day's window."""
     rng = random.Random(7)
     reasons = [Reason.OK, Reason.NETWORK_TIMEOUT, Reason.POLICY_CUTOFF, Reason.PERFORMANCE_SLOW]
     clock, spans = NOW - timedelta(days=95), []

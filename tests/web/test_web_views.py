@@ -11,7 +11,7 @@ from app.core.domain import Reason, RegionLevel, State, TransitionSource
 from app.core.overrides import ScheduledWindow
 from app.core.regions.overview import RegionRow, StateGroup, build_overview
 from app.core.regions.registry import load_regions
-from app.core.uptime import Span
+from app.core.uptime_maths import Span
 from app.core.windows import Occurrence
 from app.reads.region_shapes import DeclarationPublic, RegionStatus
 from app.store.declarations import Declaration, DeclarationKind
