@@ -14,7 +14,7 @@ from app.http.region_codes import region_code_or_none
 from app.http.responses import NOT_MODIFIED, Responses
 from app.reads.cache import weak_etag
 from app.store.types import utcnow
-from app.web.badge import Badge, not_found_badge, render, status_badge, uptime_badge
+from app.web.badge_svg import Badge, not_found_badge, render, status_badge, uptime_badge
 from app.web.i18n import Lang, negotiate
 from app.web.loaders import spans_of
 

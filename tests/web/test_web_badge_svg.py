@@ -9,7 +9,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from app.core.domain import Reason, State
-from app.web.badge import (
+from app.web.badge_svg import (
     PADDING,
     STATE_COLOURS,
     Badge,
