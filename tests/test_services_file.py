@@ -15,7 +15,7 @@ from app.store import services as store
 from app.store.audit import AuditEntry
 from app.store.db import Database
 from app.store.models import Incident, Service
-from app.store.service_spec import ServiceCreate
+from app.store.service_models import ServiceCreate
 from app.usecases.services_file import (
     EntryError,
     ServicesFileError,

@@ -18,7 +18,7 @@ from app.http.region_codes import optional_region_code
 from app.reads.cache import json_response
 from app.store import services as store
 from app.store.models import Service
-from app.store.service_spec import ServiceCreate, ServiceOperator, ServicePublic, ServiceUpdate
+from app.store.service_models import ServiceCreate, ServiceOperator, ServicePublic, ServiceUpdate
 from app.usecases import service_changes
 
 router = APIRouter(prefix="/api/v1/services", tags=["services"])

@@ -19,7 +19,7 @@ from app.demo.scenario import CHECK_SPEC
 from app.settings import Settings
 from app.store.db import Database
 from app.store.models import Service
-from app.store.service_spec import ServiceUpdate
+from app.store.service_models import ServiceUpdate
 from app.usecases.service_changes import update_service
 
 KEY_PREFIX = "demo."

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.domain import State
 from app.core.errors import Conflict, InvalidInput
 from app.store.models import Region, Service
-from app.store.service_spec import ServiceCreate, ServiceUpdate
+from app.store.service_models import ServiceCreate, ServiceUpdate
 from app.store.types import utcnow
 
 # New services start within this many seconds, spread at random, so a batch created

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.store import services as store
 from app.store.models import Service
-from app.store.service_spec import ServiceUpdate
+from app.store.service_models import ServiceUpdate
 from app.store.types import utcnow
 from app.usecases.incidents import settle_region
 

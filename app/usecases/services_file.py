@@ -27,7 +27,7 @@ from app.core.errors import Conflict
 from app.store import services as store
 from app.store.audit import append_entry
 from app.store.db import Database
-from app.store.service_spec import ServiceCreate, ServiceOperator, ServiceUpdate
+from app.store.service_models import ServiceCreate, ServiceOperator, ServiceUpdate
 from app.usecases import service_changes
 
 SERVICES_FILE_ACTOR = "services-file"

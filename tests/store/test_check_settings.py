@@ -10,7 +10,7 @@ import pytest
 
 from app.core.check_settings import CHECK_DEFAULTS, CHECK_SETTING_NAMES
 from app.store.models import Service
-from app.store.service_spec import ServiceCreate, ServicePublic, ServiceUpdate
+from app.store.service_models import ServiceCreate, ServicePublic, ServiceUpdate
 
 DEFAULTS = asdict(CHECK_DEFAULTS)
 

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from app.core.domain import Reason, State
 from app.store.db import Database
 from app.store.models import Incident, Service, Transition
-from app.store.service_spec import ServiceUpdate
+from app.store.service_models import ServiceUpdate
 from app.usecases import service_changes
 from app.usecases.incidents import settle_region
 from tests.factories import T0, add_service, probe

@@ -17,7 +17,7 @@ from pydantic import (
 from app.core.instants import Instant
 from app.core.plain_text import PLAIN_TEXT
 from app.store.declarations import DeclarationKind
-from app.store.service_spec import Url
+from app.store.service_models import Url
 from app.store.types import utcnow
 
 Text200 = Annotated[

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from app.store.service_spec import ServiceOperator, ServicePublic
+from app.store.service_models import ServiceOperator, ServicePublic
 
 
 class ServicePage(BaseModel):

@@ -19,7 +19,7 @@ from app.core.domain import Category
 from app.core.events import EventType
 from app.core.plain_text import PLAIN_TEXT
 from app.core.regions.code_fields import RegionPrefixIn
-from app.store.service_spec import Url
+from app.store.service_models import Url
 from app.store.webhooks import Delivery, DeliveryAttempt, DeliveryStatus, Subscription
 
 
