@@ -111,9 +111,8 @@ class Settings(BaseSettings):
     control_urls: CommaList = []
     # Origins allowed to read the API from a browser (CORS), comma-separated; "*" = any.
     cors_origins: CommaList = ["*"]
-    central_share: float = Field(default=0.3, gt=0, le=1)
-    central_window_seconds: float = Field(default=120.0, gt=0)
-    central_min_regions: int = Field(default=5, ge=2)
+    # A region counts as failing while its latest probe, this recent, failed.
+    wave_window_seconds: float = Field(default=120.0, gt=0)
     # Waves (app/core/waves.py): when one failure signature across regions is one cause.
     wave_national_share: float = Field(default=0.3, gt=0, le=1)
     wave_national_min_regions: int = Field(default=5, ge=3)

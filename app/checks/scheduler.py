@@ -12,11 +12,9 @@ from collections import deque
 from datetime import timedelta
 
 import httpx
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.checks.probe import ProbeSpec, probe
 from app.checks.run import DueCheck, run_check
-from app.core.attribution import CENTRAL_CATEGORIES, WaveRule, is_central_wave
 from app.core.clock import NO_STEP, ClockWatch
 from app.core.domain import CheckRecord
 from app.metrics import Metrics
@@ -24,14 +22,13 @@ from app.settings import Settings
 from app.store.checks import (
     PRUNE_CHUNK,
     claim_due,
-    failing_and_monitored_regions,
     prune_samples,
     release_leases,
     shift_schedule,
 )
 from app.store.db import Database
 from app.store.models import Transition
-from app.usecases.record_checks import Signals, record_checks, vantage_rules_of
+from app.usecases.record_checks import record_checks, signals_of
 from app.workers.clock import Clock
 from app.workers.leased import Job, LeasedWorker, WorkerNames
 
@@ -73,7 +70,6 @@ class Checker(LeasedWorker[DueCheck, CheckRecord]):
         self.settings = settings
         self.client = client
         self.metrics = metrics or Metrics()
-        self.wave_rule = WaveRule(settings.central_share, settings.central_min_regions)
         # A lease must outlast the wait for its result to be written (a flush, a tick either
         # side), or a busy replica would see its own services probed again by another.
         floor = FLUSH_EVERY_SECONDS + 2 * settings.checker_tick_seconds + 1.0
@@ -155,22 +151,11 @@ class Checker(LeasedWorker[DueCheck, CheckRecord]):
             self.metrics.transitions.labels(str(transition.reason), str(transition.to_state)).inc()
 
     async def _record(self, batch: list[CheckRecord]) -> list[Transition]:
+        signals = signals_of(
+            self.settings, monitor_impaired=self.monitor_impaired, now=self.clock.now()
+        )
         async with self.database.transaction() as session:
-            signals = Signals(
-                monitor_impaired=self.monitor_impaired,
-                central_wave=await self._central_wave(session, batch),
-                vantage=vantage_rules_of(self.settings),
-            )
             return await record_checks(session, batch, signals=signals)
-
-    async def _central_wave(self, session: AsyncSession, batch: list[CheckRecord]) -> bool:
-        """Only a failure the wave could relabel needs the count across regions: a batch of
-        healthy answers (nearly every batch) skips the query."""
-        if not any(r.verdict.reason.category in CENTRAL_CATEGORIES for r in batch):
-            return False
-        since = self.clock.now() - timedelta(seconds=self.settings.central_window_seconds)
-        failing, monitored = await failing_and_monitored_regions(session, since=since)
-        return is_central_wave(failing, monitored, self.wave_rule)
 
     async def release(self, cut_off: list[DueCheck]) -> None:
         if not cut_off:

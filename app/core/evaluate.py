@@ -9,14 +9,15 @@ The verdict is read, in this order, across regions and against the monitor itsel
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from app.core.attribution import attribute
+from app.core.attribution import ActiveWave, attribute, wave_of
 from app.core.domain import CheckRecord, Reason, Verdict
 from app.core.overrides import NO_OVERRIDES, Overrides, override
-from app.core.state_machine import CheckState, Step, Thresholds, advance
+from app.core.state_machine import DOWN_STATES, Change, CheckState, Step, Thresholds, advance
 from app.core.vantage import AgentView, VantageRules, combine
+from app.core.waves import probe_signature
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,7 @@ class Context:
     """What a batch of results is read against, known once per batch."""
 
     monitor_impaired: bool = False  # every control target fails: our network, not theirs
-    central_wave: bool = False  # many regions fail at once: the centre, not the region
+    waves: Sequence[ActiveWave] = ()  # active after this batch's failures were counted
     vantage: VantageRules = field(default_factory=VantageRules)
     agent_views: Mapping[str, Sequence[AgentView]] = field(default_factory=dict)  # by region
     overrides: Overrides = NO_OVERRIDES
@@ -55,16 +56,19 @@ def evaluate(
     standing: CheckState,
     thresholds: Thresholds,
     context: Context,
+    standing_since: datetime | None = None,
 ) -> Evaluation:
     """`region_code` and `standing` as the service is now, which an operator may have changed
-    while its probe was in flight."""
+    while its probe was in flight; `standing_since` when its state last changed."""
     result = record.result
+    signature = probe_signature(record.verdict, result)
     verdict = attribute(
         record.verdict,
         result,
         monitor_impaired=context.monitor_impaired,
-        central_wave=context.central_wave,
+        wave=wave_of(region_code, signature, context.waves),
         standing_reason=standing.reason,
+        standing_since=standing_since,
     )
     verdict = combine(verdict, context.agent_views.get(region_code, ()), context.vantage)
     verdict = override(
@@ -74,8 +78,25 @@ def evaluate(
         at=result.started_at,
         overrides=context.overrides,
     )
-    step = advance(standing, verdict.reason, thresholds)
+    step = _reread(standing, verdict, advance(standing, verdict.reason, thresholds))
     sample = Sample(
         record.service_id, result.started_at, result.latency_ms, result.status_code, verdict.reason
     )
     return Evaluation(verdict, sample, step)
+
+
+def _reread(standing: CheckState, verdict: Verdict, step: Step) -> Step:
+    """A failing service's cause re-read across regions, not newly observed: a wave recognised
+    late, or ended, changes its reason at once (one `reason_changed`), not after a streak."""
+    target = verdict.reason.state
+    rereads = verdict.evidence.get("rule") == "wave_recognised" or verdict.evidence.get(
+        "wave_ended"
+    )
+    if step.change is not None or not rereads or verdict.reason == standing.reason:
+        return step
+    if standing.state not in DOWN_STATES or target not in DOWN_STATES:
+        return step
+    return Step(
+        replace(step.state, state=target, reason=verdict.reason),
+        Change(standing.state, target, verdict.reason),
+    )

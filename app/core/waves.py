@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from app.core.domain import Category, Reason
+from app.core.domain import Category, ProbeResult, Reason, Verdict
 
 # Two regions failing alike is a coincidence, not a wave, whatever the configured rules say.
 MIN_WAVE_REGIONS = 3
@@ -83,6 +83,32 @@ class FailureSignature:
     status_code: int | None = None
     body: str | None = None
     rule: str | None = None
+
+    @property
+    def key(self) -> str:
+        """A stable text key: the same signature gives the same key in every process."""
+        parts = (self.reason, self.status_code, self.body, self.rule)
+        return "|".join("" if part is None else str(part) for part in parts)[:200]
+
+    @classmethod
+    def from_key(cls, key: str) -> FailureSignature:
+        reason, status_code, body, rule = key.split("|", 3)
+        return cls(
+            Reason(reason), int(status_code) if status_code else None, body or None, rule or None
+        )
+
+
+def probe_signature(verdict: Verdict, result: ProbeResult) -> FailureSignature | None:
+    """The classifier's verdict on one probe as a signature (the body only as a hash)."""
+    if verdict.reason.category not in CORRELATING_CATEGORIES:
+        return None
+    rule = verdict.evidence.get("rule")
+    return signature_of(
+        verdict.reason,
+        rule=rule if isinstance(rule, str) else None,
+        status_code=result.status_code,
+        body_fingerprint=body_fingerprint(result.body_excerpt),
+    )
 
 
 def body_fingerprint(excerpt: str) -> str:

@@ -104,6 +104,11 @@ def _at(step: Step) -> float:
     return step.at
 
 
+# One answer from the centre, whichever region asks: one failure signature, so one wave (a
+# region's own error page names the region and stays a local fault).
+CENTRE_DOWN = Behaviour(Mode.ERROR, status=502, body="Gangguan server pusat Dukcapil")
+
+
 def build_timeline(regions: Sequence[str]) -> Timeline:
     """The story over the monitored `regions` (see `pick_regions`)."""
     wave = wave_regions(regions)
@@ -124,7 +129,7 @@ def build_timeline(regions: Sequence[str]) -> Timeline:
                 label="pemutusan akses dideklarasikan / cutoff declared"),
     )  # fmt: skip
     cycle: tuple[Step, ...] = (
-        Behave(0, wave, Behaviour(Mode.ERROR), Reason.UPSTREAM_ERROR,
+        Behave(0, wave, CENTRE_DOWN, Reason.UPSTREAM_ERROR,
                f"gangguan pusat di {len(wave)} daerah / central wave, {len(wave)} regions "
                "(dibaca / read as upstream.central)"),
         Behave(14, wave, HEALTHY, Reason.OK, "gelombang pulih / wave recovers"),

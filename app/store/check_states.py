@@ -24,6 +24,8 @@ _CHECK_STATE_COLUMNS = (
     "consecutive_successes",
     "streak_reason",
     "reason_streak",
+    "failure_signature",
+    "failure_since",
     "sequence",
     "last_checked_at",
     "lease_expires_at",
@@ -47,6 +49,8 @@ class StoredCheckState:
     state: CheckState
     state_changed_at: datetime | None
     sequence: int
+    failure_signature: str | None = None
+    failure_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,8 @@ class CheckStateUpdate:
     state_changed_at: datetime | None
     sequence: int
     last_checked_at: datetime
+    failure_signature: str | None = None
+    failure_since: datetime | None = None
 
 
 async def load_check_states(
@@ -79,6 +85,8 @@ async def load_check_states(
             check_state_of(row),
             row.state_changed_at,
             row.sequence,
+            row.failure_signature,
+            row.failure_since,
         )
         for row in rows
     }
@@ -113,6 +121,8 @@ def _bound(change: CheckStateUpdate) -> dict[str, Any]:
         "b_consecutive_successes": state.consecutive_successes,
         "b_streak_reason": state.streak_reason,
         "b_reason_streak": state.reason_streak,
+        "b_failure_signature": change.failure_signature,
+        "b_failure_since": change.failure_since,
         "b_sequence": change.sequence,
         "b_last_checked_at": change.last_checked_at,
         "b_lease_expires_at": None,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Row, Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -199,25 +199,6 @@ _ROLLUP_UPSERTS = {dialect: _rollup_upsert(dialect) for dialect in ("postgresql"
 async def _add_to_rollups(session: AsyncSession, samples: Sequence[Sample]) -> None:
     upsert = _ROLLUP_UPSERTS[session.get_bind().dialect.name]
     await (await session.connection()).execute(upsert, _hourly(samples))
-
-
-async def failing_and_monitored_regions(
-    session: AsyncSession, *, since: datetime
-) -> tuple[int, int]:
-    """Regions whose latest probe failed with a network or upstream reason, recently; and
-    regions monitored at all. The ingredients of a central-wave decision."""
-    c = service_table.c
-    central_reason = or_(c.streak_reason.like("network.%"), c.streak_reason.like("upstream.%"))
-    failing = func.count(func.distinct(c.region_code)).filter(
-        and_(c.consecutive_failures > 0, c.last_checked_at >= since, central_reason)
-    )
-    monitored = func.count(func.distinct(c.region_code))
-    row = (
-        await (await session.connection()).execute(
-            select(failing, monitored).where(c.is_paused.is_(False))
-        )
-    ).one()
-    return int(row[0]), int(row[1])
 
 
 PRUNE_CHUNK = 5000

@@ -70,6 +70,10 @@ class Service(SQLModel, table=True):
     consecutive_successes: int = 0
     streak_reason: Reason | None = Field(default=None, sa_type=String(32))
     reason_streak: int = 0
+    # The latest probe's failure signature (app/core/waves.py; a body hash, never body text)
+    # and when its run of that signature began: what wave detection reads across regions.
+    failure_signature: str | None = Field(default=None, max_length=200)
+    failure_since: datetime | None = _utc(nullable=True)
     sequence: int = 0
     last_checked_at: datetime | None = _utc(nullable=True)
     next_check_at: datetime = _utc(index=True)

@@ -36,9 +36,7 @@ class WaveChange:
 
 
 def signature_key(signature: FailureSignature) -> str:
-    """A stable text key: the same signature gives the same key in every process."""
-    parts = (signature.reason, signature.status_code, signature.body, signature.rule)
-    return "|".join("" if part is None else str(part) for part in parts)[:200]
+    return signature.key
 
 
 async def reconcile_waves(

@@ -1,74 +1,88 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.core.attribution import WaveRule, attribute, is_central_wave
+from app.core.attribution import ActiveWave, attribute
 from app.core.domain import FailureKind, ProbeResult, Reason, Verdict
+from app.core.waves import FailureSignature
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 TIMED_OUT = ProbeResult(NOW, 5000.0, failure=FailureKind.DEADLINE)
 ANSWERED_500 = ProbeResult(NOW, 12.0, status_code=500)
 ANSWERED_403 = ProbeResult(NOW, 12.0, status_code=403)
-
-
-@pytest.mark.parametrize(
-    ("failing", "monitored", "expected"),
-    [(10, 20, True), (6, 20, True), (5, 20, False), (3, 4, False), (1, 1, False), (0, 0, False)],
+PALOPO = "73.73"
+WAVE = ActiveWave(
+    3,
+    Reason.UPSTREAM_CENTRAL,
+    FailureSignature(Reason.NETWORK_REFUSED),
+    frozenset({PALOPO}),
+    onset=NOW - timedelta(minutes=2),
 )
-def test_wave_needs_a_share_of_enough_regions(failing: int, monitored: int, expected: bool) -> None:
-    assert is_central_wave(failing, monitored, WaveRule(share=0.3, min_regions=5)) is expected
 
 
 @pytest.mark.parametrize(
     ("verdict", "result", "impaired", "wave", "expected"),
     [
-        (Verdict(Reason.NETWORK_TIMEOUT), TIMED_OUT, True, False, Reason.PROBE_UNHEALTHY),
-        (Verdict(Reason.NETWORK_TIMEOUT), TIMED_OUT, True, True, Reason.PROBE_UNHEALTHY),
-        (Verdict(Reason.UPSTREAM_ERROR), ANSWERED_500, True, False, Reason.UPSTREAM_ERROR),
-        (Verdict(Reason.NETWORK_TIMEOUT), TIMED_OUT, False, True, Reason.UPSTREAM_CENTRAL),
-        (Verdict(Reason.UPSTREAM_ERROR), ANSWERED_500, False, True, Reason.UPSTREAM_CENTRAL),
-        (Verdict(Reason.POLICY_SUSPECTED), ANSWERED_403, False, True, Reason.POLICY_SUSPECTED),
-        (Verdict(Reason.OK), ANSWERED_500, False, True, Reason.OK),
-        (Verdict(Reason.NETWORK_TIMEOUT), TIMED_OUT, False, False, Reason.NETWORK_TIMEOUT),
+        (Verdict(Reason.NETWORK_TIMEOUT), TIMED_OUT, True, None, Reason.PROBE_UNHEALTHY),
+        (Verdict(Reason.NETWORK_TIMEOUT), TIMED_OUT, True, WAVE, Reason.PROBE_UNHEALTHY),
+        (Verdict(Reason.UPSTREAM_ERROR), ANSWERED_500, True, None, Reason.UPSTREAM_ERROR),
+        (Verdict(Reason.NETWORK_REFUSED), TIMED_OUT, False, WAVE, Reason.UPSTREAM_CENTRAL),
+        (Verdict(Reason.NETWORK_TIMEOUT), TIMED_OUT, False, None, Reason.NETWORK_TIMEOUT),
     ],
 )
 def test_attribution(
-    verdict: Verdict, result: ProbeResult, impaired: bool, wave: bool, expected: Reason
+    verdict: Verdict,
+    result: ProbeResult,
+    impaired: bool,
+    wave: ActiveWave | None,
+    expected: Reason,
 ) -> None:
-    out = attribute(verdict, result, monitor_impaired=impaired, central_wave=wave)
+    out = attribute(verdict, result, monitor_impaired=impaired, wave=wave)
     assert out.reason == expected
 
 
-def test_attribution_keeps_the_local_reason_as_evidence() -> None:
-    out = attribute(
-        Verdict(Reason.NETWORK_REFUSED), TIMED_OUT, monitor_impaired=False, central_wave=True
-    )
-    assert out.evidence["local_reason"] == "network.refused"
+def test_attribution_keeps_the_local_reason_and_the_wave_as_evidence() -> None:
+    out = attribute(Verdict(Reason.NETWORK_REFUSED), TIMED_OUT, monitor_impaired=False, wave=WAVE)
+    assert out.evidence == {"rule": "wave", "wave_id": 3, "local_reason": "network.refused"}
 
 
 @pytest.mark.parametrize(
-    ("verdict", "standing", "expected"),
+    ("standing", "since", "expected", "rule"),
     [
-        # Ambon refused connections before the wave began: its own fault, kept.
-        (Reason.NETWORK_REFUSED, Reason.NETWORK_REFUSED, Reason.NETWORK_REFUSED),
+        # Ambon refused connections long before the wave began: its own fault, kept.
+        (Reason.NETWORK_REFUSED, NOW - timedelta(hours=1), Reason.NETWORK_REFUSED, None),
+        (Reason.NETWORK_REFUSED, None, Reason.NETWORK_REFUSED, None),
+        # Written local moments before the wave was recognised: a member, corrected.
+        (Reason.NETWORK_REFUSED, NOW - timedelta(seconds=10), Reason.UPSTREAM_CENTRAL,
+         "wave_recognised"),
         # Healthy (or already read as central) before: the wave explains it.
-        (Reason.NETWORK_REFUSED, Reason.OK, Reason.UPSTREAM_CENTRAL),
-        (Reason.UPSTREAM_ERROR, Reason.UPSTREAM_CENTRAL, Reason.UPSTREAM_CENTRAL),
-        # A new kind of failure in the middle of the wave belongs to the wave.
-        (Reason.UPSTREAM_ERROR, Reason.NETWORK_REFUSED, Reason.UPSTREAM_CENTRAL),
-        (Reason.NETWORK_TIMEOUT, None, Reason.UPSTREAM_CENTRAL),
+        (Reason.OK, NOW - timedelta(hours=1), Reason.UPSTREAM_CENTRAL, "wave"),
+        (Reason.UPSTREAM_CENTRAL, NOW - timedelta(hours=1), Reason.UPSTREAM_CENTRAL, "wave"),
+        (None, None, Reason.UPSTREAM_CENTRAL, "wave"),
     ],
-)
+)  # fmt: skip
 def test_a_failure_that_predates_the_wave_keeps_its_local_reason(
-    verdict: Reason, standing: Reason | None, expected: Reason
+    standing: Reason | None, since: datetime | None, expected: Reason, rule: str | None
 ) -> None:
     out = attribute(
-        Verdict(verdict),
+        Verdict(Reason.NETWORK_REFUSED),
         TIMED_OUT,
         monitor_impaired=False,
-        central_wave=True,
+        wave=WAVE,
         standing_reason=standing,
+        standing_since=since,
     )
     assert out.reason == expected
+    assert out.evidence.get("rule") == rule
+
+
+def test_a_wave_reason_without_a_wave_is_marked_ended() -> None:
+    out = attribute(
+        Verdict(Reason.NETWORK_REFUSED),
+        TIMED_OUT,
+        monitor_impaired=False,
+        standing_reason=Reason.NETWORK_BACKBONE,
+    )
+    assert (out.reason, out.evidence["wave_ended"]) == (Reason.NETWORK_REFUSED, True)

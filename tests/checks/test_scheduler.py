@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
-import app.checks.scheduler as scheduler
+import app.usecases.recognise_waves as recognise_waves
 from app.checks.probe import make_probe_client
 from app.checks.scheduler import Checker
 from app.settings import Settings
 from app.simulator import Behaviour, Mode, Simulator
 from app.store.db import Database
+from app.store.failures import StoredFailure
 from app.store.models import Service
 from app.store.probes import ProbeSample
 from tests.conftest import make_settings
@@ -31,7 +32,7 @@ async def written(database: Database) -> tuple[int, int]:
 
 @pytest.fixture
 def checker_settings(database_url: str) -> Settings:
-    return make_settings(database_url, checker_tick_seconds=0.1, central_min_regions=1000)
+    return make_settings(database_url, checker_tick_seconds=0.1)
 
 
 async def test_every_probe_is_written_and_nothing_stays_leased(
@@ -76,13 +77,13 @@ async def test_healthy_batches_skip_the_cross_region_query(
     checker_settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[object] = []
-    real = scheduler.failing_and_monitored_regions
+    real = recognise_waves.recent_failures
 
-    async def counting(*args: object, **kwargs: object) -> tuple[int, int]:
+    async def counting(*args: object, **kwargs: object) -> list[StoredFailure]:
         calls.append(kwargs)
         return await real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(scheduler, "failing_and_monitored_regions", counting)
+    monkeypatch.setattr(recognise_waves, "recent_failures", counting)
     async with Simulator() as sim, make_probe_client() as client:
         await add_simulated_services(database, sim, ["73.71", "73.73"], interval=1)
         checker = Checker(database, checker_settings, client)

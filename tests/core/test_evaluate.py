@@ -7,12 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.core.attribution import ActiveWave
 from app.core.classify import CheckRules, classify
 from app.core.domain import CheckRecord, FailureKind, ProbeResult, Reason, State
 from app.core.evaluate import Context, evaluate
 from app.core.overrides import DeclaredCause, Overrides, ScheduledWindow
 from app.core.state_machine import CheckState, Thresholds
 from app.core.vantage import AgentView, Role
+from app.core.waves import FailureSignature
 from app.core.windows import Occurrence
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -22,6 +24,15 @@ TIMED_OUT = ProbeResult(T0, 10_000.0, failure=FailureKind.DEADLINE)
 REFUSED = ProbeResult(T0, 3.0, failure=FailureKind.REFUSED)
 ANSWERED = ProbeResult(T0, 40.0, status_code=200)
 QUIET = Context()
+# Refused connections across regions, Palopo among them, recognised as one central wave.
+REFUSING_WAVE = ActiveWave(
+    7,
+    Reason.UPSTREAM_CENTRAL,
+    FailureSignature(Reason.NETWORK_REFUSED),
+    frozenset({PALOPO, "81.71", "12.71"}),
+    onset=T0 - timedelta(minutes=2),
+)
+IN_WAVE = Context(waves=(REFUSING_WAVE,))
 
 
 def up(failures: int = 0) -> CheckState:
@@ -60,10 +71,15 @@ SCENARIOS = [
      State.OUTAGE, State.OUTAGE),
     ("control targets failing: the monitor's fault", up(2), TIMED_OUT,
      Context(monitor_impaired=True), Reason.PROBE_UNHEALTHY, State.OPERATIONAL, None),
-    ("a central wave relabels a fresh failure", up(2), REFUSED, Context(central_wave=True),
+    ("a central wave relabels a fresh failure", up(2), REFUSED, IN_WAVE,
      Reason.UPSTREAM_CENTRAL, State.OUTAGE, State.OUTAGE),
     ("a central wave leaves a standing failure its own", down(Reason.NETWORK_REFUSED), REFUSED,
-     Context(central_wave=True), Reason.NETWORK_REFUSED, State.OUTAGE, None),
+     IN_WAVE, Reason.NETWORK_REFUSED, State.OUTAGE, None),
+    ("a wave takes no failure of another signature", up(2), TIMED_OUT, IN_WAVE,
+     Reason.NETWORK_TIMEOUT, State.OUTAGE, State.OUTAGE),
+    ("the monitor's own fault forms no wave member", up(2), REFUSED,
+     Context(monitor_impaired=True, waves=(REFUSING_WAVE,)), Reason.PROBE_UNHEALTHY,
+     State.OPERATIONAL, None),
     ("a cutoff declaration overrides a timeout", up(2), TIMED_OUT,
      Context(overrides=CUTOFF_DECLARED), Reason.POLICY_CUTOFF, State.OUTAGE, State.OUTAGE),
     ("a declaration never overrides an answer", up(0), ANSWERED,
@@ -150,3 +166,48 @@ def test_timeouts_then_answers_walk_the_thresholds() -> None:
         state = step.state
         changes.append(step.change.to_state if step.change else None)
     assert changes == [None, None, State.OUTAGE, None, State.OPERATIONAL]
+
+
+def test_a_member_written_local_just_before_the_wave_is_corrected_once() -> None:
+    """Down as network.refused since after the wave's onset: one reason_changed at once."""
+    standing = down(Reason.NETWORK_REFUSED)
+    since = REFUSING_WAVE.onset + timedelta(seconds=30)
+    first = evaluate(
+        record(REFUSED),
+        region_code=PALOPO,
+        standing=standing,
+        thresholds=LIMITS,
+        context=IN_WAVE,
+        standing_since=since,
+    )
+    assert first.verdict.evidence["rule"] == "wave_recognised"
+    assert first.verdict.evidence["wave_id"] == 7
+    assert first.step.change is not None
+    assert (first.step.change.to_state, first.step.change.reason) == (
+        State.OUTAGE,
+        Reason.UPSTREAM_CENTRAL,
+    )
+    again = evaluate(
+        record(REFUSED),
+        region_code=PALOPO,
+        standing=first.step.state,
+        thresholds=LIMITS,
+        context=IN_WAVE,
+        standing_since=T0,
+    )
+    assert again.step.change is None
+    assert again.verdict.evidence["rule"] == "wave"
+
+
+def test_a_member_still_failing_when_the_wave_ends_goes_back_to_its_local_reason() -> None:
+    out = evaluate(
+        record(REFUSED),
+        region_code=PALOPO,
+        standing=down(Reason.UPSTREAM_CENTRAL),
+        thresholds=LIMITS,
+        context=QUIET,
+        standing_since=T0,
+    )
+    assert out.step.change is not None
+    assert out.step.change.reason == Reason.NETWORK_REFUSED
+    assert out.verdict.evidence["wave_ended"] is True

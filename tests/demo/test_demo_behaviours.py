@@ -4,12 +4,14 @@ endpoint under the demo's check spec — the story's labels cannot drift from th
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from app.checks.probe import ProbeSpec, make_probe_client, probe
-from app.core.attribution import attribute
+from app.core.attribution import ActiveWave, attribute, wave_of
 from app.core.classify import CheckRules, classify
 from app.core.domain import Reason, Verdict
 from app.core.regions.registry import load_regions
+from app.core.waves import probe_signature
 from app.demo.regions import pick_regions
 from app.demo.scenario import CHECK_SPEC, Behave, build_timeline
 from app.simulator import Simulator
@@ -33,14 +35,22 @@ async def test_every_behaviour_reads_as_the_step_says() -> None:
     assert [v.reason for v in verdicts] == [s.reads for s in steps]
 
 
-async def test_the_wave_reads_as_central_once_attributed() -> None:
-    """The wave's upstream errors become `upstream.central` when enough regions fail."""
+async def test_the_wave_is_one_signature_and_reads_as_central_once_attributed() -> None:
+    """The wave's upstream errors share one failure signature in every region it hits, so
+    they are recognised as one national wave and read as `upstream.central`."""
     timeline = build_timeline(pick_regions(load_regions()))
     wave = timeline.cycle[0]
     assert isinstance(wave, Behave) and wave.reads == Reason.UPSTREAM_ERROR
-    async with Simulator() as simulator, make_probe_client(1) as client:
-        simulator.set(wave.codes[0], wave.behaviour)
-        result = await probe(client, ProbeSpec(simulator.url_for(wave.codes[0])))
-    verdict = classify(result, CheckRules())
-    central = attribute(verdict, result, monitor_impaired=False, central_wave=True)
+    async with Simulator() as simulator, make_probe_client(2) as client:
+        for code in wave.codes[:2]:
+            simulator.set(code, wave.behaviour)
+        results = [await probe(client, ProbeSpec(simulator.url_for(c))) for c in wave.codes[:2]]
+    verdicts = [classify(result, CheckRules()) for result in results]
+    signatures = {probe_signature(v, r) for v, r in zip(verdicts, results, strict=True)}
+    (signature,) = signatures
+    assert signature is not None
+    members = frozenset(wave.codes)
+    active = ActiveWave(1, Reason.UPSTREAM_CENTRAL, signature, members, datetime.now(UTC))
+    found = wave_of(wave.codes[0], signature, [active])
+    central = attribute(verdicts[0], results[0], monitor_impaired=False, wave=found)
     assert central.reason == Reason.UPSTREAM_CENTRAL

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app.api.schemas.declarations import DeclarationCreate
 from app.api.schemas.maintenance import MaintenanceCreate
-from app.core.attribution import WaveRule, is_central_wave
 from app.core.domain import Category, Reason, RegionLevel
 from app.core.regions.registry import RegionRecord, load_regions
+from app.core.waves import FailureSignature, RegionFailure, WaveScope, find_waves
 from app.demo.launch import LOOPBACK, demo_settings, display_url
 from app.demo.regions import FEATURED, PALOPO, REGION_COUNT, pick_regions, wave_regions
 from app.demo.runner import declaration_body, is_declared, maintenance_body
@@ -90,9 +91,7 @@ def test_the_wave_is_large_enough_to_read_as_central_and_spares_the_story_region
     wave = wave_regions(regions)
     assert not set(wave) & set(FEATURED)
     assert len({code[:2] for code in wave}) >= 10  # many provinces
-    defaults = Settings()
-    rule = WaveRule(defaults.central_share, defaults.central_min_regions)
-    assert is_central_wave(len(wave), len(regions), rule)
+    assert reads_as_national_wave(wave, regions)
 
 
 def test_schedule_plays_the_opening_once_then_repeats_the_cycle(timeline: Timeline) -> None:
@@ -106,12 +105,19 @@ def test_schedule_plays_the_opening_once_then_repeats_the_cycle(timeline: Timeli
     ] * per_cycle
 
 
+def reads_as_national_wave(codes: Sequence[str], regions: Sequence[str]) -> bool:
+    """One step gives its regions one behaviour, hence one failure signature."""
+    signature = FailureSignature(Reason.UPSTREAM_ERROR, status_code=502, body="0123456789ab")
+    failures = [RegionFailure(code, signature, datetime.now(UTC)) for code in codes]
+    found = find_waves(failures, regions, Settings().wave_rules())
+    return [finding.scope for finding in found] == [WaveScope.NATIONAL]
+
+
 def causes_shown(steps: list[tuple[float, Step]], regions: tuple[str, ...]) -> set[str]:
     """What the steps make a viewer see, read from the steps themselves."""
     shown: set[str] = set()
     failing: set[str] = set()
     timed_out: set[str] = set()
-    wave_rule = WaveRule(Settings().central_share, Settings().central_min_regions)
     for _, step in steps:
         match step:
             case Behave(codes=codes, reads=reads):
@@ -121,9 +127,7 @@ def causes_shown(steps: list[tuple[float, Step]], regions: tuple[str, ...]) -> s
                     timed_out.update(codes)
                 if reads == Reason.PERFORMANCE_SLOW:
                     shown.add("slow")
-                if reads.category == Category.UPSTREAM and is_central_wave(
-                    len(codes), len(regions), wave_rule
-                ):
+                if reads.category == Category.UPSTREAM and reads_as_national_wave(codes, regions):
                     shown.add("central")
                 if reads == Reason.OK and failing & set(codes):
                     shown.add("recovery")

@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from app.core.domain import Reason, State
-from app.store.checks import claim_due, failing_and_monitored_regions, prune_samples
+from app.store.checks import claim_due, prune_samples
 from app.store.db import Database
 from app.store.models import Service, Transition
 from app.store.probes import ProbeSample, ServiceHour
@@ -95,29 +95,6 @@ async def test_monitor_impaired_moves_nothing(database: Database) -> None:
     assert hour.unhealthy == 1
 
 
-async def test_central_wave_relabels_failures(database: Database) -> None:
-    sid = await add_service(database, failure_threshold=1, success_threshold=2)
-    async with database.transaction() as session:
-        records = [check_record(sid, Reason.NETWORK_TIMEOUT, T0)]
-        (transition,) = await record_checks(session, records, signals=Signals(central_wave=True))
-    assert transition.reason == Reason.UPSTREAM_CENTRAL
-    assert transition.evidence["local_reason"] == "network.timeout"
-
-
-async def test_failing_regions_are_counted_once_per_region(database: Database) -> None:
-    ids = [await add_service(database, region) for region in ("73.73", "73.73", "73.71", "74.71")]
-    async with database.transaction() as session:
-        records = [check_record(ids[0], Reason.NETWORK_TIMEOUT, T0, "73.73")]
-        records += [check_record(ids[1], Reason.UPSTREAM_ERROR, T0, "73.73")]
-        records += [check_record(ids[2], Reason.NETWORK_REFUSED, T0, "73.71")]
-        await record_checks(session, records, signals=Signals())
-    async with database.read() as session:
-        counts = await failing_and_monitored_regions(session, since=T0 - timedelta(seconds=1))
-        stale = await failing_and_monitored_regions(session, since=T0 + timedelta(seconds=1))
-    assert counts == (2, 3)
-    assert stale == (0, 3)
-
-
 async def test_prune_removes_only_old_samples(database: Database) -> None:
     sid = await add_service(database)
     async with database.transaction() as session:
@@ -171,26 +148,3 @@ async def test_prune_in_chunks_removes_the_oldest_first(database: Database) -> N
     async with database.read() as session:
         left = (await session.exec(select(func.count()).select_from(ProbeSample))).one()
     assert left == 1
-
-
-async def test_a_wave_relabels_new_failures_but_not_one_that_predates_it(
-    database: Database,
-) -> None:
-    ambon = await add_service(database, "81.71", failure_threshold=1, success_threshold=2)
-    medan = await add_service(database, "12.71", failure_threshold=1, success_threshold=2)
-    async with database.transaction() as session:
-        first = [
-            check_record(ambon, Reason.NETWORK_REFUSED, T0, "81.71"),
-            check_record(medan, Reason.OK, T0),
-        ]
-        await record_checks(session, first, signals=Signals())
-    later = T0 + timedelta(minutes=1)
-    async with database.transaction() as session:
-        wave = [
-            check_record(ambon, Reason.NETWORK_REFUSED, later, "81.71"),
-            check_record(medan, Reason.UPSTREAM_ERROR, later, "12.71"),
-        ]
-        await record_checks(session, wave, signals=Signals(central_wave=True))
-    async with database.read() as session:
-        reasons = {s.id: s.reason for s in (await session.exec(select(Service))).all()}
-    assert reasons == {ambon: Reason.NETWORK_REFUSED, medan: Reason.UPSTREAM_CENTRAL}
