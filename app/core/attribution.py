@@ -8,8 +8,9 @@
   own and predates the wave. One that crossed its threshold as a local failure just before the
   wave was recognised is a member recognised late: its verdict says so (`wave_recognised`), so
   its reason is corrected once.
-- A service standing in a wave reason whose failure no longer belongs to a wave goes back to
-  its local reason (`wave_ended`).
+- A service standing in a wave reason whose failure no longer belongs to a wave reads as its
+  local reason again (marked `wave_ended`); the state machine changes it back after the usual
+  streak.
 """
 
 from __future__ import annotations

@@ -86,17 +86,15 @@ def evaluate(
 
 
 def _reread(standing: CheckState, verdict: Verdict, step: Step) -> Step:
-    """A failing service's cause re-read across regions, not newly observed: a wave recognised
-    late, or ended, changes its reason at once (one `reason_changed`), not after a streak."""
+    """A member recognised late is a cause re-read across regions, not a new observation: its
+    reason changes at once (one `reason_changed`), not after a streak. The way back when a
+    wave ends takes the usual streak, so a wave's stragglers that recover with it never flip
+    to a local reason first."""
     target = verdict.reason.state
-    rereads = verdict.evidence.get("rule") == "wave_recognised" or verdict.evidence.get(
-        "wave_ended"
-    )
-    if step.change is not None or not rereads or verdict.reason == standing.reason:
+    recognised = verdict.evidence.get("rule") == "wave_recognised"
+    if step.change is not None or not recognised or verdict.reason == standing.reason:
         return step
     if standing.state not in DOWN_STATES or target not in DOWN_STATES:
         return step
-    return Step(
-        replace(step.state, state=target, reason=verdict.reason),
-        Change(standing.state, target, verdict.reason),
-    )
+    change = Change(standing.state, target, verdict.reason)
+    return Step(replace(step.state, state=target, reason=verdict.reason), change)

@@ -199,15 +199,20 @@ def test_a_member_written_local_just_before_the_wave_is_corrected_once() -> None
     assert again.verdict.evidence["rule"] == "wave"
 
 
-def test_a_member_still_failing_when_the_wave_ends_goes_back_to_its_local_reason() -> None:
-    out = evaluate(
-        record(REFUSED),
-        region_code=PALOPO,
-        standing=down(Reason.UPSTREAM_CENTRAL),
-        thresholds=LIMITS,
-        context=QUIET,
-        standing_since=T0,
-    )
-    assert out.step.change is not None
-    assert out.step.change.reason == Reason.NETWORK_REFUSED
-    assert out.verdict.evidence["wave_ended"] is True
+def test_a_member_still_failing_when_the_wave_ends_goes_back_after_the_usual_streak() -> None:
+    standing = down(Reason.UPSTREAM_CENTRAL)
+    changes = []
+    for _ in range(LIMITS.failure):
+        out = evaluate(
+            record(REFUSED),
+            region_code=PALOPO,
+            standing=standing,
+            thresholds=LIMITS,
+            context=QUIET,
+            standing_since=T0,
+        )
+        assert out.verdict.evidence["wave_ended"] is True
+        standing = out.step.state
+        changes.append(out.step.change)
+    assert changes[:-1] == [None] * (LIMITS.failure - 1)
+    assert changes[-1] is not None and changes[-1].reason == Reason.NETWORK_REFUSED
