@@ -172,7 +172,8 @@ async def test_central_wave_is_attributed_to_the_centre(
     start_pantau: Callable[..., PantauProcess],
     database: Database,
 ) -> None:
-    regions = region_codes(20, skip=200)
+    # Five regions in each of four island groups: Sumatera, Jawa, Kalimantan, Sulawesi.
+    regions = [code for skip in (0, 200, 330, 420) for code in region_codes(5, skip=skip)]
     pantau = start_pantau()
     await pantau.start()
     async with pantau.client() as client:
@@ -182,13 +183,19 @@ async def test_central_wave_is_attributed_to_the_centre(
         }
     for code in regions:
         await wait_for(partial(latest, database, ids[code]), within=SLACK)
-    failing = regions[:10]
-    simulator.set_many(failing, Behaviour(Mode.ERROR, status=502))
+    failing, healthy = regions[::2], regions[1::2]  # half of every group fails
+    # One answer from the centre in every region: one failure signature, so one wave. (Each
+    # region's own error page names the region: those would stay local faults.)
+    centre_down = Behaviour(Mode.ERROR, status=502, body="Gangguan server pusat Dukcapil")
+    simulator.set_many(failing, centre_down)
     want = (State.OUTAGE, Reason.UPSTREAM_CENTRAL)
     for code in failing:
         await wait_for(partial(_is, database, ids[code], want), within=SLACK + 4)
-    for code in regions[10:]:
+    for code in healthy:
         assert await latest(database, ids[code]) == (State.OPERATIONAL, Reason.OK)
+    async with pantau.client() as client:
+        (wave,) = (await client.get("/api/v1/waves")).json()["items"]
+    assert (wave["scope"], sorted(wave["regions"])) == ("national", sorted(failing))
 
     simulator.reset()
     for code in failing:
