@@ -51,8 +51,9 @@ async def test_each_behaviour_yields_its_reason_then_recovers(
     start_pantau: Callable[..., PantauProcess],
     database: Database,
 ) -> None:
-    # Nine regions failing at once would be a central wave; here each must keep its own cause.
-    pantau = start_pantau(central_min_regions="1000")
+    # Nine regions failing at once, each its own way: no shared signature, no wave; each
+    # keeps its own cause.
+    pantau = start_pantau()
     await pantau.start()
     async with pantau.client() as client:
         ids = {}
