@@ -79,5 +79,7 @@ def _region_failure(
 
 def _active(wave: WaveRecord, window: timedelta) -> ActiveWave:
     signature = FailureSignature.from_key(wave.signature)
+    # Failures within one window before recognition were the wave building up (their local
+    # transitions get corrected); a failure standing since earlier predates it.
     onset = wave.started_at - window
     return ActiveWave(wave.id, wave.reason, signature, frozenset(wave.regions), onset)
