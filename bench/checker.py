@@ -134,7 +134,8 @@ def bench_settings(db_path: str) -> Settings:
     return Settings(
         database_url=f"sqlite+aiosqlite:///{db_path}",
         checker_concurrency=CONCURRENCY,
-        central_min_regions=100_000,
+        wave_national_min_regions=100_000,
+        wave_group_min_regions=100_000,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from app.api.wave_schemas import WaveEvent, WavePage, WavePublic
+from app.api.schemas.waves import WaveEvent, WavePage, WavePublic
 from app.core.errors import NotFound
 from app.http.deps import ReadSession
 from app.http.paging import ROW_ID_MAX, Cursor, decode_cursor, encode_cursor

@@ -44,7 +44,8 @@ def settings(database_url: str) -> Settings:
         checker_tick_seconds=0.1,
         dispatcher_tick_seconds=0.1,
         webhook_allowed_networks="127.0.0.0/8",
-        central_min_regions=1000,  # two failing regions must not read as a wave
+        wave_national_min_regions=1000,
+        wave_group_min_regions=1000,  # no failure here may read as a wave
     )
 
 

@@ -95,7 +95,8 @@ async def test_replicas_share_the_checking_and_survive_a_kill(
         start_pantau(
             checker_lease_seconds=str(LEASE),
             checker_tick_seconds=str(TICK),
-            central_min_regions="1000",
+            wave_national_min_regions="1000",
+            wave_group_min_regions="1000",
             run_dispatcher="false",
         )
         for _ in range(REPLICAS)

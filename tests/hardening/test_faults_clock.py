@@ -118,7 +118,12 @@ async def test_a_checker_whose_clock_steps_back_keeps_probing(
     """Scheduled an hour ahead by a fast clock that NTP then steps back: without following
     the step, the service would wait an hour for its next probe."""
     clock = SteppedClock(timedelta(hours=1))
-    settings = make_settings(database_url, checker_tick_seconds=0.1, central_min_regions=1000)
+    settings = make_settings(
+        database_url,
+        checker_tick_seconds=0.1,
+        wave_national_min_regions=1000,
+        wave_group_min_regions=1000,
+    )
     async with Simulator() as sim, make_probe_client() as client:
         async with database.transaction() as session:
             session.add(

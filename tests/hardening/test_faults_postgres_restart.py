@@ -108,7 +108,12 @@ async def test_service_rides_out_a_postgres_restart(
 ) -> None:
     url = cluster.url()
     await asyncio.to_thread(upgrade, make_settings(url))
-    pantau = PantauProcess(url, tmp_path / "pantau.log", central_min_regions="1000")
+    pantau = PantauProcess(
+        url,
+        tmp_path / "pantau.log",
+        wave_national_min_regions="1000",
+        wave_group_min_regions="1000",
+    )
     database = Database(make_settings(url))
     # The endpoint answers 502 slowly: its first probe is still in flight when the database
     # goes away, so its result can only be written after the restart.

@@ -36,7 +36,8 @@ BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirec
 SERVICES = 40
 KILLS = 2
 SETTINGS = {
-    "central_min_regions": "1000",  # every region keeps its own cause
+    "wave_national_min_regions": "1000",
+    "wave_group_min_regions": "1000",  # every region keeps its own cause
     "checker_lease_seconds": "1",  # a killed process's leases run out soon
     "webhook_allowed_networks": "127.0.0.0/8",
     "webhook_retry_schedule": "0.5,0.5,1",

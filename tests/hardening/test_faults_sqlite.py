@@ -38,7 +38,9 @@ async def test_checker_outlasts_another_writer_holding_the_lock(
     # Every write of the service's gives up after half a second while the lock is held,
     # so the checker's own retries (not SQLite's busy wait) must bring its result in.
     service = start_pantau(
-        sqlite_busy_timeout_seconds=str(BUSY_TIMEOUT_S), central_min_regions="1000"
+        sqlite_busy_timeout_seconds=str(BUSY_TIMEOUT_S),
+        wave_national_min_regions="1000",
+        wave_group_min_regions="1000",
     )
     await service.start()
     simulator.set("73.73", Behaviour(Mode.ERROR, status=502, delay_ms=SLOW_ANSWER_MS))

@@ -51,7 +51,12 @@ async def bad_tls_simulator() -> AsyncIterator[Simulator]:
 
 @pytest.fixture
 async def pantau(database_url: str, tmp_path: Path) -> AsyncIterator[PantauProcess]:
-    process = PantauProcess(database_url, tmp_path / "pantau.log", central_min_regions="1000")
+    process = PantauProcess(
+        database_url,
+        tmp_path / "pantau.log",
+        wave_national_min_regions="1000",
+        wave_group_min_regions="1000",
+    )
     yield process
     await process.stop(signal.SIGKILL)
 

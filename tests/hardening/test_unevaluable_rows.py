@@ -55,7 +55,12 @@ PAGES = [
 
 @pytest.fixture
 def checker_settings(database_url: str) -> Settings:
-    return make_settings(database_url, checker_tick_seconds=0.1, central_min_regions=1000)
+    return make_settings(
+        database_url,
+        checker_tick_seconds=0.1,
+        wave_national_min_regions=1000,
+        wave_group_min_regions=1000,
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -99,7 +99,8 @@ async def site(
         pantau = PantauProcess(
             f"sqlite+aiosqlite:///{folder / 'pantau.db'}",
             folder / "pantau.log",
-            central_min_regions="1000",
+            wave_national_min_regions="1000",
+            wave_group_min_regions="1000",
         )
         await pantau.start()
         try:
