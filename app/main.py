@@ -15,6 +15,7 @@ from app.api import health, regions
 from app.api.agents import region_router as region_agents_router
 from app.api.agents import router as agents_router
 from app.api.audit import router as audit_router
+from app.api.declaration_list import router as declaration_list_router
 from app.api.declarations import router as declarations_router
 from app.api.deliveries import router as deliveries_router
 from app.api.events import encode_transition
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(region_agents_router)
     app.include_router(maintenance_router)
     app.include_router(declarations_router)
+    app.include_router(declaration_list_router)
     app.include_router(incident_updates_router)
     app.include_router(audit_router)
     app.include_router(statuspage_maintenance_router)

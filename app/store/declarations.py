@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.domain import Reason
 from app.core.overrides import DeclaredCause
+from app.store.history import in_region, older_than
 from app.store.models import _utc
 
 
@@ -102,6 +103,33 @@ async def declarations_of(session: AsyncSession, region_code: str) -> list[Decla
     """A region's declarations, newest first."""
     query = select(Declaration).where(Declaration.region_code == region_code)
     return list((await session.exec(query.order_by(col(Declaration.id).desc()))).all())
+
+
+async def list_declarations(
+    session: AsyncSession,
+    *,
+    kind: DeclarationKind | None = None,
+    region_prefix: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before: tuple[datetime, int] | None = None,
+    limit: int = 50,
+) -> list[Declaration]:
+    """Every region's declarations, newest recorded first by (created_at, id), with
+    `since` ≤ created_at < `until`; `before` is a page's keyset."""
+    query = select(Declaration)
+    if kind is not None:
+        query = query.where(Declaration.kind == str(kind))
+    if region_prefix is not None:
+        query = query.where(in_region(col(Declaration.region_code), region_prefix))
+    if since is not None:
+        query = query.where(col(Declaration.created_at) >= since)
+    if until is not None:
+        query = query.where(col(Declaration.created_at) < until)
+    if before is not None:
+        query = query.where(older_than(col(Declaration.created_at), col(Declaration.id), before))
+    order = (col(Declaration.created_at).desc(), col(Declaration.id).desc())
+    return list((await session.exec(query.order_by(*order).limit(limit))).all())
 
 
 async def in_force_by_region(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -38,6 +39,38 @@ async def import_regions(
 
 async def get_region(session: AsyncSession, code: str) -> Region | None:
     return await session.get(Region, code)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A region with its province, as lists and reports name it."""
+
+    code: str
+    name: str
+    province_code: str | None  # None for a province itself
+    province_name: str | None
+
+
+async def places(session: AsyncSession, codes: Collection[str]) -> dict[str, Place]:
+    """The named regions with their provinces' names (two queries at most); unknown codes are
+    absent."""
+    if not codes:
+        return {}
+    rows = (await session.exec(select(Region).where(col(Region.code).in_(set(codes))))).all()
+    parents = {r.parent_code for r in rows if r.parent_code is not None}
+    names = {r.code: r.name for r in rows}
+    if parents - names.keys():
+        query = select(Region.code, Region.name).where(col(Region.code).in_(parents))
+        names |= dict((await session.exec(query)).all())
+    return {
+        r.code: Place(
+            r.code,
+            r.name,
+            r.parent_code,
+            names.get(r.parent_code) if r.parent_code is not None else None,
+        )
+        for r in rows
+    }
 
 
 async def list_regions(

@@ -1,4 +1,5 @@
-"""What an operator sends to record a declaration (what the API answers is in app/reads)."""
+"""What an operator sends to record a declaration (what the API answers for one region is in
+app/reads), and the nationwide list's shapes."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pydantic import (
 
 from app.core.instants import Instant
 from app.core.plain_text import PLAIN_TEXT
+from app.reads.region_shapes import DeclarationPublic
 from app.store.declarations import DeclarationKind
 from app.store.service_models import Url
 from app.store.types import utcnow
@@ -55,3 +57,16 @@ class DeclarationCreate(BaseModel):
         if value <= utcnow():
             raise ValueError("a warning's deadline must be in the future")
         return value
+
+
+class DeclarationListed(DeclarationPublic):
+    """A declaration in the nationwide list, with the region and province it concerns."""
+
+    region_name: str = Field(examples=["Kota Palopo"])
+    province_code: str | None = Field(examples=["73"], description="None for a province")
+    province_name: str | None = Field(examples=["Sulawesi Selatan"])
+
+
+class DeclarationPage(BaseModel):
+    items: list[DeclarationListed]
+    next_cursor: str | None
