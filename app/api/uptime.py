@@ -1,5 +1,7 @@
 """Uptime by cause over a window ending now, for a region (the worst of its services at each
-instant) or one service. Definitions in `app/core/uptime_maths.py`."""
+instant) or one service, with its coverage (the share of the window observed), whether the
+percentage stands for the window, and since when there is data. Definitions in
+`app/core/uptime_maths.py` and `app/core/uptime_coverage.py`."""
 
 from __future__ import annotations
 
@@ -10,13 +12,14 @@ from fastapi import APIRouter, Path, Query, Response
 
 from app.api.schemas.uptime import DowntimeByCategory, Figure, UptimeReport, WindowName
 from app.core.errors import NotFound
+from app.core.uptime_coverage import coverage_of, coverage_ratio, monitored_since
 from app.core.uptime_maths import WINDOWS, Span, Uptime, service_spans, uptime, worst_spans
 from app.http.deps import ReadSession
 from app.http.region_codes import RegionCode
 from app.http.responses import not_found
 from app.reads.cache import json_response
 from app.reads.region_shapes import Label
-from app.store.history import uptime_marks, watched_services
+from app.store.history import first_transitions, uptime_marks, watched_services
 from app.store.models import Region, Service
 from app.store.types import utcnow
 
@@ -41,8 +44,11 @@ def report(
     end: datetime,
     region_code: str | None = None,
     service_id: int | None = None,
+    since: datetime | None = None,
 ) -> UptimeReport:
-    observed = result.up_seconds + result.down_seconds
+    observed = result.observed_seconds
+    office_observed = max(0.0, observed - result.office_excluded_seconds)
+    window_coverage = coverage_of(result)
     office_down = result.down_seconds - result.office_excluded_down_seconds
     excluded = result.office_excluded_seconds
     downtime = {str(category): s for category, s in result.down_by_category.items()}
@@ -59,17 +65,22 @@ def report(
             downtime_seconds=result.down_seconds,
             observed_seconds=observed,
             excluded_seconds=0.0,
+            coverage=window_coverage.ratio,
         ),
         office=Figure(
             label=OFFICE,
             uptime_percent=result.office_percent,
             downtime_seconds=max(0.0, office_down),
-            observed_seconds=max(0.0, observed - excluded),
+            observed_seconds=office_observed,
             excluded_seconds=excluded,
+            coverage=coverage_ratio(office_observed, result.window_seconds),
         ),
         downtime_by_category=DowntimeByCategory.model_validate(downtime),
         degraded_seconds=result.degraded_seconds,
         unmonitored_seconds=result.unmonitored_seconds,
+        coverage=window_coverage.ratio,
+        coverage_verdict=window_coverage.verdict,
+        monitored_since=since,
     )
 
 
@@ -78,6 +89,11 @@ async def _spans(
 ) -> list[list[Span]]:
     marks = await uptime_marks(session, service_ids=service_ids, start=start, end=end)
     return [service_spans(marks[i], start=start, end=end) for i in service_ids]
+
+
+async def _since(session: ReadSession, service_ids: list[int]) -> datetime | None:
+    firsts = await first_transitions(session, service_ids=service_ids)
+    return monitored_since(firsts.values())
 
 
 @router.get("/api/v1/regions/{code}/uptime", response_model=UptimeReport, responses=REGION_404)
@@ -93,7 +109,9 @@ async def region_uptime(
     service_ids = await watched_services(session, region_prefix=code)
     spans = worst_spans(await _spans(session, service_ids, start, end))
     result = uptime(spans, start=start, end=end)
-    return json_response(report(result, window=window, start=start, end=end, region_code=code))
+    since = await _since(session, service_ids)
+    shown = report(result, window=window, start=start, end=end, region_code=code, since=since)
+    return json_response(shown)
 
 
 @router.get(
@@ -118,5 +136,6 @@ async def service_uptime(
             end=end,
             region_code=service.region_code,
             service_id=service_id,
+            since=await _since(session, [service_id]),
         )
     )

@@ -126,6 +126,12 @@ class Uptime:
     def down_seconds(self) -> float:
         return sum(self.down_by_category.values())
 
+    @property
+    def observed_seconds(self) -> float:
+        """Up plus down: what the citizens' figure is a share of (its coverage's numerator,
+        `app/core/uptime_coverage.py`)."""
+        return self.up_seconds + self.down_seconds
+
 
 def _percent(up: int, observed: int) -> float | None:
     if observed <= 0:

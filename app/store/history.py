@@ -76,6 +76,21 @@ async def watched_services(session: AsyncSession, *, region_prefix: str) -> list
     return [i for i in (await session.exec(query.order_by(col(Service.id)))).all() if i]
 
 
+async def first_transitions(
+    session: AsyncSession, *, service_ids: Sequence[int]
+) -> dict[int, datetime]:
+    """Per service, when its first transition was recorded: its figures' data begins there
+    (`app/core/uptime_coverage.py`). Services without any are left out."""
+    if not service_ids:
+        return {}
+    query = (
+        select(Transition.service_id, func.min(Transition.at))
+        .where(col(Transition.service_id).in_(list(service_ids)))
+        .group_by(col(Transition.service_id))
+    )
+    return {sid: at for sid, at in (await session.exec(query)).all() if sid is not None}
+
+
 async def uptime_marks(
     session: AsyncSession, *, service_ids: Sequence[int], start: datetime, end: datetime
 ) -> dict[int, list[Mark]]:

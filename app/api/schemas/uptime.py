@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.core.uptime_coverage import Verdict
 from app.reads.region_shapes import Label
 
 WindowName = Literal["24h", "7d", "30d", "90d", "365d"]
@@ -20,6 +21,9 @@ class Figure(BaseModel):
     downtime_seconds: float
     observed_seconds: float = Field(description="Up plus down time that counts in this figure")
     excluded_seconds: float = Field(description="Left out of this figure")
+    coverage: float = Field(
+        ge=0, le=1, description="observed_seconds / the window's seconds", examples=[0.9987]
+    )
 
 
 class DowntimeByCategory(BaseModel):
@@ -43,3 +47,20 @@ class UptimeReport(BaseModel):
     downtime_by_category: DowntimeByCategory = Field(description="Seconds down, by cause")
     degraded_seconds: float = Field(description="Up but slow; counted as up")
     unmonitored_seconds: float = Field(description="Not yet or not watched: in no figure")
+    coverage: float = Field(
+        ge=0,
+        le=1,
+        description="The share of the window observed (the citizens' observed_seconds / "
+        "window_seconds): 0.0000261 is one minute of thirty days",
+        examples=[0.9987],
+    )
+    coverage_verdict: Verdict = Field(
+        description="Whether uptime_percent stands for the window: `no_data` (nothing "
+        "observed), `too_little` (under half the window observed: the figure is about that "
+        "part only; show it with its coverage, never bare), `partial` (half or more), `full` "
+        "(99.9 % or more)"
+    )
+    monitored_since: datetime | None = Field(
+        description="The first recorded transition of the services the figure is made of "
+        "(a region's non-paused services): where its data begins; null when never observed"
+    )
