@@ -26,6 +26,15 @@ def local_time(at: datetime | None, lang: Lang) -> str:
     return f"{local.day} {month} {local.year} {local:%H:%M} WIB"
 
 
+def short_local_time(at: datetime, lang: Lang) -> str:
+    """`3 Des 10:00 WIB`: without the year, for recent times where space is short."""
+    try:
+        local = at.astimezone(JAKARTA)
+    except (OverflowError, ValueError):
+        return iso(at)
+    return f"{local.day} {_MONTHS[lang][local.month - 1]} {local:%H:%M} WIB"
+
+
 def local_date(at: date, lang: Lang) -> str:
     return f"{at.day} {_MONTHS[lang][at.month - 1]} {at.year}"
 

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.domain import RegionLevel
+from app.core.episodes import Episode
 from app.core.uptime_maths import Span, service_spans, worst_spans
 from app.reads.cache import ReadCache
 from app.reads.region_notes import NO_NOTES, load_region_notes
@@ -16,6 +17,7 @@ from app.reads.region_shapes import RegionStatus
 from app.reads.region_status import region_status
 from app.store.agents import region_vantage
 from app.store.history import history, uptime_marks, watched_services
+from app.store.incidents import list_incidents
 from app.store.models import Region, Service, Transition
 from app.store.regions import services_of_regions
 from app.store.waves import active_waves
@@ -81,6 +83,12 @@ async def spans_of(
     ids = await watched_services(session, region_prefix=region_code)
     marks = await uptime_marks(session, service_ids=ids, start=start, end=end)
     return worst_spans([service_spans(marks[i], start=start, end=end) for i in ids])
+
+
+async def recent_episodes(session: AsyncSession, region_code: str) -> list[Episode]:
+    """The region's newest incidents (a province: those under it), its open one among them."""
+    rows = await list_incidents(session, region_prefix=region_code, limit=REGION_INCIDENTS)
+    return [Episode(i.started_at, i.ended_at) for i in rows]
 
 
 async def region_inputs(

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.core.domain import Reason, State
+from app.core.domain import Category, Reason, State
+from app.core.episodes import episode_seconds
 from app.core.overrides import ScheduledWindow
 from app.store.declarations import Declaration
 from app.web.chips import Chip, chip
-from app.web.format import iso, local_time, web_link
-from app.web.i18n import Lang, reason_label
+from app.web.format import duration, iso, local_time, web_link
+from app.web.i18n import Lang, category_label, reason_label
 from app.web.queries import IncidentRecord
 
 
@@ -32,9 +33,15 @@ class IncidentLine:
     region_code: str
     region_name: str
     chip: Chip
+    state: str  # "active" or "ended"
+    category: str
+    category_label: str
     cause: str
-    since: str
+    since: str  # when it started
     since_iso: str
+    ended: str
+    ended_iso: str
+    duration: str  # until its end, or until now while active
     letters: list[Letter]
     updates: list[tuple[str, str]]  # (when, text)
 
@@ -71,20 +78,30 @@ def letter(citation: Mapping[str, Any], lang: Lang) -> Letter:
     )
 
 
-def incident_line(record: IncidentRecord, lang: Lang) -> IncidentLine:
+def incident_line(record: IncidentRecord, lang: Lang, *, now: datetime) -> IncidentLine:
+    """An active incident since its start, with the time elapsed; an ended one from its start
+    to its end, with its duration."""
     incident = record.incident
     updates = [
         (local_time(u.created_at, lang), u.body_id if lang == "id" else u.body_en)
         for u in record.updates
     ]
+    category = Category(incident.category)
+    seconds = episode_seconds(incident.started_at, incident.ended_at, now)
     return IncidentLine(
         id=incident.id or 0,
         region_code=incident.region_code,
         region_name=record.region_name,
         chip=chip(State(incident.worst_state), lang),
+        state="active" if incident.ended_at is None else "ended",
+        category=str(category),
+        category_label=category_label(category, lang),
         cause=reason_label(Reason(incident.reason), lang),
         since=local_time(incident.started_at, lang),
         since_iso=iso(incident.started_at),
+        ended=local_time(incident.ended_at, lang),
+        ended_iso=iso(incident.ended_at),
+        duration=duration(seconds, lang),
         letters=[letter(c, lang) for c in record.citations],
         updates=updates,
     )

@@ -14,7 +14,13 @@ from app.http.region_codes import region_code_or_none
 from app.store.models import Region
 from app.store.types import utcnow
 from app.web.i18n import Lang, negotiate, other, words
-from app.web.loaders import current_status, region_inputs, spans_of, status_inputs
+from app.web.loaders import (
+    current_status,
+    recent_episodes,
+    region_inputs,
+    spans_of,
+    status_inputs,
+)
 from app.web.region_view import UPTIME_WINDOWS, region_page
 from app.web.render import html_response, render_html
 from app.web.status_view import status_page
@@ -92,7 +98,8 @@ async def widget(
     now = utcnow()
     status = await current_status(session, cache, found, now=now)
     spans = await spans_of(session, found.code, start=now - UPTIME_WINDOWS["30d"], end=now)
-    view = widget_view(status, spans, now, chosen)
+    episodes = await recent_episodes(session, found.code)
+    view = widget_view(status, spans, now, chosen, episodes=episodes)
     uptime_label = "Ketersediaan 30 hari" if chosen == "id" else "30-day uptime"
     body = render_html("widget.html", chosen, view=view, uptime_label=uptime_label)
     return html_response(body, chosen)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.core.domain import Reason, State, TransitionSource
+from app.core.episodes import Episode, Since, SinceKind, region_since
 from app.core.regions.overview import AFFECTED
 from app.core.uptime_maths import Span, uptime
 from app.reads.region_shapes import DeclarationPublic, RegionStatus
@@ -59,6 +60,16 @@ class Notice:
 
 
 @dataclass(frozen=True, slots=True)
+class Declared:
+    """The declaration in force beside an away region's "since": when it was declared, and
+    the letter it cites."""
+
+    at: str
+    at_iso: str
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceLine:
     name: str
     chip: Chip
@@ -80,6 +91,9 @@ class RegionPage:
     category: str
     since: str
     since_iso: str
+    since_kind: str  # app.core.episodes.SinceKind
+    since_word: str
+    declared: Declared | None
     declaration: Notice | None
     warning: Notice | None
     maintenance: list[Notice]
@@ -137,6 +151,23 @@ def timeline_entry(
     )
 
 
+def since_word(since: Since, vocabulary: Mapping[str, str]) -> str:
+    return vocabulary["monitored_since" if since.kind == SinceKind.MONITORED else "since"]
+
+
+def episodes_of(records: Sequence[IncidentRecord]) -> list[Episode]:
+    return [Episode(r.incident.started_at, r.incident.ended_at) for r in records]
+
+
+def declared_beside(status: RegionStatus, lang: Lang) -> Declared | None:
+    """The declaration in force, beside the since of a region away."""
+    declaration = status.declaration
+    if declaration is None or status.state not in AFFECTED:
+        return None
+    at = declaration.created_at
+    return Declared(local_time(at, lang), iso(at), declaration.reference)
+
+
 def declaration_notice(declaration: DeclarationPublic, lang: Lang) -> Notice:
     vocabulary = words(lang)
     detail = f"{vocabulary['declaration']} {declaration.reference}, {declaration.issuer}"
@@ -170,6 +201,7 @@ def region_page(inputs: RegionInputs, lang: Lang) -> RegionPage:
     status, now = inputs.status, inputs.now
     monitored = bool(status.services) or bool(inputs.spans)
     vocabulary = words(lang)
+    since = region_since(status.state, status.since, episodes_of(inputs.incidents))
     maintenance = [
         Notice(
             m.title,
@@ -190,8 +222,11 @@ def region_page(inputs: RegionInputs, lang: Lang) -> RegionPage:
         chip=chip(status.state, lang),
         cause=reason_label(status.reason, lang) if status.state in AFFECTED else "",
         category=str(status.category or ""),
-        since=local_time(status.since, lang),
-        since_iso=iso(status.since),
+        since=local_time(since.at, lang),
+        since_iso=iso(since.at),
+        since_kind=str(since.kind),
+        since_word=since_word(since, vocabulary),
+        declared=declared_beside(status, lang),
         declaration=declaration_notice(status.declaration, lang) if status.declaration else None,
         warning=declaration_notice(status.warning, lang) if status.warning else None,
         maintenance=maintenance,
@@ -207,6 +242,6 @@ def region_page(inputs: RegionInputs, lang: Lang) -> RegionPage:
         uptime=uptime_rows(inputs.spans, now=now, lang=lang),
         bars=bars_of(inputs.spans, grid=day_grid(now), now=now, lang=lang) if monitored else None,
         timeline=[timeline_entry(t, inputs.service_names, lang) for t in inputs.transitions],
-        incidents=[incident_line(r, lang) for r in inputs.incidents],
+        incidents=[incident_line(r, lang, now=now) for r in inputs.incidents],
         vantage=vantage_section(inputs.vantage, since=inputs.agents_stale_since, lang=lang),
     )

@@ -183,7 +183,7 @@ def status_page(inputs: StatusInputs, lang: Lang) -> StatusPage:
         updated=local_time(inputs.updated_at, lang),
         updated_iso=iso(inputs.updated_at),
         live_stream=f"/api/v1/events?last_event_id={inputs.newest_transition_id}",
-        incidents=[incident_line(r, lang) for r in _outside_waves(inputs)],
+        incidents=[incident_line(r, lang, now=now) for r in _outside_waves(inputs)],
         warnings=[warning_line(w, inputs.names, lang) for w in inputs.warnings],
         maintenance=[maintenance_line(w, inputs.names, now, lang) for w in inputs.maintenance],
         provinces=[

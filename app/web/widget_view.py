@@ -1,20 +1,50 @@
-"""What the embeddable widget shows: the region's state and cause, since when, and its
-availability to citizens over 30 days. Pure."""
+"""What the embeddable widget shows: the region's state and cause, since when (the outage's
+start, or the last incident's end), the last incident of the past 30 days in one short line,
+and its availability to citizens over 30 days. Pure."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from app.core.episodes import Episode, episode_seconds, last_ended, region_since
 from app.core.regions.overview import AFFECTED
 from app.core.uptime_maths import Span, uptime
 from app.reads.region_shapes import RegionStatus
 from app.web.bars import clip
 from app.web.chips import Chip, chip
-from app.web.format import iso, local_time
+from app.web.format import duration, iso, local_time, short_local_time
 from app.web.i18n import Lang, reason_label, words
-from app.web.region_view import UPTIME_WINDOWS, percent_text
+from app.web.region_view import UPTIME_WINDOWS, percent_text, since_word
+
+LAST_INCIDENT_WITHIN = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class LastIncident:
+    """The incident that ended last, compactly: when it ended and how long it lasted."""
+
+    label: str
+    ended_word: str
+    ended: str
+    ended_iso: str
+    duration: str
+
+
+def last_incident(episodes: Sequence[Episode], now: datetime, lang: Lang) -> LastIncident | None:
+    last = last_ended(episodes, not_before=now - LAST_INCIDENT_WITHIN)
+    if last is None or last.ended_at is None:
+        return None
+    vocabulary = words(lang)
+    seconds = episode_seconds(last.started_at, last.ended_at, now)
+    return LastIncident(
+        label=vocabulary["last_incident"],
+        ended_word=vocabulary["ended_word"],
+        ended=short_local_time(last.ended_at, lang),
+        ended_iso=iso(last.ended_at),
+        duration=duration(seconds, lang),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +56,8 @@ class WidgetView:
     cause: str
     since: str
     since_iso: str
+    since_kind: str  # app.core.episodes.SinceKind
+    last_incident: LastIncident | None
     uptime_30d: str
     heading: str
     details: str
@@ -33,21 +65,30 @@ class WidgetView:
 
 
 def widget_view(
-    status: RegionStatus, spans: Sequence[Span], now: datetime, lang: Lang
+    status: RegionStatus,
+    spans: Sequence[Span],
+    now: datetime,
+    lang: Lang,
+    *,
+    episodes: Sequence[Episode] = (),
 ) -> WidgetView:
+    """`episodes`: the region's recent incidents (its open one and the last ended, at least)."""
     start = now - UPTIME_WINDOWS["30d"]
     result = uptime(clip(spans, start, now), start=start, end=now)
     vocabulary = words(lang)
+    since = region_since(status.state, status.since, episodes)
     return WidgetView(
         lang=lang,
         code=status.code,
         name=status.name,
         chip=chip(status.state, lang),
         cause=reason_label(status.reason, lang) if status.state in AFFECTED else "",
-        since=local_time(status.since, lang),
-        since_iso=iso(status.since),
+        since=local_time(since.at, lang),
+        since_iso=iso(since.at),
+        since_kind=str(since.kind),
+        last_incident=last_incident(episodes, now, lang),
         uptime_30d=percent_text(result.citizens_percent),
         heading=vocabulary["title"],
         details=vocabulary["details"],
-        since_word=vocabulary["since"],
+        since_word=since_word(since, vocabulary),
     )

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from html.parser import HTMLParser
 
 import httpx
 
@@ -84,3 +85,75 @@ def assert_csp_friendly(body: str) -> None:
     assert not re.search(r"<script(?![^>]*\bsrc=)", body)
     assert not re.search(r"\sstyle=", body) and "<style" not in body
     assert not re.search(r'(?:src|href)="(?:https?:)?//', body.replace(LETTER["url"], ""))
+
+
+@dataclass
+class Element:
+    """One element of a parsed page: its tag, attributes, children and text."""
+
+    tag: str
+    attrs: dict[str, str]
+    children: list[Element]
+    parts: list[str]  # its text and its children's, in order
+
+    @property
+    def text(self) -> str:
+        return " ".join("".join(self.parts).split())
+
+    def find_all(self, tag: str | None = None, **attrs: str) -> list[Element]:
+        """Descendants with this tag (any, if None) and these attributes (`data_role` for
+        `data-role`; `class_` matches one of the classes)."""
+        wanted = {name.rstrip("_").replace("_", "-"): value for name, value in attrs.items()}
+        found = []
+        for child in self.children:
+            if (tag is None or child.tag == tag) and all(
+                value in child.attrs.get(name, "").split()
+                if name == "class"
+                else child.attrs.get(name) == value
+                for name, value in wanted.items()
+            ):
+                found.append(child)
+            found.extend(child.find_all(tag, **attrs))
+        return found
+
+    def one(self, tag: str | None = None, **attrs: str) -> Element:
+        found = self.find_all(tag, **attrs)
+        assert len(found) == 1, (tag, attrs, [e.text for e in found])
+        return found[0]
+
+
+_VOID = {"meta", "link", "br", "img", "input", "hr", "rect", "source", "wbr"}
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#document", {}, [], [])
+        self.open = [self.root]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, {name: value or "" for name, value in attrs}, [], [])
+        self.open[-1].children.append(element)
+        if tag not in _VOID:
+            self.open.append(element)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.open[-1].children.append(Element(tag, {n: v or "" for n, v in attrs}, [], []))
+
+    def handle_endtag(self, tag: str) -> None:
+        for depth in range(len(self.open) - 1, 0, -1):
+            if self.open[depth].tag == tag:
+                del self.open[depth:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        for element in self.open:
+            element.parts.append(data)
+
+
+def parse_html(body: str) -> Element:
+    """The page as a tree of elements, to read by tag and attribute rather than by text."""
+    builder = _TreeBuilder()
+    builder.feed(body)
+    builder.close()
+    return builder.root
