@@ -13,10 +13,18 @@ from sqlmodel import col, select
 from app.core.domain import CheckRecord, FailureKind, ProbeResult, Reason, State, Verdict
 from app.simulator import Simulator
 from app.store.db import Database
+from app.store.declarations import (
+    Declaration,
+    DeclarationKind,
+    InForce,
+    add_declaration,
+    in_force_by_region,
+)
 from app.store.models import Incident, Service, Transition
 from app.store.subscriptions import create_subscription
 from app.store.types import utcnow
 from app.store.webhooks import Delivery, Subscription
+from app.usecases.declare import apply_declaration
 from app.usecases.record_checks import Signals, record_checks
 
 T0 = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
@@ -125,6 +133,33 @@ async def probe(
     when = at if isinstance(at, datetime) else T0 + timedelta(minutes=at)
     async with database.transaction() as session:
         records = [check_record(service_id, reason, when, region)]
+        return await record_checks(session, records, signals=Signals())
+
+
+async def declare(
+    database: Database, kind: str, at: datetime | float, region: str = "73.73"
+) -> list[Transition]:
+    """An operator's declaration (`cutoff`, `lifted`…, citing LETTER) applied at `at` (or that
+    many minutes after T0) through the real use case, as the declarations route does."""
+    when = at if isinstance(at, datetime) else T0 + timedelta(minutes=at)
+    async with database.transaction() as session:
+        lifts = (await in_force_by_region(session, [region])).get(region, InForce()).cause
+        row = Declaration(
+            region_code=region,
+            kind=DeclarationKind(kind),
+            reference=LETTER["reference"],
+            issuer=LETTER["issuer"],
+            issued_at=datetime.fromisoformat(LETTER["issued_at"]),
+            url=LETTER["url"],
+            created_by="test",
+        )
+        declaration = await add_declaration(session, row)
+        return await apply_declaration(session, declaration, lifts=lifts, at=when)
+
+
+async def record(database: Database, records: list[CheckRecord]) -> list[Transition]:
+    """Record one batch of probe outcomes (several services at once) in one transaction."""
+    async with database.transaction() as session:
         return await record_checks(session, records, signals=Signals())
 
 

@@ -19,9 +19,11 @@ from app.api.schemas.incidents import (
     IncidentDetailOperator,
     IncidentPage,
     IncidentPublic,
+    ReasonSpanPublic,
 )
 from app.core.domain import Category, Reason, State
 from app.core.errors import NotFound
+from app.core.incidents import latest_reason, timeline_of
 from app.http.auth import IsOperator
 from app.http.deps import ReadSession
 from app.http.paging import (
@@ -54,6 +56,17 @@ def incident_public(
     """The fields of IncidentPublic, as a dict the detail view extends."""
     reason = Reason(incident.reason)
     end = incident.ended_at or max(now, incident.started_at)
+    timeline = timeline_of(incident.reason_timeline)
+    spans = [
+        ReasonSpanPublic(
+            reason=span.reason,
+            category=span.reason.category,
+            started_at=span.started_at,
+            ended_at=span.ended_at,
+            seconds=span.seconds(now),
+        )
+        for span in timeline
+    ]
     return {
         "id": incident.id,
         "region_code": incident.region_code,
@@ -67,7 +80,9 @@ def incident_public(
         "category": Category(incident.category),
         "reason": reason,
         "reason_label": Label(id=reason.label_id, en=reason.label_en),
+        "latest_reason": latest_reason(timeline) or reason,
         "reasons_seen": [Reason(r) for r in incident.reasons_seen],
+        "reason_timeline": spans,
         "declarations": [DeclarationCitation.model_validate(c) for c in cited],
         "wave_id": incident.wave_id,
         "updated_at": incident.updated_at,
@@ -85,18 +100,27 @@ async def _regions(session: AsyncSession, codes: set[str]) -> dict[str, Region]:
 async def list_incidents(
     session: ReadSession,
     active: Annotated[bool | None, Query(description="Only open (true) or ended (false)")] = None,
-    region: Annotated[str | None, Query(description="Region code or province prefix")] = None,
+    region: Annotated[
+        str | None,
+        Query(description="Region code or province prefix (`73.73`, `7373`, `73`)"),
+    ] = None,
+    category: Annotated[
+        Category | None, Query(description="Only incidents whose governing cause is of this")
+    ] = None,
     since: Since = None,
     until: Until = None,
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
-    """Incidents newest first; `since`/`until` keep those overlapping the range."""
+    """Incidents newest first; `since`/`until` keep those overlapping the range. A value a
+    filter does not take (an unknown category, a malformed region code, `active=maybe`) is a
+    422 naming it; a well-formed region code with no incidents gives an empty page."""
     start, end = time_range(since, until)
     rows = await store.list_incidents(
         session,
         active=active,
         region_prefix=optional_region_code(region),
+        category=category,
         since=start,
         until=end,
         before=decode_cursor(cursor),

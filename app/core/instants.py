@@ -33,6 +33,18 @@ def in_range(value: datetime) -> bool:
     return as_utc(value) is not None
 
 
+def stored_instant(value: object) -> datetime | None:
+    """An instant kept as ISO 8601 text inside a stored JSON document, in UTC; None when it is
+    not text, does not parse, has no offset or lies outside EARLIEST … LATEST."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return as_utc(parsed)
+
+
 def _checked(value: datetime) -> datetime:
     if value.utcoffset() is None:
         raise ValueError(

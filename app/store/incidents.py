@@ -14,7 +14,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.domain import Reason, State, TransitionSource
+from app.core.domain import Category, Reason, State, TransitionSource
 from app.core.regions.status import RegionState, ServiceState, summarise
 from app.store.history import in_region, older_than
 from app.store.models import Incident, Region, Service, Transition
@@ -56,18 +56,22 @@ async def list_incidents(
     *,
     active: bool | None = None,
     region_prefix: str | None = None,
+    category: Category | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     before: tuple[datetime, int] | None = None,
     limit: int = 50,
 ) -> list[Incident]:
-    """Newest first (by start); `since`/`until` keep incidents that overlap [since, until)."""
+    """Newest first (by start); `since`/`until` keep incidents that overlap [since, until);
+    `category` is the governing cause's."""
     query = select(Incident)
     if active is not None:
         ended = col(Incident.ended_at)
         query = query.where(ended.is_(None) if active else ended.is_not(None))
     if region_prefix is not None:
         query = query.where(in_region(col(Incident.region_code), region_prefix))
+    if category is not None:
+        query = query.where(col(Incident.category) == str(category))
     if since is not None:
         ended = col(Incident.ended_at)
         query = query.where(or_(ended.is_(None), ended >= since))

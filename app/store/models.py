@@ -115,9 +115,13 @@ class Incident(SQLModel, table=True):
     started_at: datetime = _utc(index=True)
     ended_at: datetime | None = _utc(nullable=True, index=True)
     worst_state: State = Field(sa_type=String(16))
-    category: str = Field(max_length=16)  # of the reason that opened it
-    reason: Reason = Field(sa_type=String(32))  # the latest reason
+    # The governing cause (app.core.incidents.governing_cause) and its category.
+    category: str = Field(max_length=16)
+    reason: Reason = Field(sa_type=String(32))
     reasons_seen: list[str] = Field(default_factory=list, sa_type=JSONDocument)
+    # The region's reason over the episode: [{"reason", "from", "until"}], ISO 8601 UTC,
+    # "until" null while current (app.core.incidents.timeline_document).
+    reason_timeline: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONDocument)
     updated_at: datetime = _utc(now=True)
     # The wave (app/store/waves.py) the region was a member of while this incident was open.
     wave_id: int | None = Field(

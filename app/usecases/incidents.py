@@ -18,9 +18,12 @@ from app.core.incidents import (
     Extend,
     Open,
     OpenIncident,
+    ReasonSpan,
     TransitionSeen,
     incident_step,
     settle,
+    timeline_document,
+    timeline_of,
 )
 from app.store.incidents import lock_region, open_incident, region_state
 from app.store.models import Incident, Transition
@@ -63,11 +66,15 @@ async def settle_region(session: AsyncSession, region_code: str, *, at: datetime
 
 
 def _facts_of(incident: Incident) -> OpenIncident:
+    # A row written without a timeline (by hand, or before there was one) held its reason
+    # from its start.
+    since_start = (ReasonSpan(Reason(incident.reason), incident.started_at),)
     return OpenIncident(
         started_at=incident.started_at,
         worst_state=State(incident.worst_state),
         reasons_seen=tuple(incident.reasons_seen),
         updated_at=incident.updated_at,
+        timeline=timeline_of(incident.reason_timeline) or since_start,
     )
 
 
@@ -79,15 +86,19 @@ def _opened(region_code: str, step: Open) -> Incident:
         category=str(step.category),
         reason=step.reason,
         reasons_seen=list(step.reasons_seen),
+        reason_timeline=timeline_document(step.timeline),
         updated_at=step.updated_at,
     )
 
 
 def _apply(incident: Incident, step: Extend | End) -> None:
+    """The step's fields onto the row; the governing cause is recomputed at every step."""
     if isinstance(step, Extend):
         incident.worst_state = step.worst_state
-        incident.reason = step.reason
     else:
         incident.ended_at = step.ended_at
+    incident.category = str(step.category)
+    incident.reason = step.reason
     incident.reasons_seen = list(step.reasons_seen)
+    incident.reason_timeline = timeline_document(step.timeline)
     incident.updated_at = step.updated_at

@@ -48,7 +48,7 @@ ROUTES = {
     "/api/v1/regions": ["level", "parent", "province", "state", "category", "cursor", "limit"],
     "/api/v1/services": ["region", "state", "cursor", "limit"],
     "/api/v1/audit": ["actor", "action", "target_type", "target_id", "since", "until", "cursor"],
-    "/api/v1/incidents": ["active", "region", "since", "until", "cursor", "limit"],
+    "/api/v1/incidents": ["active", "region", "category", "since", "until", "cursor", "limit"],
     "/api/v1/subscriptions": ["cursor", "limit"],
     "/api/v1/subscriptions/1/deliveries": ["status", "cursor", "limit"],
     "/api/v1/maintenance": ["region", "status", "limit"],

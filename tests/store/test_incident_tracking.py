@@ -12,9 +12,14 @@ from app.store.models import Incident, Service, Transition
 from app.store.service_models import ServiceUpdate
 from app.usecases import service_changes
 from app.usecases.incidents import settle_region
-from tests.factories import T0, add_service, probe
+from tests.factories import T0, add_incident, add_service, probe
 
 OK, TIMEOUT, CUTOFF = Reason.OK, Reason.NETWORK_TIMEOUT, Reason.POLICY_CUTOFF
+
+
+def iso_at(minutes: int) -> str:
+    """An instant after T0 as the reason timeline stores it."""
+    return (T0 + timedelta(minutes=minutes)).isoformat()
 
 
 async def incidents(database: Database) -> list[Incident]:
@@ -42,7 +47,7 @@ async def test_outage_opens_and_recovery_closes_one_incident(database: Database)
     (incident,) = await incidents(database)
     assert incident.ended_at == T0 + timedelta(minutes=25)
     assert incident.reasons_seen == ["network.timeout"]
-    assert incident.reason == TIMEOUT  # the last cause, not `ok`
+    assert incident.reason == TIMEOUT  # the governing cause, never `ok`
     assert [t.incident_id for t in await transitions(database)] == [None, incident.id, incident.id]
 
 
@@ -60,7 +65,12 @@ async def test_second_service_joins_and_the_region_must_fully_recover(database: 
     await probe(database, b, OK, 30)
     (incident,) = await incidents(database)
     assert incident.ended_at == T0 + timedelta(minutes=30)
-    assert incident.category == "network"  # of the reason that opened it
+    # Governed by the cutoff, though the timeout opened it and held the region longer.
+    assert (incident.category, incident.reason) == ("policy", CUTOFF)
+    assert [(s["reason"], s["from"], s["until"]) for s in incident.reason_timeline] == [
+        ("network.timeout", iso_at(10), iso_at(20)),
+        ("policy.cutoff", iso_at(20), iso_at(30)),
+    ]
 
 
 async def test_degraded_then_outage_escalates_worst_state(database: Database) -> None:
@@ -70,8 +80,15 @@ async def test_degraded_then_outage_escalates_worst_state(database: Database) ->
     await probe(database, sid, Reason.UPSTREAM_ERROR, 6)
     await probe(database, sid, Reason.PERFORMANCE_SLOW, 7)
     (incident,) = await incidents(database)
-    assert (incident.worst_state, incident.category) == (State.OUTAGE, "performance")
-    assert incident.reason == Reason.PERFORMANCE_SLOW and incident.ended_at is None
+    # One minute slow, one minute out, the last slowness just begun: the tie goes to the more
+    # severe (the governing cause, no longer the opening reason nor the latest).
+    assert (incident.worst_state, incident.category) == (State.OUTAGE, "upstream")
+    assert incident.reason == Reason.UPSTREAM_ERROR and incident.ended_at is None
+    assert incident.reason_timeline[-1] == {
+        "reason": "performance.slow",
+        "from": iso_at(7),
+        "until": None,
+    }
     assert incident.reasons_seen == ["performance.slow", "upstream.error"]
 
 
@@ -153,4 +170,24 @@ async def test_pausing_or_deleting_the_failing_service_ends_its_incident(
     assert [(i.region_code, i.ended_at is not None) for i in await incidents(database)] == [
         ("73.73", True),
         ("73.71", True),
+    ]
+
+
+async def test_an_incident_written_without_a_timeline_ends_with_its_own_reason(
+    database: Database,
+) -> None:
+    incident_id = await add_incident(database)  # network.timeout, no reasons seen, no timeline
+    (incident,) = await incidents(database)
+    end = incident.started_at + timedelta(minutes=3)
+    async with database.transaction() as session:
+        await settle_region(session, "73.73", at=end)  # no service left: no longer away
+    (incident,) = await incidents(database)
+    assert (incident.id, incident.ended_at) == (incident_id, end)
+    assert (incident.category, incident.reason) == ("network", TIMEOUT)
+    assert incident.reason_timeline == [
+        {
+            "reason": "network.timeout",
+            "from": incident.started_at.isoformat(),
+            "until": end.isoformat(),
+        }
     ]

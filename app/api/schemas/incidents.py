@@ -21,20 +21,52 @@ class DeclarationCitation(BaseModel):
     url: str | None = None
 
 
+class ReasonSpanPublic(BaseModel):
+    """One stretch of the region's reason during the episode."""
+
+    reason: Reason
+    category: Category
+    started_at: datetime
+    ended_at: datetime | None = Field(description="None while it is the region's reason now")
+    seconds: float = Field(description="Until its end, or until now while current")
+
+
 class IncidentPublic(BaseModel):
     id: int
     region_code: str = Field(examples=["73.73"])
     region_name: str = Field(examples=["Kota Palopo"])
     province_code: str | None = Field(examples=["73"])
-    started_at: datetime
-    ended_at: datetime | None
+    started_at: datetime = Field(description="When the outage began (the region went away)")
+    ended_at: datetime | None = Field(description="When the region was back; None while active")
     is_active: bool
-    duration_seconds: float = Field(description="Until the end, or until now while active")
+    duration_seconds: float = Field(
+        description="From `started_at` to `ended_at`, or until now while active"
+    )
     worst_state: State
-    category: Category = Field(description="Of the reason that opened it")
-    reason: Reason = Field(description="The latest cause")
+    category: Category = Field(
+        description="The governing cause's: `policy` when any cutoff, suspected or declared, "
+        "applied during the episode, however briefly; otherwise that of the reason that held "
+        "longest (ties: the more severe, then the more recent). While active, as of the last "
+        "change (`updated_at`)"
+    )
+    reason: Reason = Field(
+        description="The governing cause: `policy.cutoff` before `policy.suspected` when a "
+        "cutoff applied; otherwise the reason that held longest"
+    )
     reason_label: Label
-    reasons_seen: list[Reason]
+    latest_reason: Reason = Field(
+        description="The region's reason now (while active) or at the end; may differ from "
+        "the governing `reason`"
+    )
+    reasons_seen: list[Reason] = Field(
+        description="Every reason seen, in order of first sighting, without times (kept for "
+        "compatibility: `reason_timeline` has the full sequence with times)"
+    )
+    reason_timeline: list[ReasonSpanPublic] = Field(
+        description="The full sequence of the region's reasons over the episode with their "
+        "times, oldest first: each span ends where the next begins, the last at `ended_at` "
+        "(or is current, `ended_at` None, while active)"
+    )
     declarations: list[DeclarationCitation] = Field(description="Letters its transitions cite")
     wave_id: int | None = Field(description="The wave (/api/v1/waves) the region was part of")
     updated_at: datetime
