@@ -8,9 +8,12 @@ from fastapi import APIRouter, Query
 
 from app.core.domain import Category, RegionLevel, State
 from app.core.errors import InvalidInput, NotFound
+from app.core.regions.overview import RegionView
+from app.core.regions.search import region_index
 from app.http.deps import ReadCacheDep, ReadSession
 from app.http.region_codes import RegionCode, optional_region_code
 from app.http.responses import NOT_MODIFIED, not_found
+from app.http.search_query import SearchQuery
 from app.reads.region_notes import NO_NOTES, load_region_notes
 from app.reads.region_shapes import (
     RegionPage,
@@ -32,10 +35,27 @@ def _province_code(value: str | None) -> str | None:
     return code
 
 
+def _best_first(views: list[RegionView], query: str) -> list[RegionView]:
+    """The views matching a search, best match first."""
+    by_code = {v.code: v for v in views}
+    return [by_code[m.code] for m in region_index().search(query) if m.code in by_code]
+
+
+def _after(views: list[RegionView], after: str | None, *, ranked: bool) -> list[RegionView]:
+    """The views past the cursor: past its code in code order, past its place when ranked."""
+    if after is None:
+        return views
+    if not ranked:
+        return [v for v in views if v.code > after]
+    codes = [v.code for v in views]
+    return views[codes.index(after) + 1 :] if after in codes else []
+
+
 @router.get("", response_model=RegionPage, responses=NOT_MODIFIED)
 async def list_regions(
     session: ReadSession,
     cache: ReadCacheDep,
+    q: SearchQuery = None,
     level: RegionLevel | None = None,
     parent: Annotated[str | None, Query(description="Parent province code, e.g. `73`")] = None,
     province: Annotated[
@@ -49,7 +69,8 @@ async def list_regions(
     limit: Annotated[int, Query(ge=1, le=600)] = 100,
 ) -> RegionPage:
     """Regions in code order, with their current state; filter by level, parent, province,
-    state and cause. A province's state summarises its regencies and cities."""
+    state and cause. A province's state summarises its regencies and cities. With `q`, only
+    the regions matching it, best match first (the cursor keeps that order)."""
     overview = await cache.overview(await cache.version())
     views = overview.select(
         level=level,
@@ -58,8 +79,10 @@ async def list_regions(
         state=state,
         category=category,
     )
+    if q is not None:
+        views = _best_first(views, q)
     after = optional_region_code(cursor, "cursor")
-    remaining = [v for v in views if after is None or v.code > after]
+    remaining = _after(views, after, ranked=q is not None)
     page = remaining[:limit]
     services = await store.services_of_regions(session, [v.code for v in page])
     notes = await load_region_notes(session, services, now=utcnow())

@@ -137,7 +137,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "declared": ("dinyatakan", "declared"),
     "letter": ("surat", "letter"),
     "last_incident": ("Terakhir", "Last"),
-    "ended_word": ("selesai", "ended"),
+    "ended_word": ("usai", "ended"),
     "updates": ("Kabar dari operator", "Operator updates"),
     "services": ("Layanan dipantau", "Monitored services"),
     "back": ("Kembali ke status nasional", "Back to the national status"),
