@@ -19,7 +19,7 @@ from app.api.schemas.status import (
     StatusSummary,
 )
 from app.core.domain import Category, worst_state
-from app.core.regions.overview import Overview, RegionView, state_counts
+from app.core.regions.overview import Overview, RegionView, blast_words, state_counts
 from app.http.deps import ReadCacheDep
 from app.http.responses import NOT_MODIFIED
 from app.reads.cache import Encoded, ReadCache
@@ -32,15 +32,13 @@ router = APIRouter(prefix="/api/v1", tags=["status"])
 
 def blast_radius(views: Sequence[RegionView]) -> BlastRadius:
     affected = sum(1 for v in views if v.is_affected)
-    total = len(views)
+    monitored = sum(1 for v in views if v.is_monitored)
+    indonesian, english = blast_words(affected, len(views), monitored)
     return BlastRadius(
         affected=affected,
-        monitored=sum(1 for v in views if v.is_monitored),
-        total=total,
-        label=Label(
-            id=f"{affected} dari {total} kabupaten/kota terdampak",
-            en=f"{affected} of {total} regencies/cities affected",
-        ),
+        monitored=monitored,
+        total=len(views),
+        label=Label(id=indonesian, en=english),
     )
 
 

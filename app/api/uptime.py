@@ -12,14 +12,14 @@ from fastapi import APIRouter, Path, Query, Response
 
 from app.api.schemas.uptime import DowntimeByCategory, Figure, UptimeReport, WindowName
 from app.core.errors import NotFound
-from app.core.uptime_coverage import coverage_of, coverage_ratio, monitored_since
+from app.core.uptime_coverage import coverage_of, coverage_ratio
 from app.core.uptime_maths import WINDOWS, Span, Uptime, service_spans, uptime, worst_spans
 from app.http.deps import ReadSession
 from app.http.region_codes import RegionCode
 from app.http.responses import not_found
 from app.reads.cache import json_response
 from app.reads.region_shapes import Label
-from app.store.history import first_transitions, uptime_marks, watched_services
+from app.store.history import data_since, uptime_marks, watched_services
 from app.store.models import Region, Service
 from app.store.types import utcnow
 
@@ -91,11 +91,6 @@ async def _spans(
     return [service_spans(marks[i], start=start, end=end) for i in service_ids]
 
 
-async def _since(session: ReadSession, service_ids: list[int]) -> datetime | None:
-    firsts = await first_transitions(session, service_ids=service_ids)
-    return monitored_since(firsts.values())
-
-
 @router.get("/api/v1/regions/{code}/uptime", response_model=UptimeReport, responses=REGION_404)
 async def region_uptime(
     code: RegionCode, session: ReadSession, window: WindowQuery = "30d"
@@ -109,7 +104,7 @@ async def region_uptime(
     service_ids = await watched_services(session, region_prefix=code)
     spans = worst_spans(await _spans(session, service_ids, start, end))
     result = uptime(spans, start=start, end=end)
-    since = await _since(session, service_ids)
+    since = await data_since(session, service_ids=service_ids)
     shown = report(result, window=window, start=start, end=end, region_code=code, since=since)
     return json_response(shown)
 
@@ -136,6 +131,6 @@ async def service_uptime(
             end=end,
             region_code=service.region_code,
             service_id=service_id,
-            since=await _since(session, [service_id]),
+            since=await data_since(session, service_ids=[service_id]),
         )
     )

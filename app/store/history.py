@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.domain import Category, Reason, State
+from app.core.uptime_coverage import monitored_since
 from app.core.uptime_maths import Mark
 from app.store.models import Service, Transition
 
@@ -89,6 +90,11 @@ async def first_transitions(
         .group_by(col(Transition.service_id))
     )
     return {sid: at for sid, at in (await session.exec(query)).all() if sid is not None}
+
+
+async def data_since(session: AsyncSession, *, service_ids: Sequence[int]) -> datetime | None:
+    """Since when these services' figures have data: their earliest first transition."""
+    return monitored_since((await first_transitions(session, service_ids=service_ids)).values())
 
 
 async def uptime_marks(

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from app.core.uptime_maths import WINDOWS, uptime
+from app.core.uptime_maths import WINDOWS, Uptime, uptime
 from app.http.deps import ReadCacheDep
 from app.http.region_codes import region_code_or_none
 from app.http.responses import NOT_MODIFIED, Responses
@@ -49,7 +49,10 @@ async def state_badge(
     view = overview.regions.get(normalized) if normalized else None
     if view is None:
         return svg_response(not_found_badge(chosen), status_code=404)
-    return svg_response(status_badge(view.row.name, view.state, view.reason, chosen))
+    badge = status_badge(
+        view.row.name, view.state, view.reason, chosen, monitored=view.is_monitored
+    )
+    return svg_response(badge)
 
 
 @router.get("/badge/{code}/uptime.svg", response_class=Response, responses=BADGE_DOC)
@@ -60,7 +63,9 @@ async def uptime_badge_route(
     lang: LangQuery = None,
     accept_language: AcceptLanguage = None,
 ) -> Response:
-    """Availability to citizens over the window, as `GET /api/v1/regions/{code}/uptime`."""
+    """Availability to citizens over the window, as `GET /api/v1/regions/{code}/uptime`, with
+    its coverage: the data's length instead of a percentage while under half the window was
+    observed ("data 1 mnt" / "1 min data"), beside it while not all of it was."""
     chosen = negotiate(lang, accept_language)
     normalized = region_code_or_none(code)
     version = await cache.version()
@@ -68,12 +73,12 @@ async def uptime_badge_route(
     if normalized is None or normalized not in overview.regions:
         return svg_response(not_found_badge(chosen), status_code=404)
 
-    async def percent() -> float | None:
+    async def computed() -> Uptime:
         end = utcnow()
         start = end - WINDOWS[window]
         async with cache.database.read() as session:
             spans = await spans_of(session, normalized, start=start, end=end)
-        return uptime(spans, start=start, end=end).citizens_percent
+        return uptime(spans, start=start, end=end)
 
-    value = await cache.get(("badge-uptime", normalized, window), version, percent)
+    value = await cache.get(("badge-uptime", normalized, window), version, computed)
     return svg_response(uptime_badge(window, value, chosen))

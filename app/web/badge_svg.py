@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from app.core.domain import Reason, State
+from app.core.uptime_coverage import coverage_of
+from app.core.uptime_maths import Uptime
 from app.web.i18n import Lang, category_label
+from app.web.uptime_text import badge_message, percent_digits
 
 HEIGHT = 20
 PADDING = 6  # on each side of a text
@@ -29,6 +32,7 @@ _SHORT_STATE: dict[State, tuple[str, str]] = {
     State.MAINTENANCE: ("pemeliharaan", "maintenance"),
     State.UNKNOWN: ("tidak diketahui", "unknown"),
 }
+_NOT_MONITORED = ("tidak dipantau", "not monitored")
 # Advance widths in px at 11 px Verdana, by character class; anything else is `_DEFAULT`.
 _WIDTHS: dict[str, float] = (
     dict.fromkeys("ijlI|.,:;'!", 3.4)
@@ -68,9 +72,12 @@ def geometry(badge: Badge) -> Geometry:
     )
 
 
-def status_badge(region_name: str, state: State, reason: Reason | None, lang: Lang) -> Badge:
-    """State, and the cause's short word when it says more than the state does."""
-    words = _SHORT_STATE[state]
+def status_badge(
+    region_name: str, state: State, reason: Reason | None, lang: Lang, *, monitored: bool = True
+) -> Badge:
+    """State, and the cause's short word when it says more than the state does; a region
+    without a watched service is "not monitored" rather than "unknown"."""
+    words = _SHORT_STATE[state] if monitored else _NOT_MONITORED
     message = words[0] if lang == "id" else words[1]
     category = reason.category if reason is not None else None
     if state not in (State.OPERATIONAL, State.MAINTENANCE, State.UNKNOWN) and category:
@@ -93,21 +100,17 @@ def uptime_colour(percent: float | None) -> str:
 def format_percent(percent: float) -> str:
     """Never rounds up to 100 % while there was downtime, nor down to 0 % while there was
     uptime."""
-    if 99.99 < percent < 100:
-        return "99.99%"
-    if 0 < percent < 0.01:
-        return "0.01%"
-    return f"{percent:.2f}%".replace(".00%", "%")
+    return f"{percent_digits(percent)}%".replace(".00%", "%")
 
 
-def uptime_badge(window: str, percent: float | None, lang: Lang) -> Badge:
+def uptime_badge(window: str, result: Uptime, lang: Lang) -> Badge:
+    """Availability to citizens with its coverage (`app.web.uptime_text.badge_message`); grey
+    while too little of the window was observed for the percentage to mean it."""
     period = window.replace("h", " jam").replace("d", " hari") if lang == "id" else window
     label = f"ketersediaan {period}" if lang == "id" else f"uptime {period}"
-    if percent is None:
-        message = "tanpa data" if lang == "id" else "no data"
-    else:
-        message = format_percent(percent)
-    return Badge(label, message, uptime_colour(percent))
+    meaningful = coverage_of(result).verdict.meaningful
+    colour = uptime_colour(result.citizens_percent if meaningful else None)
+    return Badge(label, badge_message(result, lang), colour)
 
 
 def not_found_badge(lang: Lang) -> Badge:

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from app.core.domain import Category, State
-from app.core.uptime_maths import DOWN, UP, Span, uptime
+from app.core.uptime_maths import DOWN, UP, Span
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 DAYS = 90
@@ -157,8 +157,3 @@ def runs(bars: Sequence[DayBar]) -> list[BarRun]:
 def _lower(a: float | None, b: float | None) -> float | None:
     known = [p for p in (a, b) if p is not None]
     return min(known) if known else None
-
-
-def overall_percent(spans: Sequence[Span], *, start: datetime, end: datetime) -> float | None:
-    """Availability to citizens over the whole of the bars' period."""
-    return uptime(clip(spans, start, end), start=start, end=end).citizens_percent

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.core.domain import Category, State
-from app.core.uptime_maths import Span
-from app.web.bars import BarRun, DayGrid, day_bars, overall_percent, runs
+from app.core.uptime_maths import Span, uptime
+from app.web.bars import BarRun, DayGrid, clip, day_bars, runs
 from app.web.format import local_date
 from app.web.i18n import Lang, category_label, state_label, words
+from app.web.uptime_text import UptimeFigure, percent, uptime_figure
 
 QUIET_KINDS = frozenset({"ok", "none"})
 
@@ -28,6 +29,14 @@ def chip(state: State, lang: Lang) -> Chip:
     return Chip(str(state), state_label(state, lang))
 
 
+def region_chip(state: State, monitored: bool, lang: Lang) -> Chip:
+    """A region's or a province's chip: "Tidak dipantau / Not monitored" when none of its
+    services is watched, rather than a state ("unknown" alone reads as a fault)."""
+    if monitored:
+        return chip(state, lang)
+    return Chip(str(State.UNKNOWN), words(lang)["not_monitored_state"])
+
+
 @dataclass(frozen=True, slots=True)
 class Bars:
     runs: list[BarRun]
@@ -35,6 +44,7 @@ class Bars:
     percent: float | None
     aria_label: str
     titles: list[str]  # one per run, same order; "" for runs where nothing happened
+    figure: UptimeFigure  # the bars' period's figure with its coverage
 
 
 def bar_title(run: BarRun, lang: Lang) -> str:
@@ -45,15 +55,16 @@ def bar_title(run: BarRun, lang: Lang) -> str:
         kind = words(lang)["no_data"]
     else:
         kind = category_label(Category(run.kind), lang)
-    percent = "" if run.worst_percent is None else f", {run.worst_percent:.2f}%"
-    return f"{period}: {kind}{percent}"
+    worst = "" if run.worst_percent is None else f", {percent(run.worst_percent, lang)}"
+    return f"{period}: {kind}{worst}"
 
 
 def bars_of(spans: Sequence[Span], *, grid: DayGrid, now: datetime, lang: Lang) -> Bars:
     found = runs(day_bars(spans, grid))
-    percent = overall_percent(spans, start=now - timedelta(days=grid.days), end=now)
-    shown = "–" if percent is None else f"{percent:.2f}%"
-    label = f"{words(lang)['uptime_90']}: {shown}"
+    start = now - timedelta(days=grid.days)
+    result = uptime(clip(spans, start, now), start=start, end=now)
+    figure = uptime_figure(result, lang)
+    label = f"{words(lang)['uptime_90']}: {figure.text}"
     # Tooltips only where something happened: they are most of a 514-region page's weight.
     titles = ["" if r.kind in QUIET_KINDS else bar_title(r, lang) for r in found]
-    return Bars(found, grid.days, percent, label, titles)
+    return Bars(found, grid.days, result.citizens_percent, label, titles, figure)

@@ -109,6 +109,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "code": ("Kode", "Code"),
     "uptime_90": ("Ketersediaan 90 hari", "90-day uptime"),
     "not_monitored": ("tidak dipantau", "not monitored"),
+    "not_monitored_state": ("Tidak dipantau", "Not monitored"),
+    "monitored_count": ("dipantau", "monitored"),
+    "data_since": ("Dipantau sejak", "Monitored since"),
+    "never_monitored": ("Belum pernah dipantau.", "Never monitored."),
     # Most of the 514 are not monitored at all; "unknown" alone would read as a fault.
     "unknown_count": ("Belum diketahui / tidak dipantau", "Unknown / not monitored"),
     "declaration": ("Surat", "Letter"),

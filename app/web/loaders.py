@@ -16,7 +16,7 @@ from app.reads.region_notes import NO_NOTES, load_region_notes
 from app.reads.region_shapes import RegionStatus
 from app.reads.region_status import region_status
 from app.store.agents import region_vantage
-from app.store.history import history, uptime_marks, watched_services
+from app.store.history import data_since, history, uptime_marks, watched_services
 from app.store.incidents import list_incidents
 from app.store.models import Region, Service, Transition
 from app.store.regions import services_of_regions
@@ -108,6 +108,7 @@ async def region_inputs(
         query = select(Service.id, Service.name).where(col(Service.id).in_(ids))
         names = {sid: name for sid, name in (await session.exec(query)).all() if sid}
     stale_since = now - agents_stale_after
+    watched = await watched_services(session, region_prefix=region.code)
     return RegionInputs(
         status=status,
         parent_name=parent.name if parent else None,
@@ -120,4 +121,5 @@ async def region_inputs(
         vantage=await region_vantage(session, region.code, since=stale_since),
         agents_stale_since=stale_since,
         now=now,
+        monitored_since=await data_since(session, service_ids=watched),
     )

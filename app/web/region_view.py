@@ -16,11 +16,12 @@ from app.reads.region_shapes import DeclarationPublic, RegionStatus
 from app.store.agents import RegionVantage
 from app.store.models import Transition
 from app.web.bars import clip, day_grid
-from app.web.chips import Bars, Chip, bars_of, chip
+from app.web.chips import Bars, Chip, bars_of, chip, region_chip
 from app.web.format import duration, iso, local_time, web_link
 from app.web.i18n import Lang, category_label, other, reason_label, words
 from app.web.notices_view import IncidentLine, incident_line
 from app.web.queries import IncidentRecord
+from app.web.uptime_text import UptimeFigure, uptime_figure
 from app.web.vantage_view import VantageSection, vantage_section
 
 UPTIME_WINDOWS = {"24h": timedelta(hours=24), "30d": timedelta(days=30), "90d": timedelta(days=90)}
@@ -34,7 +35,7 @@ _WINDOW_NAMES = {"24h": ("24 jam", "24 h"), "30d": ("30 hari", "30 d"), "90d": (
 @dataclass(frozen=True, slots=True)
 class UptimeRow:
     window: str
-    percent: str
+    figure: UptimeFigure  # the percentage with its coverage
     downtime: str
     by_cause: list[tuple[str, str, str]]  # (category, label, duration)
 
@@ -99,14 +100,12 @@ class RegionPage:
     maintenance: list[Notice]
     services: list[ServiceLine]
     uptime: list[UptimeRow]
+    monitored_since: str  # where the figures' data begins; "" when never observed
+    monitored_since_iso: str
     bars: Bars | None
     timeline: list[TimelineEntry]
     incidents: list[IncidentLine]
     vantage: VantageSection | None
-
-
-def percent_text(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}%"
 
 
 def uptime_rows(spans: Sequence[Span], *, now: datetime, lang: Lang) -> list[UptimeRow]:
@@ -121,7 +120,7 @@ def uptime_rows(spans: Sequence[Span], *, now: datetime, lang: Lang) -> list[Upt
         ]
         label = _WINDOW_NAMES[name][0 if lang == "id" else 1]
         downtime = duration(result.down_seconds, lang)
-        rows.append(UptimeRow(label, percent_text(result.citizens_percent), downtime, by_cause))
+        rows.append(UptimeRow(label, uptime_figure(result, lang), downtime, by_cause))
     return rows
 
 
@@ -195,6 +194,7 @@ class RegionInputs:
     vantage: RegionVantage
     agents_stale_since: datetime  # an agent silent since before this is stale
     now: datetime
+    monitored_since: datetime | None = None  # the region's services' first transition
 
 
 def region_page(inputs: RegionInputs, lang: Lang) -> RegionPage:
@@ -219,7 +219,7 @@ def region_page(inputs: RegionInputs, lang: Lang) -> RegionPage:
         name=status.name,
         parent_code=status.parent_code,
         parent_name=inputs.parent_name,
-        chip=chip(status.state, lang),
+        chip=region_chip(status.state, monitored, lang),
         cause=reason_label(status.reason, lang) if status.state in AFFECTED else "",
         category=str(status.category or ""),
         since=local_time(since.at, lang),
@@ -240,6 +240,8 @@ def region_page(inputs: RegionInputs, lang: Lang) -> RegionPage:
             for s in status.services
         ],
         uptime=uptime_rows(inputs.spans, now=now, lang=lang),
+        monitored_since=local_time(inputs.monitored_since, lang),
+        monitored_since_iso=iso(inputs.monitored_since),
         bars=bars_of(inputs.spans, grid=day_grid(now), now=now, lang=lang) if monitored else None,
         timeline=[timeline_entry(t, inputs.service_names, lang) for t in inputs.transitions],
         incidents=[incident_line(r, lang, now=now) for r in inputs.incidents],

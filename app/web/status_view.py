@@ -10,12 +10,12 @@ from datetime import datetime
 
 from app.core.domain import Category, State, worst_state
 from app.core.overrides import ScheduledWindow
-from app.core.regions.overview import Overview, RegionView, state_counts
+from app.core.regions.overview import Overview, RegionView, blast_words, state_counts
 from app.core.uptime_maths import Span
 from app.store.declarations import Declaration
 from app.store.waves import WaveRecord
 from app.web.bars import DayGrid, day_grid
-from app.web.chips import Bars, Chip, bars_of, chip
+from app.web.chips import Bars, Chip, bars_of, region_chip
 from app.web.format import iso, local_time
 from app.web.i18n import Lang, category_label, other, reason_label, state_label, words
 from app.web.notices_view import (
@@ -93,10 +93,9 @@ class StatusPage:
     waves: list[WaveBanner]
 
 
-def blast_text(affected: int, total: int, lang: Lang) -> str:
-    if lang == "id":
-        return f"{affected} dari {total} kabupaten/kota terdampak"
-    return f"{affected} of {total} regencies/cities affected"
+def blast_text(affected: int, total: int, monitored: int, lang: Lang) -> str:
+    indonesian, english = blast_words(affected, total, monitored)
+    return indonesian if lang == "id" else english
 
 
 def region_line(
@@ -107,7 +106,7 @@ def region_line(
     return RegionLine(
         code=view.code,
         name=view.row.name,
-        chip=chip(view.state, lang),
+        chip=region_chip(view.state, view.is_monitored, lang),
         cause=reason_label(view.reason, lang) if view.is_affected else "",
         category=str(view.reason.category) if view.reason else "",
         since=local_time(view.since, lang),
@@ -129,7 +128,7 @@ def province_block(
     return ProvinceBlock(
         code=province.code,
         name=province.row.name,
-        chip=chip(province.state, lang),
+        chip=region_chip(province.state, province.is_monitored, lang),
         cause=reason_label(province.reason, lang) if province.is_affected else "",
         affected=affected,
         total=len(children),
@@ -163,6 +162,7 @@ def status_page(inputs: StatusInputs, lang: Lang) -> StatusPage:
     overview, now = inputs.overview, inputs.now
     regions = overview.regencies_and_cities()
     affected = sum(1 for v in regions if v.is_affected)
+    monitored = sum(1 for v in regions if v.is_monitored)
     by_state = state_counts(regions)
     vocabulary = words(lang)
     grid = day_grid(now)
@@ -170,9 +170,9 @@ def status_page(inputs: StatusInputs, lang: Lang) -> StatusPage:
         lang=lang,
         other_lang=other(lang),
         words=vocabulary,
-        overall=chip(worst_state([v.state for v in regions]), lang),
-        blast=blast_text(affected, len(regions), lang),
-        blast_other=blast_text(affected, len(regions), other(lang)),
+        overall=region_chip(worst_state([v.state for v in regions]), monitored > 0, lang),
+        blast=blast_text(affected, len(regions), monitored, lang),
+        blast_other=blast_text(affected, len(regions), monitored, other(lang)),
         affected=affected,
         total=len(regions),
         counts=[Count(str(s), _count_label(s, vocabulary, lang), by_state[s]) for s in State],

@@ -13,10 +13,11 @@ from app.core.regions.overview import AFFECTED
 from app.core.uptime_maths import Span, uptime
 from app.reads.region_shapes import RegionStatus
 from app.web.bars import clip
-from app.web.chips import Chip, chip
+from app.web.chips import Chip, region_chip
 from app.web.format import duration, iso, local_time, short_local_time
 from app.web.i18n import Lang, reason_label, words
-from app.web.region_view import UPTIME_WINDOWS, percent_text, since_word
+from app.web.region_view import UPTIME_WINDOWS, since_word
+from app.web.uptime_text import UptimeFigure, uptime_figure
 
 LAST_INCIDENT_WITHIN = timedelta(days=30)
 
@@ -58,7 +59,7 @@ class WidgetView:
     since_iso: str
     since_kind: str  # app.core.episodes.SinceKind
     last_incident: LastIncident | None
-    uptime_30d: str
+    uptime_30d: UptimeFigure  # with its coverage: "9,57 % · data 1 mnt dari 30 hari"
     heading: str
     details: str
     since_word: str
@@ -81,13 +82,13 @@ def widget_view(
         lang=lang,
         code=status.code,
         name=status.name,
-        chip=chip(status.state, lang),
+        chip=region_chip(status.state, bool(status.services) or bool(spans), lang),
         cause=reason_label(status.reason, lang) if status.state in AFFECTED else "",
         since=local_time(since.at, lang),
         since_iso=iso(since.at),
         since_kind=str(since.kind),
         last_incident=last_incident(episodes, now, lang),
-        uptime_30d=percent_text(result.citizens_percent),
+        uptime_30d=uptime_figure(result, lang),
         heading=vocabulary["title"],
         details=vocabulary["details"],
         since_word=since_word(since, vocabulary),

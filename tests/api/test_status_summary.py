@@ -56,8 +56,8 @@ async def test_summary_counts_blast_radius_and_regions_not_operational(
         "monitored": 4,
         "total": 514,
         "label": {
-            "id": "3 dari 514 kabupaten/kota terdampak",
-            "en": "3 of 514 regencies/cities affected",
+            "id": "3 dari 514 kabupaten/kota terdampak, 4 dipantau",
+            "en": "3 of 514 regencies/cities affected, 4 monitored",
         },
     }
     assert body["by_state"] == {
@@ -81,6 +81,14 @@ async def test_summary_counts_blast_radius_and_regions_not_operational(
     sulsel = next(p for p in body["provinces"] if p["code"] == "73")
     assert (sulsel["state"], sulsel["blast_radius"]["affected"]) == ("outage", 2)
     assert sulsel["blast_radius"]["total"] == 24 and sulsel["by_state"]["outage"] == 2
+    # The province's roll-up says how many of its regions are watched at all.
+    assert sulsel["blast_radius"]["monitored"] == 2
+    assert sulsel["blast_radius"]["label"]["en"].endswith(
+        "of 24 regencies/cities affected, 2 monitored"
+    )
+    aceh = next(p for p in body["provinces"] if p["code"] == "11")
+    assert (aceh["state"], aceh["blast_radius"]["monitored"]) == ("unknown", 0)
+    assert aceh["blast_radius"]["label"]["id"] == "0 dari 23 kabupaten/kota terdampak, 0 dipantau"
 
 
 async def test_a_new_transition_shows_at_once(

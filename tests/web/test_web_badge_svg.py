@@ -8,7 +8,8 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from app.core.domain import Reason, State
+from app.core.domain import Category, Reason, State
+from app.core.uptime_maths import Uptime
 from app.web.badge_svg import (
     PADDING,
     STATE_COLOURS,
@@ -97,11 +98,40 @@ def test_percent_never_rounds_across_the_ends(percent: float, text: str) -> None
     assert format_percent(percent) == text
 
 
+DAY = 86_400.0
+
+
+def window(days: float, observed: float, percent: float | None) -> Uptime:
+    """A computed window: `observed` seconds of it, `percent` of them up."""
+    up = observed * (percent or 0) / 100
+    down = {Category.NETWORK: observed - up} if observed > up else {}
+    return Uptime(days * DAY, up, 0.0, days * DAY - observed, down, citizens_percent=percent)
+
+
 def test_uptime_badge_label_colour_and_no_data() -> None:
     green = STATE_COLOURS[State.OPERATIONAL]
-    assert uptime_badge("30d", 99.95, "en") == Badge("uptime 30d", "99.95%", green)
-    assert uptime_badge("24h", 90.0, "id").label == "ketersediaan 24 jam"
-    assert uptime_badge("90d", None, "id").message == "tanpa data"
+    full = window(30, 30 * DAY, 99.95)
+    assert uptime_badge("30d", full, "en") == Badge("uptime 30d", "99.95%", green)
+    assert uptime_badge("24h", window(1, DAY, 90.0), "id").label == "ketersediaan 24 jam"
+    assert uptime_badge("90d", window(90, 0, None), "id").message == "tanpa data"
+    assert uptime_badge("90d", window(90, 0, None), "en").message == "no data"
+    assert uptime_colour(99.5) != uptime_colour(99.95) != uptime_colour(96.0) != uptime_colour(50)
+    assert not_found_badge("en").message == "not found"
+
+
+def test_uptime_badge_with_little_data_shows_its_length_not_a_percentage() -> None:
+    """A minute of thirty days: no percentage, grey; part of the window: both."""
+    grey = STATE_COLOURS[State.UNKNOWN]
+    minute = window(30, 67.8, 9.57)
+    assert uptime_badge("30d", minute, "id") == Badge(
+        "ketersediaan 30 hari", "data 1 mnt 7 dtk", grey
+    )
+    assert uptime_badge("30d", minute, "en").message == "1 min 7 s data"
+    texts = [t.text or "" for t in parse(uptime_badge("30d", minute, "en")).iter(f"{SVG}text")]
+    assert texts == ["uptime 30d", "1 min 7 s data"]
+    days = uptime_badge("30d", window(30, 20 * DAY + 3723, 99.5), "en")
+    assert days.message == "99.50% · 20 d 1 h data" and days.colour == uptime_colour(99.5)
+    assert uptime_badge("7d", window(7, 5 * DAY, 100.0), "id").message == "100% · data 5 hr"
     assert uptime_colour(99.5) != uptime_colour(99.95) != uptime_colour(96.0) != uptime_colour(50)
     assert not_found_badge("en").message == "not found"
 
@@ -122,3 +152,10 @@ def test_page_chips_are_readable_and_match_the_badges() -> None:
         assert f"--{state}: {colour};" in page, state
         assert f".state-{state} {{ background: {colour}; }}" in widget, state
         assert contrast_with_white(colour) >= 4.5
+
+
+def test_a_region_without_watched_services_is_not_monitored_rather_than_unknown() -> None:
+    assert status_badge("Kab. Simeulue", State.UNKNOWN, None, "id", monitored=False).message == (
+        "tidak dipantau"
+    )
+    assert status_badge("Kab. Simeulue", State.UNKNOWN, None, "en").message == "unknown"

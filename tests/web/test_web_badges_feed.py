@@ -42,7 +42,7 @@ async def test_state_badge_is_cacheable_svg(
     english = await client.get("/badge/73.73.svg", params={"lang": "en"})
     assert badge_texts(english)[1] == "down · cut off" and english.headers["etag"] != etag
     assert badge_texts(await client.get("/badge/73.71.svg"))[1] == "normal"
-    assert badge_texts(await client.get("/badge/31.71.svg"))[1] == "tidak diketahui"
+    assert badge_texts(await client.get("/badge/31.71.svg"))[1] == "tidak dipantau"
     assert badge_texts(await client.get("/badge/73.svg"))[0] == "e-KTP Sulawesi Selatan"
 
 
@@ -60,15 +60,18 @@ async def test_unknown_or_malformed_code_gets_a_not_found_badge(
 async def test_uptime_badge_windows(client: httpx.AsyncClient, database: Database) -> None:
     sid = await add_service(database, "73.73")
     now = utcnow()
-    await probe(database, sid, Reason.OK, now - timedelta(hours=2))
+    await probe(database, sid, Reason.OK, now - timedelta(hours=26))
     await probe(database, sid, Reason.NETWORK_TIMEOUT, now - timedelta(hours=1))
     await probe(database, sid, Reason.OK, now - timedelta(minutes=30))
-    response = await client.get("/badge/73.73/uptime.svg")
+    response = await client.get("/badge/73.73/uptime.svg", params={"window": "24h"})
     label, message = badge_texts(response)
-    assert response.status_code == 200 and label == "ketersediaan 30 hari"
+    assert response.status_code == 200 and label == "ketersediaan 24 jam"
     percent = float(message.rstrip("%"))
-    assert 74.9 < percent < 75.1  # 30 min down of the 2 h watched
+    assert 97.9 < percent < 98.0  # 30 min down of the 24 h, all of them watched
     assert response.headers["cache-control"] == "public, max-age=60" and response.headers["etag"]
+    # 26 h of 30 days: the data's length, not a percentage that would pass for 30 days'.
+    month = await client.get("/badge/73.73/uptime.svg")
+    assert badge_texts(month) == ["ketersediaan 30 hari", "data 1 hr 2 j"]
     for window in ("24h", "7d", "90d"):
         english = await client.get(
             "/badge/7373/uptime.svg", params={"window": window, "lang": "en"}

@@ -209,8 +209,10 @@ async def test_transition_appears_without_reload(page: Page, site: Site) -> None
         outage = page.locator("[data-count='outage'] .count")
         await expect(outage).to_have_text("1")
         await expect(page.locator("[data-role='blast-primary']")).to_have_text(
-            "1 dari 514 kabupaten/kota terdampak"
+            f"1 dari 514 kabupaten/kota terdampak, {len(WATCHED)} dipantau"
         )
+        sulsel = page.locator("details.province[data-province='73'] [data-role='affected']")
+        await expect(sulsel).to_have_text("1 dari 24 terdampak, 2 dipantau")  # as live.js writes
         assert await page.evaluate("window.pantauSamePage") is True  # never reloaded
         await page.locator("details.province[data-province='73'] > summary").click()
         await makassar.scroll_into_view_if_needed()

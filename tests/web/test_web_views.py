@@ -93,9 +93,9 @@ def inputs() -> StatusInputs:
 def test_status_page_in_indonesian() -> None:
     page = status_page(inputs(), "id")
     assert (page.lang, page.other_lang, page.overall.state) == ("id", "en", "outage")
-    assert page.blast == "1 dari 514 kabupaten/kota terdampak"
+    assert page.blast == "1 dari 514 kabupaten/kota terdampak, 2 dipantau"
     assert page.live_stream == "/api/v1/events?last_event_id=41"
-    assert page.blast_other == "1 of 514 regencies/cities affected"
+    assert page.blast_other == "1 of 514 regencies/cities affected, 2 monitored"
     assert {c.key: c.count for c in page.counts} == {
         "operational": 1,
         "degraded": 0,
@@ -114,7 +114,14 @@ def test_status_page_in_indonesian() -> None:
     assert palopo.since == "29 Nov 2026 13:00 WIB" and palopo.bars is not None
     makassar = next(r for r in sulsel.regions if r.code == "73.71")
     assert makassar.cause == "" and makassar.bars is not None and makassar.bars.percent is None
-    assert next(r for r in sulsel.regions if r.code == "73.01").bars is None  # not monitored
+    unwatched = next(r for r in sulsel.regions if r.code == "73.01")
+    assert unwatched.bars is None and unwatched.chip.label == "Tidak dipantau"
+    aceh = next(p for p in page.provinces if p.code == "11")
+    assert (aceh.chip.label, aceh.monitored) == ("Tidak dipantau", 0)  # not "Normal"
+    assert sulsel.chip.label == "Terputus"
+    # Palopo's 90-day figure: one watched hour of the 90 days, said beside the percentage.
+    assert palopo.bars.figure.text == "100,00 % · data 1 j dari 90 hari"
+    assert palopo.bars.aria_label == "Ketersediaan 90 hari: 100,00 % · data 1 j dari 90 hari"
     assert not next(p for p in page.provinces if p.code == "31").is_open
 
     (incident,) = page.incidents
@@ -145,10 +152,14 @@ def test_uptime_rows_split_downtime_by_cause() -> None:
     ]
     day, month, quarter = uptime_rows(spans, now=NOW, lang="en")
     assert (day.window, month.window, quarter.window) == ("24 h", "30 d", "90 d")
-    assert day.percent == "87.50%" and day.downtime == "3 h"
+    assert day.figure.percent == "87.50 %" and day.downtime == "3 h"
+    assert day.figure.text == "87.50 % · data for all 24 hours" and day.figure.meaningful
     assert day.by_cause == [("network", "network", "1 h"), ("policy", "cut off", "2 h")]
-    assert month.percent == "90.00%"  # 27 h up of the 30 h watched; the rest unmonitored
-    assert uptime_rows([], now=NOW, lang="id")[0].percent == "–"
+    # 27 h up of the 30 h watched; the rest unmonitored, and the figure says so.
+    assert month.figure.text == "90.00 % · data for 1 d 6 h of 30 days"
+    assert month.figure.verdict == "too_little" and not month.figure.meaningful
+    never = uptime_rows([], now=NOW, lang="id")[0].figure
+    assert (never.percent, never.text, never.verdict) == ("–", "tanpa data", "no_data")
 
 
 def test_timeline_entry_names_source_and_letter() -> None:
@@ -203,11 +214,14 @@ def test_widget_view_shows_state_cause_and_30_day_uptime() -> None:
     ]
     view = widget_view(status, spans, NOW, "en")
     assert (view.name, view.chip.state, view.chip.label) == ("Kota Palopo", "outage", "Outage")
-    assert view.cause == "Access cut off by central authority" and view.uptime_30d == "75.00%"
+    assert view.cause == "Access cut off by central authority"
+    assert view.uptime_30d.text == "75.00 % · data for 4 h of 30 days"
+    assert view.uptime_30d.verdict == "too_little"
     assert (view.since_word, view.since) == ("since", "29 Nov 2026 14:00 WIB")
     up = status.model_copy(update={"state": State.OPERATIONAL, "reason": Reason.OK})
     quiet = widget_view(up, [], NOW, "id")
-    assert quiet.cause == "" and quiet.uptime_30d == "–" and quiet.chip.label == "Normal"
+    assert quiet.cause == "" and quiet.uptime_30d.text == "tanpa data"
+    assert quiet.chip.label == "Tidak dipantau"  # no service and no data: not "Normal"
 
 
 def test_only_web_links_become_links() -> None:

@@ -31,7 +31,10 @@ class CategoryCounts(BaseModel):
 
 class BlastRadius(BaseModel):
     affected: int = Field(description="In outage, degraded or under maintenance", examples=[3])
-    monitored: int
+    monitored: int = Field(
+        description="With at least one watched service; the rest are not monitored",
+        examples=[60],
+    )
     total: int = Field(examples=[514])
     label: Label
 

@@ -66,6 +66,15 @@ class RegionView:
         return self.state in AFFECTED
 
 
+def blast_words(affected: int, total: int, monitored: int) -> tuple[str, str]:
+    """The blast radius with its denominator, Indonesian and English: how many of the
+    regencies and cities are affected, and how many are watched at all."""
+    return (
+        f"{affected} dari {total} kabupaten/kota terdampak, {monitored} dipantau",
+        f"{affected} of {total} regencies/cities affected, {monitored} monitored",
+    )
+
+
 def state_counts(views: Iterable[RegionView]) -> dict[State, int]:
     counts = dict.fromkeys(State, 0)
     for view in views:

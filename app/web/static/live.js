@@ -12,8 +12,8 @@
     labels[item.getAttribute("data-count")] = item.querySelector(".label").textContent;
   });
   var words = lang === "id"
-    ? { since: "sejak", of: "dari", affected: "terdampak" }
-    : { since: "since", of: "of", affected: "affected" };
+    ? { since: "sejak", of: "dari", affected: "terdampak", monitored: "dipantau", notMonitored: "Tidak dipantau" }
+    : { since: "since", of: "of", affected: "affected", monitored: "monitored", notMonitored: "Not monitored" };
   var liveSection = document.querySelector("[data-role='live']");
   var log = document.querySelector("[data-role='live-log']");
   var pending = {};
@@ -75,10 +75,13 @@
     summary.provinces.forEach(function (province) {
       var block = document.querySelector("[data-province='" + province.code + "']");
       if (!block) { return; }
-      setChip(block.querySelector("summary [data-role='state']"), province.state);
       var radius = province.blast_radius;
+      var chip = block.querySelector("summary [data-role='state']");
+      setChip(chip, province.state);
+      if (radius.monitored === 0 && chip) { chip.textContent = words.notMonitored; }
       block.querySelector("[data-role='affected']").textContent =
-        radius.affected + " " + words.of + " " + radius.total + " " + words.affected;
+        radius.affected + " " + words.of + " " + radius.total + " " + words.affected + ", " +
+        radius.monitored + " " + words.monitored;
     });
   }
 
