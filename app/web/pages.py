@@ -21,6 +21,7 @@ from app.web.loaders import (
     spans_of,
     status_inputs,
 )
+from app.web.map_view import national_map, province_map
 from app.web.region_view import UPTIME_WINDOWS, region_page
 from app.web.render import html_response, render_html
 from app.web.status_view import status_page
@@ -51,9 +52,17 @@ async def status(
     version = await cache.version()
 
     async def build() -> bytes:
-        page = status_page(await status_inputs(cache, now=utcnow()), chosen)
+        inputs = await status_inputs(cache, now=utcnow())
+        page = status_page(inputs, chosen)
+        in_wave = {code for wave in inputs.waves for code in wave.regions}
+        map_view = national_map(inputs.overview, chosen, in_wave=in_wave)
         return render_html(
-            "status.html", chosen, page=page, w=page.words, other_lang=page.other_lang
+            "status.html",
+            chosen,
+            page=page,
+            w=page.words,
+            other_lang=page.other_lang,
+            map_view=map_view,
         )
 
     return html_response(await cache.get(("web-status", chosen), version, build), chosen)
@@ -77,7 +86,18 @@ async def region(
         session, cache, found, now=utcnow(), agents_stale_after=stale_after
     )
     page = region_page(inputs, chosen)
-    body = render_html("region.html", chosen, page=page, w=page.words, other_lang=page.other_lang)
+    overview = await cache.overview(await cache.version())
+    province = found.parent_code or found.code
+    current = found.code if found.parent_code else None
+    map_view = province_map(overview, province, chosen, current=current)
+    body = render_html(
+        "region.html",
+        chosen,
+        page=page,
+        w=page.words,
+        other_lang=page.other_lang,
+        map_view=map_view,
+    )
     return html_response(body, chosen)
 
 

@@ -7,12 +7,13 @@ from importlib import resources
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.web import badge_routes, feeds, pages
+from app.web import badge_routes, feeds, map_routes, pages
 
 
 def install_web(app: FastAPI) -> None:
     static = resources.files("app.web").joinpath("static")
     app.include_router(badge_routes.router)
     app.include_router(feeds.router)
+    app.include_router(map_routes.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

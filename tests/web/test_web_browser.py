@@ -196,11 +196,18 @@ async def test_transition_appears_without_reload(page: Page, site: Site) -> None
     await page.evaluate("window.pantauSamePage = true")
     makassar = page.locator("li.region[data-code='73.71']")
     await expect(makassar.locator("[data-role='state']")).to_have_text("Normal")
+    shape = page.locator("path[data-region='73.71']")  # on the map
+    await expect(shape).to_have_attribute("class", "state-operational")
 
     site.simulator.set("73.71", Behaviour(Mode.ERROR, status=502))
     try:
         state = makassar.locator("[data-role='state']")
         await expect(state).to_have_attribute("data-state", "outage", timeout=10_000)
+        await expect(shape).to_have_attribute("class", "state-outage cause-upstream")
+        title = page.locator("a:has(> path[data-region='73.71']) > title")
+        await expect(title).to_have_text(
+            "Kota Makassar — Terputus: Gangguan server / Outage: Server error"
+        )
         await expect(state).to_have_text("Terputus")
         await expect(makassar.locator("[data-role='cause']")).to_have_text("Gangguan server")
         log = page.locator("[data-role='live-log'] li").first
@@ -246,6 +253,31 @@ async def test_pages_fit_a_phone_screen(page: Page, site: Site) -> None:
         await page.screenshot(path=str(artifacts() / f"{name}.png"))
     await expect(page.locator("#timeline-h")).to_be_visible()
     await expect(page.locator("table.uptime tbody tr")).to_have_count(3)
+
+
+async def test_map_fits_desktop_and_phone(page: Page, site: Site) -> None:
+    """The status page's map at 1280 px and 390 px: every shape drawn, scaled to the width
+    with nothing sticking out, and a shape is itself the link to its region's page."""
+    for width, height in [(1280, 900), (390, 844)]:
+        await page.set_viewport_size({"width": width, "height": height})
+        await page.goto(f"{site.base_url}/")
+        figure = page.locator("section.map")
+        await expect(figure.locator("path[data-region]")).to_have_count(514)
+        await expect(figure.locator("path[data-region='73.73']")).to_have_class("state-operational")
+        box = await figure.locator("svg.map-svg").bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+        assert box["width"] >= min(width * 0.85, 1000), box  # as wide as the page allows
+        overflow = await page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (width, overflow)
+        await figure.screenshot(path=str(artifacts() / f"status_map_{width}.png"))
+    await page.locator("path[data-region='93.01']").click()  # Merauke, tapped on a phone
+    await expect(page).to_have_url(re.compile(r"/regions/93\.01\?lang=id$"))
+    await expect(page.locator("section.map path[data-region='93.01']")).to_have_class(
+        "state-unknown current"
+    )
+    await page.locator("section.map").screenshot(path=str(artifacts() / "region_map_390.png"))
 
 
 @asynccontextmanager

@@ -41,8 +41,33 @@
     return state === "outage" || state === "degraded" || state === "maintenance";
   }
 
+  // The map (map.html): a shape's classes give its colour, its title the state in both
+  // languages, Indonesian first, as the server writes them.
+  var map = document.querySelector("svg[data-state-labels]");
+  var mapLabels = map ? JSON.parse(map.getAttribute("data-state-labels")) : {};
+
+  function updateShape(region) {
+    var shape = document.querySelector("path[data-region='" + region.code + "']");
+    if (!shape) { return; }
+    var affected = isAffected(region.state);
+    var classes = ["state-" + region.state];
+    if (affected && region.category) { classes.push("cause-" + region.category); }
+    (shape.getAttribute("class") || "").split(" ").forEach(function (name) {
+      if (name && name.indexOf("state-") !== 0 && name.indexOf("cause-") !== 0) { classes.push(name); }
+    });
+    shape.setAttribute("class", classes.join(" "));
+    var title = shape.parentNode.querySelector("title");
+    var unmonitored = region.state === "unknown" && region.services.length === 0;
+    var names = mapLabels[unmonitored ? "unmonitored" : region.state];
+    if (!title || !names) { return; }
+    var reason = affected && region.reason_label ? region.reason_label : null;
+    title.textContent = region.name + " — " + names[0] + (reason ? ": " + reason.id : "") +
+      " / " + names[1] + (reason ? ": " + reason.en : "");
+  }
+
   function updateRegion(region) {
     if (!region) { return; }
+    updateShape(region);
     var row = document.querySelector("[data-code='" + region.code + "']");
     if (!row) { return; }
     setChip(row.querySelector("[data-role='state']"), region.state);
