@@ -147,8 +147,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "back": ("Kembali ke status nasional", "Back to the national status"),
     "not_found": ("Daerah tidak ditemukan", "Region not found"),
     "not_found_text": (
-        "Tidak ada provinsi, kabupaten atau kota dengan kode ini.",
-        "No province, regency or city has this code.",
+        "Tidak ada provinsi, kabupaten atau kota dengan kode atau nama ini.",
+        "No province, regency or city has this code or name.",
     ),
     "details": ("Rincian lengkap", "Full details"),
     "feed": ("Umpan Atom insiden", "Atom feed of incidents"),

@@ -4,13 +4,20 @@ over the SSE stream."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
+from fastapi.responses import RedirectResponse
 
+from app.core.regions.search import Match, clean_query, region_index
 from app.http.deps import ReadCacheDep, ReadSession, SettingsDep
 from app.http.region_codes import region_code_or_none
+from app.http.search_query import SearchQuery
+from app.http.slash_redirect import redirect_location
+from app.settings import Settings
 from app.store.models import Region
 from app.store.types import utcnow
 from app.web.i18n import Lang, negotiate, other, words
@@ -24,6 +31,7 @@ from app.web.loaders import (
 from app.web.map_view import national_map, province_map
 from app.web.region_view import UPTIME_WINDOWS, region_page
 from app.web.render import html_response, render_html
+from app.web.search_view import search_box, search_provinces, suggestions
 from app.web.status_view import status_page
 from app.web.widget_view import widget_view
 
@@ -33,9 +41,33 @@ LangQuery = Annotated[Lang | None, Query(description="`id` (default) or `en`")]
 AcceptLanguage = Annotated[str | None, Header()]
 
 
-def not_found_page(code: str, lang: Lang) -> Response:
-    body = render_html("not_found.html", lang, w=words(lang), other_lang=other(lang), code=code)
+def not_found_page(code: str, lang: Lang, offered: Sequence[Match] = ()) -> Response:
+    body = render_html(
+        "not_found.html",
+        lang,
+        w=words(lang),
+        other_lang=other(lang),
+        code=code,
+        suggestions=offered,
+    )
     return html_response(body, lang, status_code=404)
+
+
+def named_region(raw: str, lang: Lang, lang_query: Lang | None, settings: Settings) -> Response:
+    """A region page asked for by name (`/regions/palopo`, `/regions/kota-palopo`): a redirect
+    to its code's page when the name is one region's, else the 404 page with suggestions."""
+    try:
+        query = clean_query(raw)
+    except ValueError:
+        query = None
+    if query is None:
+        return not_found_page(raw, lang)
+    code = region_index().strong_match(query)
+    if code is None:
+        return not_found_page(raw, lang, suggestions(query))
+    query_string = f"lang={lang_query}".encode() if lang_query else b""
+    location = redirect_location(f"/regions/{code}", query_string, settings.public_url)
+    return RedirectResponse(location, status_code=302)
 
 
 async def find_region(session: ReadSession, raw_code: str) -> Region | None:
@@ -46,7 +78,10 @@ async def find_region(session: ReadSession, raw_code: str) -> Region | None:
 
 @router.get("/")
 async def status(
-    cache: ReadCacheDep, lang: LangQuery = None, accept_language: AcceptLanguage = None
+    cache: ReadCacheDep,
+    q: SearchQuery = None,
+    lang: LangQuery = None,
+    accept_language: AcceptLanguage = None,
 ) -> Response:
     chosen = negotiate(lang, accept_language)
     version = await cache.version()
@@ -54,6 +89,8 @@ async def status(
     async def build() -> bytes:
         inputs = await status_inputs(cache, now=utcnow())
         page = status_page(inputs, chosen)
+        if q is not None:  # only what matches, best first
+            page = replace(page, provinces=search_provinces(page.provinces, q))
         in_wave = {code for wave in inputs.waves for code in wave.regions}
         map_view = national_map(inputs.overview, chosen, in_wave=in_wave)
         return render_html(
@@ -63,8 +100,11 @@ async def status(
             w=page.words,
             other_lang=page.other_lang,
             map_view=map_view,
+            search=search_box(q, page.provinces),
         )
 
+    if q is not None:  # not cached: searches are as many as people type
+        return html_response(await build(), chosen)
     return html_response(await cache.get(("web-status", chosen), version, build), chosen)
 
 
@@ -80,7 +120,7 @@ async def region(
     chosen = negotiate(lang, accept_language)
     found = await find_region(session, code)
     if found is None:
-        return not_found_page(code, chosen)
+        return named_region(code, chosen, lang, settings)
     stale_after = timedelta(seconds=settings.agent_stale_after)
     inputs = await region_inputs(
         session, cache, found, now=utcnow(), agents_stale_after=stale_after

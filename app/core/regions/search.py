@@ -71,6 +71,7 @@ class Tier(IntEnum):
 @dataclass(frozen=True, slots=True)
 class Match:
     code: str
+    name: str
     tier: Tier
     score: float  # 100 but for a typo's similarity
 
@@ -112,6 +113,7 @@ def _windows(words: Sequence[str], size: int) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class _Entry:
     code: str
+    name: str
     digits: str  # the code without its dot
     level: RegionLevel
     full: str  # folded whole name, kind words kept
@@ -140,6 +142,7 @@ class RegionIndex:
             entries.append(
                 _Entry(
                     code=record.code,
+                    name=record.name,
                     digits=record.code.replace(".", ""),
                     level=record.level,
                     full=full,
@@ -171,10 +174,11 @@ class RegionIndex:
         for index, entry in enumerate(self._entries):
             tier = _name_tier(entry, parsed)
             if tier is not None:
-                found[index] = Match(entry.code, tier, 100.0)
+                found[index] = Match(entry.code, entry.name, tier, 100.0)
         for index, score in self._typos(parsed).items():
             if index not in found:
-                found[index] = Match(self._entries[index].code, Tier.FUZZY, score)
+                entry = self._entries[index]
+                found[index] = Match(entry.code, entry.name, Tier.FUZZY, score)
 
         def rank(item: tuple[int, Match]) -> tuple[int, bool, float, str]:
             index, match = item
@@ -211,9 +215,9 @@ class RegionIndex:
         found = []
         for entry in self._entries:
             if entry.code == exact:
-                found.append(Match(entry.code, Tier.CODE, 100.0))
+                found.append(Match(entry.code, entry.name, Tier.CODE, 100.0))
             elif entry.digits.startswith(digits):
-                found.append(Match(entry.code, Tier.PREFIX, 100.0))
+                found.append(Match(entry.code, entry.name, Tier.PREFIX, 100.0))
         return sorted(found, key=lambda m: (m.tier, m.code))
 
     def _typos(self, query: _Query) -> dict[int, float]:
