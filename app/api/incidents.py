@@ -22,6 +22,7 @@ from app.api.schemas.incidents import (
     ReasonSpanPublic,
 )
 from app.core.domain import Category, Reason, State
+from app.core.episodes import episode_seconds
 from app.core.errors import NotFound
 from app.core.incidents import latest_reason, timeline_of
 from app.http.auth import IsOperator
@@ -55,7 +56,6 @@ def incident_public(
 ) -> dict[str, Any]:
     """The fields of IncidentPublic, as a dict the detail view extends."""
     reason = Reason(incident.reason)
-    end = incident.ended_at or max(now, incident.started_at)
     timeline = timeline_of(incident.reason_timeline)
     spans = [
         ReasonSpanPublic(
@@ -75,7 +75,7 @@ def incident_public(
         "started_at": incident.started_at,
         "ended_at": incident.ended_at,
         "is_active": incident.ended_at is None,
-        "duration_seconds": max(0.0, (end - incident.started_at).total_seconds()),
+        "duration_seconds": episode_seconds(incident.started_at, incident.ended_at, now),
         "worst_state": State(incident.worst_state),
         "category": Category(incident.category),
         "reason": reason,
