@@ -20,6 +20,7 @@ from markupsafe import Markup
 from app.core.domain import Category, State
 from app.core.regions.overview import Overview, RegionView
 from app.web.i18n import Lang, category_label
+from app.web.status_view import COUNTED_CAUSES
 
 ASSET = "indonesia-map.json"
 MARGIN = 4  # units around the shapes, so strokes at the edge are not cut
@@ -27,15 +28,7 @@ MARGIN = 4  # units around the shapes, so strokes at the edge are not cut
 _PATH_DATA = re.compile(r"[MmlZz0-9 \-]+")
 
 # Colours for causes, in the order of the status page's counts; `probe` is the monitor itself.
-LEGEND_CAUSES = (
-    Category.NETWORK,
-    Category.POLICY,
-    Category.UPSTREAM,
-    Category.LOCAL,
-    Category.MAINTENANCE,
-    Category.PERFORMANCE,
-    Category.PROBE,
-)
+LEGEND_CAUSES = (*COUNTED_CAUSES, Category.PROBE)
 NOT_MONITORED = ("Tidak dipantau", "Not monitored")
 _WORDS: dict[str, tuple[str, str]] = {
     "heading": ("Peta status", "Status map"),
