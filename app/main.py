@@ -26,6 +26,7 @@ from app.api.incidents import router as incidents_router
 from app.api.keys import router as keys_router
 from app.api.maintenance import router as maintenance_router
 from app.api.metrics import router as metrics_router
+from app.api.reports import router as reports_router
 from app.api.services import router as services_router
 from app.api.status import router as status_router
 from app.api.statuspage import router as statuspage_router
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(deliveries_router)
     app.include_router(uptime_router)
     app.include_router(incidents_router)
+    app.include_router(reports_router)
     app.include_router(waves_router)
     app.webhooks.include_router(wave_webhooks)
     app.include_router(events_router)

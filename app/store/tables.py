@@ -5,6 +5,7 @@ from app.store.audit import AuditEntry
 from app.store.declarations import Declaration
 from app.store.incident_updates import IncidentUpdate
 from app.store.keys import ApiKey
+from app.store.mail import Mail, MailRequest, Subscriber, SubscriberRegion
 from app.store.maintenance import MaintenanceWindow
 from app.store.models import Incident, Region, Service, Transition
 from app.store.probes import ProbeSample, ServiceHour
@@ -21,11 +22,15 @@ __all__ = [
     "DeliveryAttempt",
     "Incident",
     "IncidentUpdate",
+    "Mail",
+    "MailRequest",
     "MaintenanceWindow",
     "ProbeSample",
     "Region",
     "Service",
     "ServiceHour",
+    "Subscriber",
+    "SubscriberRegion",
     "Subscription",
     "Transition",
     "Wave",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from app.core.regions.zones import Zone
 from app.web.bars import JAKARTA
 from app.web.i18n import Lang
 
@@ -33,6 +34,18 @@ def short_local_time(at: datetime, lang: Lang) -> str:
     except (OverflowError, ValueError):
         return iso(at)
     return f"{local.day} {_MONTHS[lang][local.month - 1]} {local:%H:%M} WIB"
+
+
+def zoned_time(at: datetime | None, zone: Zone, lang: Lang) -> str:
+    """`29 Nov 2026 09:10 WITA`: in the given zone (`app/core/regions/zones.py`), named."""
+    if at is None:
+        return ""
+    try:
+        local = at.astimezone(zone.tz)
+    except (OverflowError, ValueError):
+        return iso(at)
+    month = _MONTHS[lang][local.month - 1]
+    return f"{local.day} {month} {local.year} {local:%H:%M} {zone.label}"
 
 
 def local_date(at: date, lang: Lang) -> str:

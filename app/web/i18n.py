@@ -172,6 +172,65 @@ WORDS: dict[str, tuple[str, str]] = {
     "agent_reading": ("Pembacaan terakhir", "Latest reading"),
     "never": ("belum pernah", "never"),
     "no_readings": ("tidak ada hasil terbaru", "no recent results"),
+    # The outage report, /reports.
+    "reports": ("Laporan gangguan", "Outage report"),
+    "report_intro": (
+        "Setiap gangguan layanan e-KTP dalam rentang tanggal, dengan penyebab, surat dan "
+        "lamanya. Tanggal dibaca dalam WIB, keduanya termasuk; jam tiap kejadian ditulis "
+        "dalam zona waktu daerahnya.",
+        "Every e-KTP service outage in a date range, with its cause, letter and length. Dates "
+        "are read in WIB, both included; each episode's times are in its region's own zone.",
+    ),
+    "report_from": ("Dari tanggal", "From"),
+    "report_to": ("Sampai tanggal", "To"),
+    "report_region": ("Kode daerah atau provinsi", "Region or province code"),
+    "report_region_hint": (
+        "mis. 73 atau 73.73; kosong: seluruh Indonesia",
+        "e.g. 73 or 73.73; blank: all of Indonesia",
+    ),
+    "report_category": ("Penyebab", "Cause"),
+    "report_all": ("Semua", "All"),
+    "report_show": ("Tampilkan", "Show"),
+    "report_csv": ("Unduh CSV", "Download CSV"),
+    "report_json": ("JSON", "JSON"),
+    "report_range": ("Rentang", "Range"),
+    "report_counts": ("kejadian di", "episodes in"),
+    "report_regions_word": ("daerah", "regions"),
+    "ranking": (
+        "Peringkat nasional menurut lama pemutusan oleh pusat",
+        "National ranking by policy downtime",
+    ),
+    "no_ranking": (
+        "Tidak ada pemutusan oleh pusat dalam rentang ini.",
+        "No policy cutoff in this range.",
+    ),
+    "rank": ("Peringkat", "Rank"),
+    "province": ("Provinsi", "Province"),
+    "policy_downtime": ("Lama diputus", "Cut off for"),
+    "cutoffs": ("Pemutusan", "Cutoffs"),
+    "episodes": ("Kejadian", "Episodes"),
+    "no_episodes": ("Tidak ada gangguan dalam rentang ini.", "No outage in this range."),
+    "started": ("Mulai", "Started"),
+    "ended_at": ("Selesai", "Ended"),
+    "duration": ("Lama", "Duration"),
+    "in_range": ("dalam rentang", "in range"),
+    "region_summary": ("Ringkasan per daerah", "Summary by region"),
+    "coverage": ("Data tersedia", "Data coverage"),
+    "report_bad_from": (
+        "Tanggal awal tidak valid (TTTT-BB-HH).",
+        "Invalid start date (YYYY-MM-DD).",
+    ),
+    "report_bad_to": (
+        "Tanggal akhir tidak valid: harus TTTT-BB-HH, tidak sebelum tanggal awal, paling "
+        "lama 400 hari.",
+        "Invalid end date: it must be YYYY-MM-DD, not before the start, at most 400 days.",
+    ),
+    "report_bad_region": ("Kode daerah tidak valid.", "Invalid region code."),
+    "report_bad_category": ("Penyebab tidak dikenal.", "Unknown cause."),
+    "report_too_many": (
+        "Terlalu banyak kejadian: persempit tanggal, daerah atau penyebab.",
+        "Too many episodes: narrow the dates, region or cause.",
+    ),
 }
 
 
