@@ -37,6 +37,7 @@ from app.api.waves import router as waves_router
 from app.api.waves import webhooks as wave_webhooks
 from app.checks.probe import make_probe_client
 from app.checks.scheduler import Checker
+from app.http.api_docs import install_api_docs
 from app.http.conditional import install_http
 from app.http.errors import install_error_handler
 from app.metrics import Metrics
@@ -104,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Status layanan e-KTP daerah / Regional e-KTP service status — and why",
         lifespan=lifespan,
+        docs_url=None,  # served from the service itself, not a CDN: install_api_docs
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.schema_check = SchemaCheck()
@@ -135,4 +138,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.webhooks.include_router(wave_webhooks)
     app.include_router(events_router)
     install_web(app)
+    install_api_docs(app)
     return app

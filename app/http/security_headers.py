@@ -1,28 +1,22 @@
 """Security headers on every response: `nosniff` and a Referrer-Policy everywhere; on HTML a
 Content-Security-Policy that forbids framing, except the widget, which exists to be framed
-by municipal portals. The interactive API docs load their UI from a CDN: they get a policy
-of their own that allows exactly that."""
+by municipal portals. The interactive API docs (api_docs.py) get policies of their own: still
+only this origin, plus Swagger UI's hashed bootstrap script and ReDoc's run-time styles."""
 
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.http.api_docs import DOCS_CSP
+
 WIDGET_PREFIX = "/widget/"
-DOCS_PATHS = frozenset({"/docs", "/redoc"})
 _PAGE_SOURCES = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'"
 )
 PAGE_CSP = f"{_PAGE_SOURCES}; frame-ancestors 'none'"
 WIDGET_CSP = f"{_PAGE_SOURCES}; frame-ancestors *"
-# FastAPI's Swagger UI and ReDoc pages: CDN scripts and styles plus one inline bootstrap script.
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https:; "
-    "worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'"
-)
 ALWAYS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
@@ -33,7 +27,7 @@ def security_headers(path: str, content_type: str) -> dict[str, str]:
         return headers
     if path.startswith(WIDGET_PREFIX):
         return headers | {"Content-Security-Policy": WIDGET_CSP}
-    policy = DOCS_CSP if path in DOCS_PATHS else PAGE_CSP
+    policy = DOCS_CSP.get(path, PAGE_CSP)
     return headers | {"Content-Security-Policy": policy, "X-Frame-Options": "DENY"}
 
 
