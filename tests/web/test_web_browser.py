@@ -7,12 +7,11 @@ and any console error fails the test. Screenshots go to $PANTAU_TEST_ARTIFACTS."
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -22,18 +21,10 @@ import pytest_asyncio
 from app.core.regions.registry import load_regions
 from app.simulator import Behaviour, Mode, Simulator
 from tests.factories import create_service
+from tests.support.browser import Console, artifacts, chromium, require_browser
 from tests.support.harness import PantauProcess
 from tests.support.waiting import wait_for
 
-# Debian's package; PANTAU_CHROMIUM points elsewhere on other systems.
-CHROMIUM = os.environ.get("PANTAU_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-]
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'"
@@ -41,45 +32,17 @@ PAGE_CSP = (
 WIDGET_CSP = PAGE_CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
 WATCHED = ["73.73", "73.71", "31.71", "11.01"]
 
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _missing() -> str | None:
-    """Why the browser tests cannot run here, or None."""
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append(f"{CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright.async_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright package (pip install -e '.[test]')")
-    return "browser tests need " + " and ".join(missing) if missing else None
-
-
-MISSING = _missing()
-if MISSING is not None and not IN_CI:
-    pytest.skip(MISSING, allow_module_level=True)
-if MISSING is not None and "playwright" in MISSING:
-    pytest.fail(MISSING)  # CI: nothing below can even be imported
+require_browser()
 
 from playwright.async_api import (  # noqa: E402
     Browser,
     BrowserContext,
-    ConsoleMessage,
     Page,
     Route,
-    async_playwright,
     expect,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
-
-
-def artifacts() -> Path:
-    path = Path(os.environ.get("PANTAU_TEST_ARTIFACTS", "test-artifacts"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @dataclass
@@ -120,27 +83,8 @@ async def site(
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Browser]:
-    if MISSING is not None:
-        pytest.fail(MISSING)  # in CI: these tests must run, never be skipped
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
-@dataclass
-class Console:
-    errors: list[str] = field(default_factory=list)
-
-    def watch(self, page: Page) -> None:
-        page.on("console", self._message)
-        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
-
-    def _message(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.errors.append(message.text)
+    async with chromium() as launched:
+        yield launched
 
 
 async def _with_csp(route: Route) -> None:
