@@ -8,6 +8,8 @@ import re
 
 import httpx
 
+from app.main import create_app
+from tests.conftest import make_settings
 from tests.support.pages import assert_csp_friendly
 
 
@@ -104,3 +106,14 @@ async def test_region_by_name_redirects_or_suggests(client: httpx.AsyncClient) -
         response = await client.get(nothing)
         assert response.status_code == 404
         assert 'data-role="suggestions"' not in response.text
+
+
+async def test_a_name_redirect_uses_the_public_url(database_url: str) -> None:
+    public = "https://pantau.example.go.id"
+    app = create_app(make_settings(database_url, public_url=public))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://evil.example") as c:
+            response = await c.get("/regions/palopo", params={"lang": "en"})
+    assert response.status_code == 302
+    assert response.headers["location"] == f"{public}/regions/73.73?lang=en"
