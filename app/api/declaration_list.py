@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from app.api.schemas.declarations import DeclarationListed, DeclarationPage
 from app.http.deps import ReadSession
 from app.http.paging import Cursor, Since, Until, decode_cursor, encode_cursor, time_range
-from app.http.region_codes import optional_region_code
+from app.http.region_codes import RegionPrefix, optional_region_code
 from app.http.responses import NOT_MODIFIED
 from app.reads.cache import json_response
 from app.reads.region_shapes import DeclarationPublic
@@ -24,9 +24,7 @@ router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"])
 async def all_declarations(
     session: ReadSession,
     kind: Annotated[DeclarationKind | None, Query(description="Only this kind")] = None,
-    region: Annotated[
-        str | None, Query(description="Region code or province prefix (`73` or `73.73`)")
-    ] = None,
+    region: RegionPrefix = None,
     since: Since = None,
     until: Until = None,
     cursor: Cursor = None,

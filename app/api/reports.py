@@ -17,17 +17,9 @@ from app.api.schemas.reports import (
     ReportRegion,
     TimeZoneName,
 )
-from app.core.domain import Category
 from app.core.reports import REPORT_ZONE
 from app.http.deps import ReadSession
-from app.http.report_query import (
-    CategoryFilter,
-    FromDay,
-    RegionFilter,
-    ReportQuery,
-    ToDay,
-    read_report_query,
-)
+from app.http.report_query import ReportQuery, ReportQueryDep
 from app.http.responses import NOT_MODIFIED
 from app.reads import outage_report as reads
 from app.reads.region_shapes import reason_label
@@ -44,14 +36,6 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _query(
-    first: str | None, last: str | None, region: str | None, category: Category | None
-) -> ReportQuery:
-    return read_report_query(
-        first, last, region, None if category is None else str(category), now=utcnow()
-    )
-
-
 async def _report(session: ReadSession, query: ReportQuery, now: datetime) -> reads.OutageReport:
     return await reads.outage_report(
         session, query.range, region=query.region, category=query.category, now=now
@@ -59,35 +43,21 @@ async def _report(session: ReadSession, query: ReportQuery, now: datetime) -> re
 
 
 @router.get("/outages", response_model=OutageReport, responses=NOT_MODIFIED)
-async def outages(
-    session: ReadSession,
-    first: FromDay = None,
-    to: ToDay = None,
-    region: RegionFilter = None,
-    category: CategoryFilter = None,
-) -> Response:
+async def outages(session: ReadSession, query: ReportQueryDep) -> Response:
     """Episodes overlapping the days `from` … `to` (both included, read in WIB: 00:00 WIB of
     `from` until 24:00 WIB of `to`), oldest first, with times also in each region's own zone;
     regions' downtime by cause within the range, policy cutoffs and coverage; the ranking by
     policy downtime. At most 400 days; at most 10 000 episodes (else 422: narrow it)."""
-    now = utcnow()
-    report = await _report(session, _query(first, to, region, category), now)
+    report = await _report(session, query, utcnow())
     body = report_document(report)
     return Response(body.model_dump_json(by_alias=True), media_type="application/json")
 
 
 @router.get("/outages.csv", response_class=Response, responses={**CSV_RESPONSE, **NOT_MODIFIED})
-async def outages_csv(
-    session: ReadSession,
-    first: FromDay = None,
-    to: ToDay = None,
-    region: RegionFilter = None,
-    category: CategoryFilter = None,
-) -> Response:
+async def outages_csv(session: ReadSession, query: ReportQueryDep) -> Response:
     """The same episodes as CSV (UTF-8): times in the region's zone with their UTC offset,
     `duration_seconds` the whole episode, the letter's date as the day it bears there. Text
     cells that a spreadsheet would read as a formula start with `'`."""
-    query = _query(first, to, region, category)
     report = await _report(session, query, utcnow())
     name = reads.csv_filename(query.range.first, query.range.last)
     return Response(

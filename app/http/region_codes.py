@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Query
 
 from app.core.errors import InvalidInput
 from app.core.regions.registry import InvalidRegionCode, normalize_code
@@ -40,3 +40,8 @@ def region_code_or_none(raw: str) -> str | None:
 
 
 RegionCode = Annotated[str, Depends(region_code_path)]
+# A list's `region` filter, read with `optional_region_code`.
+RegionPrefix = Annotated[
+    str | None,
+    Query(max_length=10, description="Region code or province prefix (`73`, `73.73` or `7373`)"),
+]

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Depends, Query
 
 from app.core.domain import Category
 from app.core.errors import InvalidInput
 from app.core.reports import ReportRange, default_days, range_problem, report_range
-from app.http.region_codes import optional_region_code
+from app.http.region_codes import RegionPrefix, optional_region_code
+from app.store.types import utcnow
 
 _DATE = re.compile(r"20[0-9]{2}-[0-9]{2}-[0-9]{2}")  # years 2000–2099, as every instant
 
@@ -37,9 +38,6 @@ ToDay = Annotated[
         "at most 400 days from `from`",
         examples=["2026-11-30"],
     ),
-]
-RegionFilter = Annotated[
-    str | None, Query(max_length=10, description="Region code or province prefix (`73`, `73.73`)")
 ]
 CategoryFilter = Annotated[
     Category | None,
@@ -97,3 +95,16 @@ def _category(value: str | None) -> Category | None:
     except ValueError:
         known = ", ".join(str(c) for c in Category)
         raise InvalidInput(("query", "category"), f"one of: {known}", value) from None
+
+
+def report_query(
+    first: FromDay = None,
+    to: ToDay = None,
+    region: RegionPrefix = None,
+    category: CategoryFilter = None,
+) -> ReportQuery:
+    """The API's dependency: the query read now."""
+    return read_report_query(first, to, region, category and str(category), now=utcnow())
+
+
+ReportQueryDep = Annotated[ReportQuery, Depends(report_query)]
