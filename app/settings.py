@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Collection
+from email.headerregistry import Address
 from functools import cache
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.core.email_address import parse_sender
+from app.core.smtp_url import SmtpTarget, parse_smtp_url
 from app.core.waves import WaveRules
 
 CommaList = Annotated[list[str], NoDecode]
@@ -18,6 +21,8 @@ CommaList = Annotated[list[str], NoDecode]
 # Seconds before attempts 2..8 of a webhook delivery (the well-known provider schedule).
 DEFAULT_RETRY_SCHEDULE = (5.0, 300.0, 1800.0, 7200.0, 18_000.0, 36_000.0, 36_000.0)
 _DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86_400.0}
+# Seconds before attempts 2..7 of a mail: about a day in all.
+DEFAULT_MAIL_RETRY_SCHEDULE = (60.0, 300.0, 1800.0, 7200.0, 21_600.0, 43_200.0)
 DATABASE_URL_FORMS = "sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PASSWORD@HOST/NAME"
 
 
@@ -139,6 +144,19 @@ class Settings(BaseSettings):
     # vantage points (the central prober and its live agents) see it failing.
     agent_stale_after: float = Field(default=180.0, gt=0)
     vantage_quorum: int = Field(default=1, ge=1, le=20)
+    # Citizens' mail (app/notify/mailer.py): subscriptions by email, sent through this SMTP
+    # server (app/core/smtp_url.py); unset, POST /api/v1/subscribers answers 503.
+    mail_from: str | None = None
+    smtp_url: str | None = None
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    mail_tick_seconds: float = Field(default=1.0, gt=0)
+    mail_concurrency: int = Field(default=4, ge=1, le=100)
+    mail_lease_seconds: float = Field(default=120.0, gt=0)
+    mail_retry_schedule: Annotated[list[float], NoDecode] = list(DEFAULT_MAIL_RETRY_SCHEDULE)
+    # Subscription requests accepted per address per day and per client (IP, IPv6 /64) per
+    # hour; one more is answered 429 with Retry-After.
+    subscribe_address_per_day: int = Field(default=3, ge=1, le=1000)
+    subscribe_client_per_hour: int = Field(default=20, ge=1, le=100_000)
     # On SIGTERM: how long probes and webhook deliveries in flight get to finish and be
     # recorded (open HTTP requests get as long before that); then the process exits.
     shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=300)
@@ -168,7 +186,7 @@ class Settings(BaseSettings):
     def _duration(cls, value: object) -> object:
         return parse_duration(value)
 
-    @field_validator("webhook_retry_schedule", mode="before")
+    @field_validator("webhook_retry_schedule", "mail_retry_schedule", mode="before")
     @classmethod
     def _durations(cls, value: object) -> object:
         parts = _comma_parts(value)
@@ -178,6 +196,29 @@ class Settings(BaseSettings):
     @classmethod
     def _public_url(cls, value: object) -> object:
         return None if value is None or value == "" else parse_public_url(str(value))
+
+    @field_validator("mail_from", mode="before")
+    @classmethod
+    def _mail_from(cls, value: object) -> object:
+        return None if value is None or value == "" else str(parse_sender(str(value)))
+
+    @field_validator("smtp_url", mode="before")
+    @classmethod
+    def _smtp_url(cls, value: object, info: ValidationInfo) -> object:
+        if value is None or value == "":
+            return None
+        parse_smtp_url(str(value))
+        if not info.data.get("mail_from"):
+            raise ValueError("needs PANTAU_MAIL_FROM, the sender (Pantau <pantau@example.go.id>)")
+        return str(value).strip()
+
+    @property
+    def smtp_target(self) -> SmtpTarget | None:
+        return parse_smtp_url(self.smtp_url) if self.smtp_url else None
+
+    @property
+    def mail_sender(self) -> Address:
+        return parse_sender(self.mail_from or "Pantau <pantau@localhost.localdomain>")
 
     @property
     def public_base_url(self) -> str:

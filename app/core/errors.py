@@ -14,6 +14,9 @@ class PantauError(Exception):
     def body(self) -> dict[str, object]:
         return {"detail": self.message}
 
+    def headers(self) -> dict[str, str]:
+        return {}
+
 
 class NotFound(PantauError):
     status_code = 404
@@ -66,3 +69,25 @@ class Unauthorized(PantauError):
 
 class Forbidden(PantauError):
     status_code = 403
+
+
+class TooManyRequests(PantauError):
+    """A rate limit: try again after `retry_after` seconds."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def body(self) -> dict[str, object]:
+        return {"detail": self.message, "retry_after": self.retry_after}
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class Unavailable(PantauError):
+    """Something this deployment does not offer as configured (email without an SMTP server)."""
+
+    status_code = 503

@@ -56,7 +56,7 @@ def json_safe(value: object, depth: int = 0) -> Any:
 
 
 def error_response(exc: PantauError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else exc.headers()
     return JSONResponse(json_safe(exc.body()), status_code=exc.status_code, headers=headers)
 
 

@@ -57,6 +57,9 @@ def make_engine(
     )
 
 
+SETTINGS = "pantau.settings"  # the key of the settings in a write session's `info`
+
+
 class Database:
     """The process's database handles, kept on `app.state` and handed to every stage."""
 
@@ -67,8 +70,10 @@ class Database:
         self._read_sessions = async_sessionmaker(
             self.reader, class_=AsyncSession, expire_on_commit=False
         )
+        # Write sessions carry the settings: what a transaction writes may depend on them
+        # (the citizens' mail it queues links to PANTAU_PUBLIC_URL).
         self._write_sessions = async_sessionmaker(
-            self.writer, class_=AsyncSession, expire_on_commit=False
+            self.writer, class_=AsyncSession, expire_on_commit=False, info={SETTINGS: settings}
         )
 
     @property

@@ -98,6 +98,8 @@ class Mail(SQLModel, table=True):
     source_key: str = Field(max_length=80)
     event_id: str | None = Field(default=None, max_length=40)
     region_code: str | None = Field(default=None, max_length=8)
+    # The episode it tells of: its recovery goes to those told (app/core/mail_text.py).
+    incident_id: int | None = Field(default=None, index=True)
     message_id: str = Field(max_length=255)
     subject: str = Field(max_length=300)
     body_text: str = Field(sa_column=Column(Text(), nullable=False))

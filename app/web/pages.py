@@ -137,6 +137,7 @@ async def region(
         w=page.words,
         other_lang=page.other_lang,
         map_view=map_view,
+        subscribe_form=settings.smtp_url is not None,  # app/web/subscriber_pages.py
     )
     return html_response(body, chosen)
 

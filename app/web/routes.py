@@ -7,7 +7,7 @@ from importlib import resources
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.web import badge_routes, feeds, map_routes, pages, report_page
+from app.web import badge_routes, feeds, map_routes, pages, report_page, subscriber_pages
 
 
 def install_web(app: FastAPI) -> None:
@@ -17,4 +17,5 @@ def install_web(app: FastAPI) -> None:
     app.include_router(map_routes.router)
     app.include_router(pages.router)
     app.include_router(report_page.router)
+    app.include_router(subscriber_pages.router)
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -71,6 +71,7 @@ def upgrade() -> None:
         sa.Column("source_key", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
         sa.Column("event_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
         sa.Column("region_code", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
         sa.Column("message_id", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column("subject", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
         sa.Column("body_text", sa.Text(), nullable=False),
@@ -108,6 +109,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("mail_message", schema=None) as batch_op:
         batch_op.create_index(
+            batch_op.f("ix_mail_message_incident_id"), ["incident_id"], unique=False
+        )
+        batch_op.create_index(
             "ix_mail_message_status_next_attempt_at", ["status", "next_attempt_at"], unique=False
         )
 
@@ -143,6 +147,7 @@ def downgrade() -> None:
     op.drop_table("mail_subscriber_region")
     with op.batch_alter_table("mail_message", schema=None) as batch_op:
         batch_op.drop_index("ix_mail_message_status_next_attempt_at")
+        batch_op.drop_index(batch_op.f("ix_mail_message_incident_id"))
 
     op.drop_table("mail_message")
     op.drop_table("mail_subscriber")
