@@ -10,10 +10,13 @@ import typer
 import uvicorn
 
 from app.agent.command import agent as run_vantage_agent
-from app.core.domain import ProbeResult, Verdict
+from app.core.domain import ProbeResult, State, Verdict
 from app.http.serving import connection_limits
 from app.logs import logging_config
 from app.preflight import require_schema_at_head, settings_or_exit
+
+USAGE_EXIT = 2  # as click's own usage errors and a bad configuration (app/preflight.py)
+NOT_OPERATIONAL_EXIT = 1  # `pantau check`: the probe found the service not operational
 
 cli = typer.Typer(help="Pantau — status layanan e-KTP daerah / regional e-KTP service status.")
 db_cli = typer.Typer(help="Database schema.")
@@ -82,8 +85,24 @@ cli.add_typer(services_cli, name="services")
 @services_cli.command("sync")
 def services_sync(
     file: Path = typer.Argument(..., help="YAML file with a `services` list, each with a key"),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print what would be created, changed and deleted; write nothing"
+    ),
+    allow_mass_delete: bool = typer.Option(
+        False, "--allow-mass-delete", help="Allow removing more than half of the keyed services"
+    ),
 ) -> None:
-    """Create, update and remove keyed services to match FILE, in one transaction."""
+    """Create, update and remove keyed services to match FILE, in one transaction.
+
+    One line per service created, updated (and the fields that change) or
+    deleted, then the counts.
+
+    Exit status:
+    0  done (--dry-run: the plan printed, nothing written)
+    1  the file is invalid: each error named, nothing written
+    2  usage error or bad PANTAU_* setting; or the file removes more than
+       half of the keyed services without --allow-mass-delete: nothing written
+    """
     from app.store.db import Database
     from app.usecases.services_file import SyncReport, sync_services_file
 
@@ -92,28 +111,56 @@ def services_sync(
     async def run() -> SyncReport:
         database = Database(settings)
         try:
-            return await sync_services_file(database, file)
+            return await sync_services_file(
+                database, file, dry_run=dry_run, allow_mass_delete=allow_mass_delete
+            )
         finally:
             await database.dispose()
 
     report = asyncio.run(run())
-    if not report.ok:
+    if report.errors:
         for error in report.errors:
             typer.echo(str(error), err=True)
         typer.echo("nothing written", err=True)
         raise typer.Exit(1)
+    if report.refused is None or dry_run:
+        for change in report.changes:
+            typer.echo(str(change))
+    if report.refused is not None:
+        typer.echo(f"pantau: {report.refused}", err=True)
+        raise typer.Exit(USAGE_EXIT)
     typer.echo(str(report))
+
+
+def _probe_url(value: str) -> str:
+    from app.core.probe_urls import check_probe_url
+
+    try:
+        return check_probe_url(value)
+    except ValueError as exc:
+        raise typer.BadParameter(
+            "expected an absolute http:// or https:// URL such as "
+            f"http://127.0.0.1:9100/r/73.73, got {value!r} ({exc})"
+        ) from None
 
 
 @cli.command()
 def check(
-    url: str = typer.Argument(..., help="The endpoint to probe once"),
+    url: str = typer.Argument(
+        ..., help="The endpoint to probe once: http:// or https://", callback=_probe_url
+    ),
     timeout: float = typer.Option(10.0, min=0.1, help="Overall deadline, seconds"),
     expected_status: int = typer.Option(200, min=100, max=599),
     body_contains: str | None = typer.Option(None, help="Text the body must contain"),
     degraded_latency_ms: int | None = typer.Option(2000, min=1),
 ) -> None:
-    """Probe URL once and print what Pantau would record, with its evidence."""
+    """Probe URL once and print what Pantau would record, with its evidence.
+
+    Exit status:
+    0  the service is operational
+    1  the probe found it not operational (outage, maintenance, degraded)
+    2  usage error (a URL without http:// or https://, a bad option): no probe
+    """
     from app.checks.probe import ProbeSpec, make_probe_client, probe
     from app.core.classify import CheckRules, classify
     from app.core.disclosure import split_userinfo
@@ -134,8 +181,8 @@ def check(
     typer.echo(f"{reason}  {reason.label_id} / {reason.label_en}  -> {state}")
     typer.echo(f"status {result.status_code}  latency {result.latency_ms:.1f} ms")
     typer.echo(json.dumps(verdict.evidence, ensure_ascii=False, indent=2))
-    if reason.is_failure:
-        raise typer.Exit(2)
+    if reason.state != State.OPERATIONAL:
+        raise typer.Exit(NOT_OPERATIONAL_EXIT)
 
 
 # The vantage agent an office runs (app/agent): its own options, none of the server's settings.

@@ -48,7 +48,7 @@ from app.settings import Settings, get_settings
 from app.store.db import Database
 from app.store.migrate import SchemaCheck
 from app.stream.live_feed import LiveFeed
-from app.usecases.services_file import sync_services_file
+from app.usecases.services_file import sync_at_start_up
 from app.web.routes import install_web
 from app.workers.clock import SystemClock
 
@@ -88,8 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.dispatcher = None
         try:
             if settings.services_file:
-                report = await sync_services_file(app.state.db, settings.services_file)
-                report.raise_for_errors()
+                await sync_at_start_up(app.state.db, settings.services_file)
             _start_workers(app, settings)
             yield
         finally:

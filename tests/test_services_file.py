@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from typer.testing import CliRunner
 
 import app.cli
+import app.main
 from app.core.domain import Reason, State
 from app.settings import Settings
 from app.store import services as store
@@ -24,6 +28,7 @@ from app.usecases.services_file import (
     sync_services_file,
 )
 from tests.factories import probe
+from tests.support.snapshots import table_rows
 
 SERVICES = """
 services:
@@ -119,8 +124,10 @@ async def test_sync_removes_keyed_services_but_never_api_made_ones(
     assert counts(await sync_services_file(database, services_file)) == (0, 0, 1)
     assert set(await all_services(database)) == {f"id:{api_made.id}", "palopo-siak"}
 
+    # Removing the last keyed service is a mass delete: it takes the flag.
     rewrite(services_file, "services: []\n")
-    assert counts(await sync_services_file(database, services_file)) == (0, 0, 1)
+    emptied = await sync_services_file(database, services_file, allow_mass_delete=True)
+    assert counts(emptied) == (0, 0, 1)
     assert set(await all_services(database)) == {f"id:{api_made.id}"}
 
 
@@ -298,3 +305,101 @@ async def test_a_failing_service_the_file_pauses_or_drops_ends_its_incident(
         ("73.73", True),
         ("74.71", True),
     ]
+
+
+async def rows_and_audit(database: Database) -> list[list[tuple[Any, ...]]]:
+    """Every column of every service and of the audit log."""
+    return await table_rows(database, Service, AuditEntry)
+
+
+async def test_a_dry_run_says_what_would_change_and_writes_nothing(
+    database: Database, services_file: Path
+) -> None:
+    await sync_services_file(database, services_file)
+    before = await rows_and_audit(database)
+    rewrite(
+        services_file,
+        SERVICES.split("  - key: kendari-adminduk")[0].replace(
+            "interval_seconds: 60", "interval_seconds: 30\n    method: head"
+        )
+        + '  - key: luwu-siak\n    region_code: "73.17"\n    name: SIAK Luwu\n'
+        "    url: https://siak.luwukab.go.id/\n",
+    )
+    report = await sync_services_file(database, services_file, dry_run=True)
+    assert report.ok and report.dry_run
+    assert [str(change) for change in report.changes] == [
+        "delete kendari-adminduk (74.71 Adminduk Kendari)",
+        "update palopo-siak (73.73 SIAK Gateway Palopo): interval_seconds, method",
+        "create luwu-siak (73.17 SIAK Luwu)",
+    ]
+    assert str(report) == "would create 1, update 1, remove 1 (dry run: nothing written)"
+    assert await rows_and_audit(database) == before
+
+    # The same plan, applied.
+    applied = await sync_services_file(database, services_file)
+    assert applied.changes == report.changes and not applied.dry_run
+    assert set(await all_services(database)) == {"palopo-siak", "luwu-siak"}
+
+
+async def test_removing_more_than_half_of_the_keyed_services_needs_the_flag(
+    database: Database, services_file: Path
+) -> None:
+    await sync_services_file(database, services_file)
+    before = await rows_and_audit(database)
+    rewrite(services_file, "services: []\n")
+    for dry_run in (False, True):
+        refused = await sync_services_file(database, services_file, dry_run=dry_run)
+        assert not refused.ok and refused.errors == []
+        assert (
+            refused.refused
+            == str(refused)
+            == (
+                "refusing to remove 2 of 2 keyed services (more than half) without "
+                "--allow-mass-delete; nothing written"
+            )
+        )
+        assert await rows_and_audit(database) == before
+    # Half is not more than half: one of the two goes without asking.
+    rewrite(services_file, SERVICES.split("  - key: kendari-adminduk")[0])
+    assert counts(await sync_services_file(database, services_file)) == (0, 0, 1)
+
+    rewrite(services_file, "services: []\n")
+    allowed = await sync_services_file(database, services_file, allow_mass_delete=True)
+    assert counts(allowed) == (0, 0, 1)
+    assert await all_services(database) == {}
+
+
+async def test_start_up_refuses_a_mass_delete_with_one_line_and_keeps_serving(
+    settings: Settings, database: Database, services_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    await sync_services_file(database, services_file)
+    rewrite(services_file, "services: []\n")
+    application = app.main.create_app(
+        settings.model_copy(update={"services_file": str(services_file)})
+    )
+    with caplog.at_level(logging.ERROR, logger="app.usecases.services_file"):
+        async with application.router.lifespan_context(application):
+            transport = httpx.ASGITransport(app=application)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                listed = (await client.get("/api/v1/services")).json()["items"]
+    assert {s["key"] for s in listed} == {"palopo-siak", "kendari-adminduk"}
+    (record,) = [r for r in caplog.records if r.name == "app.usecases.services_file"]
+    assert record.getMessage() == (
+        f"services file {services_file} not applied: refusing to remove 2 of 2 keyed services "
+        "(more than half) without --allow-mass-delete; nothing written; serving with the "
+        "services as they are (to apply it, run `pantau services sync "
+        f"{services_file} --allow-mass-delete` once)"
+    )
+
+
+def test_the_readme_example_is_a_valid_services_file() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The services file", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    entries, errors = parse_services(example)
+    assert errors == []
+    assert [e.key for e in entries] == ["palopo-siak", "kendari-adminduk"]
+    palopo = entries[0]
+    # Every field a service takes is shown, none left at a silent default.
+    assert palopo.model_fields_set == set(ServiceCreate.model_fields)
+    assert palopo.basic_auth is not None and palopo.cutoff_markers == ["akses diputus"]

@@ -3,10 +3,8 @@ accept it. Validation lives here once, so both paths reject the same input the s
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -24,30 +22,12 @@ from app.core.check_settings import CHECK_DEFAULTS
 from app.core.disclosure import public_url, without_userinfo
 from app.core.domain import Category, Reason, State
 from app.core.plain_text import PLAIN_TEXT
+from app.core.probe_urls import check_probe_url
 from app.core.regions.code_fields import RegionCodeIn
 from app.core.service_credentials import BasicAuth, no_userinfo, userinfo_into_basic_auth
 from app.store.models import Service
 
 DEFAULT_TIMEOUT_SECONDS = CHECK_DEFAULTS.timeout_seconds
-URL_MAX_CHARS = 2048
-_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
-
-
-def _check_url(value: str) -> str:
-    if len(value) > URL_MAX_CHARS:
-        raise ValueError(f"URL longer than {URL_MAX_CHARS} characters")
-    if _CONTROL_OR_SPACE.search(value):
-        raise ValueError("URL contains whitespace or control characters")
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https"):
-        raise ValueError("URL scheme must be http or https")
-    if not parts.hostname:
-        raise ValueError("URL has no host")
-    try:
-        parts.port  # noqa: B018 - raises on a port that is not a number in range
-    except ValueError as exc:
-        raise ValueError(f"URL port is invalid: {exc}") from exc
-    return value
 
 
 def _not_blank(value: str) -> str:
@@ -65,7 +45,7 @@ Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), PLAIN_TEXT
 ]
 Url = Annotated[
-    str, StringConstraints(strip_whitespace=True), AfterValidator(_check_url), PLAIN_TEXT
+    str, StringConstraints(strip_whitespace=True), AfterValidator(check_probe_url), PLAIN_TEXT
 ]
 Method = Annotated[Literal["GET", "HEAD"], BeforeValidator(_upper)]
 IntervalSeconds = Annotated[int, Field(ge=1, le=86_400)]

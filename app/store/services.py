@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from collections.abc import Collection
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import or_
@@ -87,6 +88,12 @@ async def known_region_codes(session: AsyncSession, codes: Collection[str]) -> s
     return set(rows.all())
 
 
+def differing_fields(service: Service, changes: ServiceUpdate) -> dict[str, Any]:
+    """The fields `changes` carries whose values differ from the service's, with the new ones."""
+    wanted = changes.model_dump(exclude_unset=True)
+    return {name: value for name, value in wanted.items() if getattr(service, name) != value}
+
+
 async def update_service(
     session: AsyncSession,
     service: Service,
@@ -97,7 +104,7 @@ async def update_service(
     """Apply the fields `changes` carries; returns the names of those that differed. What a
     pause or a move does to an incident is the caller's: see app.usecases.service_changes."""
     wanted = changes.model_dump(exclude_unset=True)
-    changed = {name: value for name, value in wanted.items() if getattr(service, name) != value}
+    changed = differing_fields(service, changes)
     if not changed:
         return set()
     if {"interval_seconds", "timeout_seconds"} & changed.keys():
