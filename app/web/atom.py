@@ -23,6 +23,7 @@ class EntryUpdate:
     status: str
     body_id: str
     body_en: str
+    shown: str = ""  # `at` as people read it ("29 Nov 2026 15.05 WITA"); the RFC 3339 stamp if ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,8 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 def _content(entry: FeedEntry) -> str:
     lines = [entry.summary]
     for update in entry.updates:
-        lines.append(f"\n[{stamp(update.at)}] {update.status}\n{update.body_id}\n{update.body_en}")
+        when = update.shown or stamp(update.at)
+        lines.append(f"\n[{when}] {update.status}\n{update.body_id}\n{update.body_en}")
     return "\n".join(lines)
 
 

@@ -1,4 +1,6 @@
-"""Incidents with their context, and waves → the Atom feed's entries, bilingual. Pure."""
+"""Incidents with their context, and waves → the Atom feed's entries, bilingual; their text's
+times in the feed's zone: a region's or province's own, WIB for the whole country (the Atom
+timestamps themselves stay UTC). Pure."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from app.core.domain import Reason, State
+from app.core.regions.zones import Zone, view_zone
 from app.store.waves import WaveRecord
 from app.web.atom import EntryUpdate, Feed, FeedEntry
 from app.web.format import local_time
@@ -16,31 +19,35 @@ from app.web.wave_view import wave_entry
 LANGS: tuple[Lang, ...] = ("id", "en")
 
 
-def _summary(record: IncidentRecord) -> str:
+def _summary(record: IncidentRecord, zone: Zone) -> str:
     incident = record.incident
     state, reason = State(incident.worst_state), Reason(incident.reason)
     parts = []
     for lang in LANGS:
         since = "sejak" if lang == "id" else "since"
-        text = f"{state_label(state, lang)} {since} {local_time(incident.started_at, lang)}"
+        started = local_time(incident.started_at, zone, lang)
+        text = f"{state_label(state, lang)} {since} {started}"
         text += f" ({reason_label(reason, lang)})"
         if incident.ended_at is not None:
             ended = "berakhir" if lang == "id" else "ended"
-            text += f", {ended} {local_time(incident.ended_at, lang)}"
+            text += f", {ended} {local_time(incident.ended_at, zone, lang)}"
         parts.append(text + ".")
     for citation in record.citations:
         parts.append(f"Surat / Letter {citation.get('reference')} ({citation.get('issuer')}).")
     return "\n".join(parts)
 
 
-def entry_of(record: IncidentRecord, base_url: str) -> FeedEntry:
+def entry_of(record: IncidentRecord, base_url: str, zone: Zone) -> FeedEntry:
     incident = record.incident
     reason = Reason(incident.reason)
     title = f"{record.region_name}: {reason.label_id} / {reason.label_en}"
     if incident.ended_at is not None:
         title += " — selesai / resolved"
     updates = [
-        EntryUpdate(u.created_at, str(u.status), u.body_id, u.body_en) for u in record.updates
+        EntryUpdate(
+            u.created_at, str(u.status), u.body_id, u.body_en, local_time(u.created_at, zone, "id")
+        )
+        for u in record.updates
     ]
     newest = max([incident.updated_at, *(u.created_at for u in record.updates)])
     return FeedEntry(
@@ -49,7 +56,7 @@ def entry_of(record: IncidentRecord, base_url: str) -> FeedEntry:
         link=f"{base_url}/regions/{incident.region_code}",
         published=incident.started_at,
         updated=newest,
-        summary=_summary(record),
+        summary=_summary(record, zone),
         updates=updates,
         categories=[incident.category],
     )
@@ -65,7 +72,9 @@ def incidents_feed(
     waves: Sequence[WaveRecord] = (),
 ) -> Feed:
     """Newest first (by start): incidents, and one entry per wave."""
-    entries = [entry_of(r, base_url) for r in records] + [wave_entry(w, base_url) for w in waves]
+    zone = view_zone(region)
+    entries = [entry_of(r, base_url, zone) for r in records]
+    entries += [wave_entry(w, base_url, zone) for w in waves]
     entries.sort(key=lambda e: e.published, reverse=True)
     query = f"?region={region}" if region else ""
     title = "Pantau: insiden layanan e-KTP / e-KTP service incidents"

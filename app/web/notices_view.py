@@ -1,5 +1,6 @@
 """What incidents and operators add to a page: incidents with the letters they cite and their
-updates, warnings (teguran) with deadlines, maintenance coming up. Pure."""
+updates, warnings (teguran) with deadlines, maintenance coming up, their times in the page's
+zone (a region's own, WIB nationally). Pure."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from app.core.domain import Category, Reason, State
 from app.core.episodes import episode_seconds
 from app.core.overrides import ScheduledWindow
+from app.core.regions.zones import Zone
 from app.store.declarations import Declaration
 from app.web.chips import Chip, chip
 from app.web.format import duration, iso, local_time, web_link
@@ -66,7 +68,7 @@ class MaintenanceLine:
     in_progress: bool
 
 
-def letter(citation: Mapping[str, Any], lang: Lang) -> Letter:
+def letter(citation: Mapping[str, Any], zone: Zone, lang: Lang) -> Letter:
     issued = citation.get("issued_at")
     when = datetime.fromisoformat(issued) if isinstance(issued, str) else None
     return Letter(
@@ -74,16 +76,16 @@ def letter(citation: Mapping[str, Any], lang: Lang) -> Letter:
         reference=str(citation.get("reference", "")),
         issuer=str(citation.get("issuer", "")),
         url=web_link(citation.get("url")),
-        issued=local_time(when, lang),
+        issued=local_time(when, zone, lang),
     )
 
 
-def incident_line(record: IncidentRecord, lang: Lang, *, now: datetime) -> IncidentLine:
+def incident_line(record: IncidentRecord, zone: Zone, lang: Lang, *, now: datetime) -> IncidentLine:
     """An active incident since its start, with the time elapsed; an ended one from its start
-    to its end, with its duration."""
+    to its end, with its duration; times in `zone`."""
     incident = record.incident
     updates = [
-        (local_time(u.created_at, lang), u.body_id if lang == "id" else u.body_en)
+        (local_time(u.created_at, zone, lang), u.body_id if lang == "id" else u.body_en)
         for u in record.updates
     ]
     category = Category(incident.category)
@@ -97,30 +99,32 @@ def incident_line(record: IncidentRecord, lang: Lang, *, now: datetime) -> Incid
         category=str(category),
         category_label=category_label(category, lang),
         cause=reason_label(Reason(incident.reason), lang),
-        since=local_time(incident.started_at, lang),
+        since=local_time(incident.started_at, zone, lang),
         since_iso=iso(incident.started_at),
-        ended=local_time(incident.ended_at, lang),
+        ended=local_time(incident.ended_at, zone, lang),
         ended_iso=iso(incident.ended_at),
         duration=duration(seconds, lang),
-        letters=[letter(c, lang) for c in record.citations],
+        letters=[letter(c, zone, lang) for c in record.citations],
         updates=updates,
     )
 
 
-def warning_line(warning: Declaration, names: Mapping[str, str], lang: Lang) -> WarningLine:
+def warning_line(
+    warning: Declaration, names: Mapping[str, str], zone: Zone, lang: Lang
+) -> WarningLine:
     return WarningLine(
         region_code=warning.region_code,
         region_name=names.get(warning.region_code, warning.region_code),
         reference=warning.reference,
         issuer=warning.issuer,
         url=web_link(warning.url),
-        deadline=local_time(warning.deadline, lang),
+        deadline=local_time(warning.deadline, zone, lang),
         deadline_iso=iso(warning.deadline),
     )
 
 
 def maintenance_line(
-    window: ScheduledWindow, names: Mapping[str, str], now: datetime, lang: Lang
+    window: ScheduledWindow, names: Mapping[str, str], now: datetime, zone: Zone, lang: Lang
 ) -> MaintenanceLine:
     first = window.occurrences[0]
     targets = [names.get(code, code) for code in window.regions]
@@ -130,7 +134,7 @@ def maintenance_line(
     return MaintenanceLine(
         title=window.title,
         targets=", ".join(targets),
-        starts=local_time(first.starts_at, lang),
-        ends=local_time(first.ends_at, lang),
+        starts=local_time(first.starts_at, zone, lang),
+        ends=local_time(first.ends_at, zone, lang),
         in_progress=first.contains(now),
     )

@@ -1,6 +1,7 @@
 """Everything a region's page and its widget show, as plain values for their templates: state
 and cause, what operators declared, uptime by cause over 24 h / 30 d / 90 d, the timeline of
-transitions with their sources, and incidents with their updates. Pure."""
+transitions with their sources, and incidents with their updates. Every time and day is the
+region's own zone's (WIB, WITA or WIT, from its province). Pure."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 from app.core.domain import Reason, State, TransitionSource
 from app.core.episodes import Episode, Since, SinceKind, region_since
 from app.core.regions.overview import AFFECTED
+from app.core.regions.zones import Zone, zone_of
 from app.core.uptime_maths import Span, uptime
 from app.reads.region_shapes import DeclarationPublic, RegionStatus
 from app.store.agents import RegionVantage
@@ -130,7 +132,7 @@ def source_label(source: TransitionSource, lang: Lang) -> str:
 
 
 def timeline_entry(
-    transition: Transition, services: Mapping[int, str], lang: Lang
+    transition: Transition, services: Mapping[int, str], zone: Zone, lang: Lang
 ) -> TimelineEntry:
     reason = Reason(transition.reason)
     cited = (transition.evidence or {}).get("declaration")
@@ -138,7 +140,7 @@ def timeline_entry(
     if isinstance(cited, dict) and cited.get("reference"):
         citation = f"{cited.get('reference')} ({cited.get('issuer', '')})"
     return TimelineEntry(
-        at=local_time(transition.at, lang),
+        at=local_time(transition.at, zone, lang),
         at_iso=iso(transition.at),
         service=services.get(transition.service_id or 0, ""),
         before=chip(State(transition.from_state), lang),
@@ -158,21 +160,21 @@ def episodes_of(records: Sequence[IncidentRecord]) -> list[Episode]:
     return [Episode(r.incident.started_at, r.incident.ended_at) for r in records]
 
 
-def declared_beside(status: RegionStatus, lang: Lang) -> Declared | None:
+def declared_beside(status: RegionStatus, zone: Zone, lang: Lang) -> Declared | None:
     """The declaration in force, beside the since of a region away."""
     declaration = status.declaration
     if declaration is None or status.state not in AFFECTED:
         return None
     at = declaration.created_at
-    return Declared(local_time(at, lang), iso(at), declaration.reference)
+    return Declared(local_time(at, zone, lang), iso(at), declaration.reference)
 
 
-def declaration_notice(declaration: DeclarationPublic, lang: Lang) -> Notice:
+def declaration_notice(declaration: DeclarationPublic, zone: Zone, lang: Lang) -> Notice:
     vocabulary = words(lang)
     detail = f"{vocabulary['declaration']} {declaration.reference}, {declaration.issuer}"
-    detail += f", {local_time(declaration.issued_at, lang)}"
+    detail += f", {local_time(declaration.issued_at, zone, lang)}"
     if declaration.deadline is not None:
-        detail += f"; {vocabulary['deadline']}: {local_time(declaration.deadline, lang)}"
+        detail += f"; {vocabulary['deadline']}: {local_time(declaration.deadline, zone, lang)}"
     kind = {
         "cutoff": reason_label(Reason.POLICY_CUTOFF, lang),
         "infrastructure": reason_label(Reason.LOCAL_INFRASTRUCTURE, lang),
@@ -201,11 +203,12 @@ def region_page(inputs: RegionInputs, lang: Lang) -> RegionPage:
     status, now = inputs.status, inputs.now
     monitored = bool(status.services) or bool(inputs.spans)
     vocabulary = words(lang)
+    zone = zone_of(status.code)
     since = region_since(status.state, status.since, episodes_of(inputs.incidents))
     maintenance = [
         Notice(
             m.title,
-            f"{local_time(m.starts_at, lang)} – {local_time(m.ends_at, lang)} "
+            f"{local_time(m.starts_at, zone, lang)} – {local_time(m.ends_at, zone, lang)} "
             f"({vocabulary[m.status]})",
             None,
         )
@@ -222,28 +225,40 @@ def region_page(inputs: RegionInputs, lang: Lang) -> RegionPage:
         chip=region_chip(status.state, monitored, lang),
         cause=reason_label(status.reason, lang) if status.state in AFFECTED else "",
         category=str(status.category or ""),
-        since=local_time(since.at, lang),
+        since=local_time(since.at, zone, lang),
         since_iso=iso(since.at),
         since_kind=str(since.kind),
         since_word=since_word(since, vocabulary),
-        declared=declared_beside(status, lang),
-        declaration=declaration_notice(status.declaration, lang) if status.declaration else None,
-        warning=declaration_notice(status.warning, lang) if status.warning else None,
+        declared=declared_beside(status, zone, lang),
+        declaration=_notice(status.declaration, zone, lang),
+        warning=_notice(status.warning, zone, lang),
         maintenance=maintenance,
         services=[
             ServiceLine(
                 s.name,
                 chip(s.state, lang),
                 reason_label(s.reason, lang) if s.state in AFFECTED else "",
-                local_time(s.since, lang),
+                local_time(s.since, zone, lang),
             )
             for s in status.services
         ],
         uptime=uptime_rows(inputs.spans, now=now, lang=lang),
-        monitored_since=local_time(inputs.monitored_since, lang),
+        monitored_since=local_time(inputs.monitored_since, zone, lang),
         monitored_since_iso=iso(inputs.monitored_since),
-        bars=bars_of(inputs.spans, grid=day_grid(now), now=now, lang=lang) if monitored else None,
-        timeline=[timeline_entry(t, inputs.service_names, lang) for t in inputs.transitions],
-        incidents=[incident_line(r, lang, now=now) for r in inputs.incidents],
-        vantage=vantage_section(inputs.vantage, since=inputs.agents_stale_since, lang=lang),
+        bars=_bars(inputs, zone, lang) if monitored else None,
+        timeline=[timeline_entry(t, inputs.service_names, zone, lang) for t in inputs.transitions],
+        incidents=[incident_line(r, zone, lang, now=now) for r in inputs.incidents],
+        vantage=vantage_section(
+            inputs.vantage, since=inputs.agents_stale_since, zone=zone, lang=lang
+        ),
     )
+
+
+def _notice(declaration: DeclarationPublic | None, zone: Zone, lang: Lang) -> Notice | None:
+    return None if declaration is None else declaration_notice(declaration, zone, lang)
+
+
+def _bars(inputs: RegionInputs, zone: Zone, lang: Lang) -> Bars:
+    """The region's days are its own zone's."""
+    grid = day_grid(inputs.now, zone=zone.tz)
+    return bars_of(inputs.spans, grid=grid, now=inputs.now, lang=lang)

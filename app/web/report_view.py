@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from app.core.domain import Category
+from app.core.local_format import percent_text
 from app.core.regions.zones import Zone, zone_of
 from app.reads.outage_report import Letter, OutageReport, ReportEpisode, ReportRegion
-from app.web.format import duration, iso, local_date, web_link, zoned_time
+from app.web.format import duration, iso, local_date, local_time, web_link
 from app.web.i18n import Lang, category_label, other, reason_label, words
 
 CSV_ROUTE = "/api/v1/reports/outages.csv"
@@ -187,8 +188,8 @@ def _region_line(region: ReportRegion, lang: Lang) -> RegionLine:
         downtime=duration(totals.downtime_seconds, lang),
         by_cause=[(str(c), category_label(c, lang), duration(s, lang)) for c, s in by_cause],
         cutoffs=totals.policy_cutoffs,
-        coverage=f"{cover.ratio * 100:.0f} % ({observed} {of} {window})",
-        monitored_since=zoned_time(region.monitored_since, zone_of(region.place.code), lang),
+        coverage=f"{percent_text(cover.ratio * 100, lang, places=0)} ({observed} {of} {window})",
+        monitored_since=local_time(region.monitored_since, zone_of(region.place.code), lang),
     )
 
 
@@ -204,9 +205,9 @@ def _episode_line(episode: ReportEpisode, lang: Lang) -> EpisodeLine:
         category=str(facts.category),
         cause=category_label(facts.category, lang),
         reason=reason_label(facts.reason, lang),
-        started=zoned_time(facts.started_at, zone, lang),
+        started=local_time(facts.started_at, zone, lang),
         started_iso=iso(facts.started_at),
-        ended=zoned_time(facts.ended_at, zone, lang) or words(lang)["ongoing"],
+        ended=local_time(facts.ended_at, zone, lang) or words(lang)["ongoing"],
         ended_iso=iso(facts.ended_at),
         duration=whole,
         in_range=part if part != whole else "",

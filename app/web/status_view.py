@@ -1,6 +1,7 @@
 """Everything the status page shows, as plain values for its template: the national picture,
 active waves (one banner each), provinces with their regencies and cities, incidents,
-warnings, maintenance and uptime bars, in one language. Pure."""
+warnings, maintenance and uptime bars, in one language; times in WIB, named (a national view).
+Pure."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import datetime
 from app.core.domain import Category, State, worst_state
 from app.core.overrides import ScheduledWindow
 from app.core.regions.overview import Overview, RegionView, blast_words, state_counts
+from app.core.regions.zones import NATIONAL
 from app.core.uptime_maths import Span
 from app.store.declarations import Declaration
 from app.store.waves import WaveRecord
@@ -109,7 +111,7 @@ def region_line(
         chip=region_chip(view.state, view.is_monitored, lang),
         cause=reason_label(view.reason, lang) if view.is_affected else "",
         category=str(view.reason.category) if view.reason else "",
-        since=local_time(view.since, lang),
+        since=local_time(view.since, NATIONAL, lang),
         since_iso=iso(view.since),
         bars=bars,
     )
@@ -180,16 +182,18 @@ def status_page(inputs: StatusInputs, lang: Lang) -> StatusPage:
             Count(str(c), category_label(c, lang), sum(1 for v in regions if c in v.categories))
             for c in COUNTED_CAUSES
         ],
-        updated=local_time(inputs.updated_at, lang),
+        updated=local_time(inputs.updated_at, NATIONAL, lang),
         updated_iso=iso(inputs.updated_at),
         live_stream=f"/api/v1/events?last_event_id={inputs.newest_transition_id}",
-        incidents=[incident_line(r, lang, now=now) for r in _outside_waves(inputs)],
-        warnings=[warning_line(w, inputs.names, lang) for w in inputs.warnings],
-        maintenance=[maintenance_line(w, inputs.names, now, lang) for w in inputs.maintenance],
+        incidents=[incident_line(r, NATIONAL, lang, now=now) for r in _outside_waves(inputs)],
+        warnings=[warning_line(w, inputs.names, NATIONAL, lang) for w in inputs.warnings],
+        maintenance=[
+            maintenance_line(w, inputs.names, now, NATIONAL, lang) for w in inputs.maintenance
+        ],
         provinces=[
             province_block(overview, p, inputs.spans, grid, now, lang) for p in overview.provinces()
         ],
-        waves=[wave_banner(w, now, lang) for w in inputs.waves],
+        waves=[wave_banner(w, now, NATIONAL, lang) for w in inputs.waves],
     )
 
 

@@ -1,12 +1,13 @@
 """An uptime figure as the pages, the widget and the badges word it: never a bare percentage,
 always with how much of its window was observed ("9,57 % · data 1 mnt 7 dtk dari 30 hari" /
-"9.57 % · data for 1 min 7 s of 30 days"). Pure; the rules are in
-`app/core/uptime_coverage.py`."""
+"9.57% · data for 1 min 7 s of 30 days"). Pure; the rules are in
+`app/core/uptime_coverage.py`, the number forms in `app/core/local_format.py`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.core.local_format import percent_text
 from app.core.uptime_coverage import Coverage, Verdict, coverage_of
 from app.core.uptime_maths import Uptime
 from app.web.format import duration
@@ -31,22 +32,25 @@ class UptimeFigure:
         return f"{self.percent} · {self.coverage}"
 
 
-def percent_digits(value: float) -> str:
-    """Two decimals that never round up to 100 while there was downtime, nor down to 0 while
-    there was uptime."""
+def shown_percent(value: float) -> float:
+    """The value to show with two decimals: never rounded up to 100 while there was downtime,
+    nor down to 0 while there was uptime."""
     if 99.99 < value < 100:
-        return "99.99"
+        return 99.99
     if 0 < value < 0.01:
-        return "0.01"
-    return f"{value:.2f}"
+        return 0.01
+    return value
+
+
+def percent_digits(value: float) -> str:
+    return f"{shown_percent(value):.2f}"
 
 
 def percent(value: float | None, lang: Lang) -> str:
-    """`9,57 %` (a decimal comma in Indonesian) / `9.57 %`; `–` for no figure."""
+    """`9,57 %` (a decimal comma and a space in Indonesian) / `9.57%`; `–` for no figure."""
     if value is None:
         return "–"
-    digits = percent_digits(value)
-    return f"{digits.replace('.', ',') if lang == 'id' else digits} %"
+    return percent_text(shown_percent(value), lang)
 
 
 def window_words(seconds: float, lang: Lang) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.core.regions.zones import Zone
 from app.core.vantage import AgentView, Reading, Role, reading
 from app.store.agents import AgentStatus, Agreement, RegionVantage, SeenAgent, status_of
 from app.web.format import iso, local_time
@@ -93,14 +94,14 @@ def path_lines(view: AgentView, lang: Lang) -> list[PathLine]:
     ]
 
 
-def agent_line(seen: SeenAgent, *, since: datetime, lang: Lang) -> AgentLine:
+def agent_line(seen: SeenAgent, *, since: datetime, zone: Zone, lang: Lang) -> AgentLine:
     status = status_of(seen.agent, since=since)
     view = seen.view
     return AgentLine(
         name=seen.agent.name,
         status=status,
         status_label=status_label(status, lang),
-        last_seen=local_time(seen.agent.last_seen_at, lang),
+        last_seen=local_time(seen.agent.last_seen_at, zone, lang),
         last_seen_iso=iso(seen.agent.last_seen_at),
         reading=reading_label(reading(view), lang) if view else "",
         paths=path_lines(view, lang) if view else [],
@@ -117,14 +118,15 @@ def agreement_text(agreement: Agreement, readings: Mapping[Reading, int], lang: 
 
 
 def vantage_section(
-    vantage: RegionVantage, *, since: datetime, lang: Lang
+    vantage: RegionVantage, *, since: datetime, zone: Zone, lang: Lang
 ) -> VantageSection | None:
-    """None when the region has no agents: the page then shows no section at all."""
+    """None when the region has no agents: the page then shows no section at all. Times in
+    `zone`, the region's own."""
     if not vantage.agents:
         return None
     agreement = vantage.agreement
     return VantageSection(
         agreement=agreement,
         agreement_text=agreement_text(agreement, vantage.readings, lang),
-        agents=[agent_line(seen, since=since, lang=lang) for seen in vantage.agents],
+        agents=[agent_line(seen, since=since, zone=zone, lang=lang) for seen in vantage.agents],
     )

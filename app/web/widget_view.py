@@ -1,6 +1,6 @@
 """What the embeddable widget shows: the region's state and cause, since when (the outage's
 start, or the last incident's end), the last incident of the past 30 days in one short line,
-and its availability to citizens over 30 days. Pure."""
+and its availability to citizens over 30 days; times in the region's own zone. Pure."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 
 from app.core.episodes import Episode, episode_seconds, last_ended, region_since
 from app.core.regions.overview import AFFECTED
+from app.core.regions.zones import Zone, zone_of
 from app.core.uptime_maths import Span, uptime
 from app.reads.region_shapes import RegionStatus
 from app.web.bars import clip
 from app.web.chips import Chip, region_chip
-from app.web.format import duration, iso, local_time, short_local_time
+from app.web.format import duration, iso, local_time
 from app.web.i18n import Lang, reason_label, words
 from app.web.region_view import UPTIME_WINDOWS, since_word
 from app.web.uptime_text import UptimeFigure, uptime_figure
@@ -33,7 +34,9 @@ class LastIncident:
     duration: str
 
 
-def last_incident(episodes: Sequence[Episode], now: datetime, lang: Lang) -> LastIncident | None:
+def last_incident(
+    episodes: Sequence[Episode], now: datetime, zone: Zone, lang: Lang
+) -> LastIncident | None:
     last = last_ended(episodes, not_before=now - LAST_INCIDENT_WITHIN)
     if last is None or last.ended_at is None:
         return None
@@ -42,7 +45,7 @@ def last_incident(episodes: Sequence[Episode], now: datetime, lang: Lang) -> Las
     return LastIncident(
         label=vocabulary["last_incident"],
         ended_word=vocabulary["ended_word"],
-        ended=short_local_time(last.ended_at, lang),
+        ended=local_time(last.ended_at, zone, lang, year=False),
         ended_iso=iso(last.ended_at),
         duration=duration(seconds, lang),
     )
@@ -77,6 +80,7 @@ def widget_view(
     start = now - UPTIME_WINDOWS["30d"]
     result = uptime(clip(spans, start, now), start=start, end=now)
     vocabulary = words(lang)
+    zone = zone_of(status.code)
     since = region_since(status.state, status.since, episodes)
     return WidgetView(
         lang=lang,
@@ -84,10 +88,10 @@ def widget_view(
         name=status.name,
         chip=region_chip(status.state, bool(status.services) or bool(spans), lang),
         cause=reason_label(status.reason, lang) if status.state in AFFECTED else "",
-        since=local_time(since.at, lang),
+        since=local_time(since.at, zone, lang),
         since_iso=iso(since.at),
         since_kind=str(since.kind),
-        last_incident=last_incident(episodes, now, lang),
+        last_incident=last_incident(episodes, now, zone, lang),
         uptime_30d=uptime_figure(result, lang),
         heading=vocabulary["title"],
         details=vocabulary["details"],

@@ -4,6 +4,7 @@ route with the scope it asks for, and which routes want credentials at all."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 
@@ -36,8 +37,15 @@ def get_paths(app: FastAPI, ids: Mapping[str, int] | None = None) -> list[str]:
         for route in iter_route_contexts(app.routes)
         if route.path and "GET" in (route.methods or ())
     ]
-    mounts = [f"{r.path}/{STATIC_FILE}" for r in app.routes if isinstance(r, Mount)]
+    mounts = [f"{r.path}/{_static_file(r)}" for r in app.routes if isinstance(r, Mount)]
     return paths + mounts
+
+
+def _static_file(mount: Mount) -> str:
+    """A file the mount serves: pantau.css where it is, else its first (the API docs' assets)."""
+    directory = getattr(mount.app, "directory", None)
+    names = sorted(os.listdir(directory)) if directory else []
+    return STATIC_FILE if STATIC_FILE in names or not names else names[0]
 
 
 def concrete(path: str) -> str:

@@ -48,7 +48,7 @@ async def test_region_page_and_widget_put_coverage_beside_every_figure(
 
     english = (await client.get("/regions/73.73", params={"lang": "en"})).text
     assert re.search(
-        rf"\d+\.\d\d % · data for {MINUTE.replace('mnt', 'min').replace('dtk', 's')}"
+        rf"\d+\.\d\d% · data for {MINUTE.replace('mnt', 'min').replace('dtk', 's')}"
         r" of 30 days",
         text(english),
     )

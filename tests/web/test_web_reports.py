@@ -48,8 +48,8 @@ async def test_report_page_for_a_range_shows_the_episode_its_letter_and_the_csv(
     (palopo,) = rows
     text = palopo.text
     assert "Kota Palopo" in text and "Sulawesi Selatan" in text
-    # 01:10 UTC in Palopo's own zone, named; 45 minutes; the letter with its issuer.
-    assert f"{outages.day.day} " in text and "09:10 WITA" in text and "09:55 WITA" in text
+    # 01:10 UTC in Palopo's own zone, named, Indonesian style; 45 minutes; the letter.
+    assert f"{outages.day.day} " in text and "09.10 WITA" in text and "09.55 WITA" in text
     assert "45 mnt" in text
     link = palopo.one("a", href=LETTER["url"])
     assert link.text == LETTER["reference"] and LETTER["issuer"] in text

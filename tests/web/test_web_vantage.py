@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy import update
 from sqlmodel import col
 
+from app.core.regions.zones import WITA
 from app.core.vantage import AgentView, Role
 from app.store.agents import Agent, RegionVantage, SeenAgent
 from app.store.db import Database
@@ -41,7 +42,7 @@ def vantage(*agents: SeenAgent) -> RegionVantage:
 
 
 def test_no_agents_means_no_section() -> None:
-    assert vantage_section(vantage(), since=SINCE, lang="id") is None
+    assert vantage_section(vantage(), since=SINCE, zone=WITA, lang="id") is None
 
 
 def test_each_agent_has_its_status_last_report_and_paths() -> None:
@@ -50,13 +51,14 @@ def test_each_agent_has_its_status_last_report_and_paths() -> None:
         seen(2, datetime(2026, 11, 29, 1, 0, tzinfo=UTC), None),  # silent for hours
         seen(3, None, None),
     )
-    section = vantage_section(region, since=SINCE, lang="id")
+    section = vantage_section(region, since=SINCE, zone=WITA, lang="id")
     assert section is not None
     active, stale, pending = section.agents
     assert (active.status, active.status_label) == ("active", "aktif")
     assert (stale.status, stale.status_label) == ("stale", "tidak melapor — bukan gangguan")
     assert (pending.status, pending.status_label) == ("pending", "menunggu laporan pertama")
-    assert stale.last_seen == "29 Nov 2026 08:00 WIB" and stale.last_seen_iso.endswith("Z")
+    # The agents' region is Palopo's: its own zone, WITA.
+    assert stale.last_seen == "29 Nov 2026 09.00 WITA" and stale.last_seen_iso.endswith("Z")
     assert pending.last_seen == "" and stale.paths == [] and stale.reading == ""
     assert [(p.role, p.label, p.reachable, p.answer) for p in active.paths] == [
         ("central", "jalur ke pusat", False, "tidak terjangkau"),
@@ -65,7 +67,7 @@ def test_each_agent_has_its_status_last_report_and_paths() -> None:
     ]
     assert active.reading == "jalur ke pusat terputus, internet kantor berjalan"
 
-    english = vantage_section(region, since=SINCE, lang="en")
+    english = vantage_section(region, since=SINCE, zone=WITA, lang="en")
     assert english is not None
     assert [a.status_label for a in english.agents] == [
         "active",
@@ -73,12 +75,12 @@ def test_each_agent_has_its_status_last_report_and_paths() -> None:
         "waiting for first report",
     ]
     assert [p.answer for p in english.agents[0].paths] == ["unreachable", "reachable", "reachable"]
-    assert english.agents[1].last_seen == "29 Nov 2026 08:00 WIB"
+    assert english.agents[1].last_seen == "29 Nov 2026 09:00 WITA"
 
 
 def test_an_agent_probing_only_some_roles_shows_only_those() -> None:
     region = vantage(seen(1, NOW, {Role.PUBLIC: True, Role.CENTRAL: True}))
-    section = vantage_section(region, since=SINCE, lang="en")
+    section = vantage_section(region, since=SINCE, zone=WITA, lang="en")
     assert section is not None
     assert [p.role for p in section.agents[0].paths] == ["central", "public"]
 
@@ -86,20 +88,20 @@ def test_an_agent_probing_only_some_roles_shows_only_those() -> None:
 def test_whether_the_live_agents_agree_is_said_as_such() -> None:
     recent = NOW - timedelta(seconds=5)
     agree = vantage_section(
-        vantage(seen(1, recent, CUT), seen(2, recent, CUT)), since=SINCE, lang="id"
+        vantage(seen(1, recent, CUT), seen(2, recent, CUT)), since=SINCE, zone=WITA, lang="id"
     )
     assert agree is not None and agree.agreement == "agree"
     assert agree.agreement_text == (
         "Titik pantau aktif sepakat: jalur ke pusat terputus, internet kantor berjalan (2)."
     )
     split = vantage(seen(1, recent, CUT), seen(2, recent, FINE))
-    disagree = vantage_section(split, since=SINCE, lang="en")
+    disagree = vantage_section(split, since=SINCE, zone=WITA, lang="en")
     assert disagree is not None and disagree.agreement == "disagree"
     assert disagree.agreement_text == (
         "The live vantage points disagree: central path cut, office internet works (1), "
         "all reachable from inside (1)."
     )
-    silent = vantage_section(vantage(seen(1, None, None)), since=SINCE, lang="id")
+    silent = vantage_section(vantage(seen(1, None, None)), since=SINCE, zone=WITA, lang="id")
     assert silent is not None and silent.agreement == "none"
     assert silent.agreement_text == "Belum ada titik pantau aktif yang melapor."
 
@@ -144,7 +146,7 @@ async def test_region_page_shows_active_stale_and_pending_agents(
     assert "jalur ke pusat: tidak terjangkau" in active and "target publik: terjangkau" in active
     stale = status_of_row(section, "Ruang server")
     assert stale.startswith("stale ") and "tidak melapor — bukan gangguan" in stale
-    assert "29 Nov 2026 08:00 WIB" in stale and "tidak ada hasil terbaru" in stale
+    assert "29 Nov 2026 09.00 WITA" in stale and "tidak ada hasil terbaru" in stale
     pending = status_of_row(section, "Loket baru")
     assert "menunggu laporan pertama" in pending and "belum pernah" in pending
     assert 'data-agreement="agree"' in section and "Titik pantau aktif sepakat" in section

@@ -11,13 +11,14 @@ from app.core.domain import Reason, RegionLevel, State, TransitionSource
 from app.core.overrides import ScheduledWindow
 from app.core.regions.overview import RegionRow, StateGroup, build_overview
 from app.core.regions.registry import load_regions
+from app.core.regions.zones import WITA
 from app.core.uptime_maths import Span
 from app.core.windows import Occurrence
 from app.reads.region_shapes import DeclarationPublic, RegionStatus
 from app.store.declarations import Declaration, DeclarationKind
 from app.store.incident_updates import IncidentUpdate, UpdateStatus
 from app.store.models import Incident, Transition
-from app.web.format import duration, local_time, web_link
+from app.web.format import duration, web_link
 from app.web.queries import IncidentRecord
 from app.web.region_view import declaration_notice, timeline_entry, uptime_rows
 from app.web.status_view import StatusInputs, status_page
@@ -111,7 +112,8 @@ def test_status_page_in_indonesian() -> None:
     assert sulsel.is_open and (sulsel.affected, sulsel.total, sulsel.monitored) == (1, 24, 2)
     palopo = next(r for r in sulsel.regions if r.code == "73.73")
     assert palopo.chip.label == "Terputus" and palopo.cause == "Pemutusan akses oleh pusat"
-    assert palopo.since == "29 Nov 2026 13:00 WIB" and palopo.bars is not None
+    # A national page: Palopo's time in WIB, named, Indonesian style.
+    assert palopo.since == "29 Nov 2026 13.00 WIB" and palopo.bars is not None
     makassar = next(r for r in sulsel.regions if r.code == "73.71")
     assert makassar.cause == "" and makassar.bars is not None and makassar.bars.percent is None
     unwatched = next(r for r in sulsel.regions if r.code == "73.01")
@@ -127,11 +129,11 @@ def test_status_page_in_indonesian() -> None:
     (incident,) = page.incidents
     assert incident.region_name == "Kota Palopo" and incident.cause == "Pemutusan akses oleh pusat"
     assert [(x.reference, x.issued) for x in incident.letters] == [
-        ("470/1234/Dukcapil", "28 Nov 2026 08:00 WIB")
+        ("470/1234/Dukcapil", "28 Nov 2026 08.00 WIB")
     ]
-    assert incident.updates == [("29 Nov 2026 14:00 WIB", "Akses diputus.")]
+    assert incident.updates == [("29 Nov 2026 14.00 WIB", "Akses diputus.")]
     (warning,) = page.warnings
-    assert (warning.region_name, warning.deadline) == ("Kota Makassar", "2 Des 2026 15:00 WIB")
+    assert (warning.region_name, warning.deadline) == ("Kota Makassar", "2 Des 2026 15.00 WIB")
     (maintenance,) = page.maintenance
     assert maintenance.in_progress and maintenance.targets == "Jawa Barat"
 
@@ -152,14 +154,30 @@ def test_uptime_rows_split_downtime_by_cause() -> None:
     ]
     day, month, quarter = uptime_rows(spans, now=NOW, lang="en")
     assert (day.window, month.window, quarter.window) == ("24 h", "30 d", "90 d")
-    assert day.figure.percent == "87.50 %" and day.downtime == "3 h"
-    assert day.figure.text == "87.50 % · data for all 24 hours" and day.figure.meaningful
+    assert day.figure.percent == "87.50%" and day.downtime == "3 h"
+    assert day.figure.text == "87.50% · data for all 24 hours" and day.figure.meaningful
     assert day.by_cause == [("network", "network", "1 h"), ("policy", "cut off", "2 h")]
     # 27 h up of the 30 h watched; the rest unmonitored, and the figure says so.
-    assert month.figure.text == "90.00 % · data for 1 d 6 h of 30 days"
+    assert month.figure.text == "90.00% · data for 1 d 6 h of 30 days"
     assert month.figure.verdict == "too_little" and not month.figure.meaningful
     never = uptime_rows([], now=NOW, lang="id")[0].figure
     assert (never.percent, never.text, never.verdict) == ("–", "tanpa data", "no_data")
+
+
+def test_uptime_figures_in_each_language_s_number_format() -> None:
+    # 532 s up of 10,000 s watched in the last day: 5.32 %.
+    spans = [
+        Span(
+            NOW - timedelta(seconds=10_000),
+            NOW - timedelta(seconds=9_468),
+            State.OPERATIONAL,
+            Reason.OK,
+        ),
+        Span(NOW - timedelta(seconds=9_468), NOW, State.OUTAGE, Reason.NETWORK_TIMEOUT),
+    ]
+    indonesian = uptime_rows(spans, now=NOW, lang="id")[0].figure
+    english = uptime_rows(spans, now=NOW, lang="en")[0].figure
+    assert (indonesian.percent, english.percent) == ("5,32 %", "5.32%")
 
 
 def test_timeline_entry_names_source_and_letter() -> None:
@@ -174,7 +192,8 @@ def test_timeline_entry_names_source_and_letter() -> None:
         at=NOW,
         evidence={"declaration": CITATION},
     )
-    entry = timeline_entry(transition, {1: "SIAK Palopo"}, "id")
+    entry = timeline_entry(transition, {1: "SIAK Palopo"}, WITA, "id")
+    assert entry.at == "29 Nov 2026 16.00 WITA"  # in the region's own zone
     assert (entry.service, entry.source, entry.category) == (
         "SIAK Palopo",
         "pernyataan operator",
@@ -182,14 +201,12 @@ def test_timeline_entry_names_source_and_letter() -> None:
     )
     assert entry.citation == "470/1234/Dukcapil (Ditjen Dukcapil)"
     assert (entry.before.label, entry.after.label) == ("Terputus", "Terputus")
-    english = timeline_entry(transition, {}, "en")
+    english = timeline_entry(transition, {}, WITA, "en")
     assert english.source == "operator declaration" and english.service == ""
+    assert english.at == "29 Nov 2026 16:00 WITA"
 
 
-def test_times_in_wib_and_short_durations() -> None:
-    assert local_time(datetime(2026, 12, 31, 17, 30, tzinfo=UTC), "id") == "1 Jan 2027 00:30 WIB"
-    assert local_time(datetime(2026, 8, 1, 0, 0, tzinfo=UTC), "id") == "1 Agu 2026 07:00 WIB"
-    assert local_time(None, "en") == ""
+def test_short_durations() -> None:
     assert duration(0, "en") == "0 s" and duration(59, "id") == "59 dtk"
     assert duration(3 * 86_400 + 5 * 3600 + 7 * 60, "id") == "3 hr 5 j"
     assert duration(2 * 3600 + 5 * 60 + 9, "en") == "2 h 5 min"
@@ -215,9 +232,10 @@ def test_widget_view_shows_state_cause_and_30_day_uptime() -> None:
     view = widget_view(status, spans, NOW, "en")
     assert (view.name, view.chip.state, view.chip.label) == ("Kota Palopo", "outage", "Outage")
     assert view.cause == "Access cut off by central authority"
-    assert view.uptime_30d.text == "75.00 % · data for 4 h of 30 days"
+    assert view.uptime_30d.text == "75.00% · data for 4 h of 30 days"
     assert view.uptime_30d.verdict == "too_little"
-    assert (view.since_word, view.since) == ("since", "29 Nov 2026 14:00 WIB")
+    # Palopo's own zone, WITA (the status page would say 14:00 WIB).
+    assert (view.since_word, view.since) == ("since", "29 Nov 2026 15:00 WITA")
     up = status.model_copy(update={"state": State.OPERATIONAL, "reason": Reason.OK})
     quiet = widget_view(up, [], NOW, "id")
     assert quiet.cause == "" and quiet.uptime_30d.text == "tanpa data"
@@ -248,7 +266,7 @@ def test_every_declaration_kind_has_a_label_in_both_languages(
         deadline=None,
         created_at=NOW_FOR_LABELS,
     )
-    label = declaration_notice(declaration, lang).title
+    label = declaration_notice(declaration, WITA, lang).title
     assert label and label != str(kind)
 
 

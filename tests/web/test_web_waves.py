@@ -10,6 +10,7 @@ import httpx
 from fastapi import FastAPI
 
 from app.core.domain import Reason, State
+from app.core.regions.zones import WIB, WIT
 from app.core.waves import WaveScope
 from app.store.models import Incident
 from app.store.types import utcnow
@@ -39,17 +40,19 @@ def _wave(scope: WaveScope, area: str, reason: Reason, members: int) -> WaveReco
 def test_banner_lines_in_both_languages() -> None:
     national = _wave(WaveScope.NATIONAL, "national", Reason.UPSTREAM_CENTRAL, 22)
     cut = _wave(WaveScope.ISLAND_GROUP, "8", Reason.NETWORK_BACKBONE, 9)
-    assert banner_text(national, at(600), "id") == (
-        "Gangguan server pusat — 22 kabupaten/kota sejak 14:02 WIB"
+    assert banner_text(national, at(600), WIB, "id") == (
+        "Gangguan server pusat — 22 kabupaten/kota sejak 14.02 WIB"
     )
-    assert banner_text(national, at(600), "en") == (
+    assert banner_text(national, at(600), WIB, "en") == (
         "Central system outage — 22 regencies/cities since 14:02 WIB"
     )
-    assert banner_text(cut, at(600), "id") == (
-        "Gangguan jaringan antarwilayah (Maluku) — 9 kabupaten/kota sejak 14:02 WIB"
+    assert banner_text(cut, at(600), WIB, "id") == (
+        "Gangguan jaringan antarwilayah (Maluku) — 9 kabupaten/kota sejak 14.02 WIB"
     )
-    next_day = banner_text(cut, T0 + timedelta(days=1), "en")
+    next_day = banner_text(cut, T0 + timedelta(days=1), WIB, "en")
     assert next_day.endswith("since 29 Nov 2026 14:02 WIB")
+    # In another zone, its own clock and name.
+    assert banner_text(cut, at(600), WIT, "id").endswith("sejak 16.02 WIT")
 
 
 async def _incident(app: FastAPI, region: str) -> int:
@@ -108,6 +111,12 @@ async def test_the_atom_feed_has_an_entry_per_wave(app: FastAPI, client: httpx.A
     assert maluku.title.startswith("Gangguan jaringan antarwilayah (Maluku) / Regional backbone")
     assert maluku.title.endswith("selesai / resolved")
     assert "81.01, 81.02, 81.03" in maluku.summary
+    assert "sejak 29 Nov 2026 14.02 WIB" in maluku.summary  # the country's feed reads WIB
+    assert "since 29 Nov 2026 14:02 WIB" in maluku.summary
 
     maluku_only = feedparser.parse((await client.get("/feeds/incidents.atom?region=81")).text)
     assert [e.id for e in maluku_only.entries] == [maluku.id]
+    # Maluku's feed reads Maluku's zone; the Atom timestamps stay UTC.
+    (own,) = maluku_only.entries
+    assert "sejak 29 Nov 2026 16.02 WIT" in own.summary and "WIB" not in own.summary
+    assert own.published == "2026-11-29T07:02:00Z"

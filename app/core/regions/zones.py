@@ -2,7 +2,8 @@
 
 WIB (Asia/Jakarta, UTC+7): Sumatra, Java, West and Central Kalimantan. WITA (Asia/Makassar,
 UTC+8): Bali, Nusa Tenggara, South, East and North Kalimantan, Sulawesi. WIT (Asia/Jayapura,
-UTC+9): Maluku and Papua. A regency or city shares its province's zone.
+UTC+9): Maluku and Papua. A regency or city shares its province's zone. National views (the
+status page, the country's feed) read WIB, where most offices and the central services are.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-__all__ = ["WIB", "WIT", "WITA", "Zone", "zone_of"]
+__all__ = ["NATIONAL", "WIB", "WIT", "WITA", "Zone", "view_zone", "zone_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,7 @@ class Zone:
 WIB = Zone("Asia/Jakarta", "WIB", ZoneInfo("Asia/Jakarta"))
 WITA = Zone("Asia/Makassar", "WITA", ZoneInfo("Asia/Makassar"))
 WIT = Zone("Asia/Jayapura", "WIT", ZoneInfo("Asia/Jayapura"))
+NATIONAL = WIB  # the zone of views of the whole country
 
 _PROVINCES: dict[Zone, tuple[int, ...]] = {
     WIB: (*range(11, 20), 21, *range(31, 37), 61, 62),
@@ -39,3 +41,9 @@ def zone_of(code: str) -> Zone:
         return _ZONE_OF_PROVINCE[code[:2]]
     except KeyError:
         raise LookupError(f"no time zone known for region code {code!r}") from None
+
+
+def view_zone(code: str | None) -> Zone:
+    """The zone a view reads its times in: a region's or a province's own (`73.73`, `73`), or
+    WIB for the whole country (None)."""
+    return NATIONAL if code is None else zone_of(code)

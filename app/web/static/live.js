@@ -24,10 +24,19 @@
       .then(function (response) { return response.ok ? response.json() : null; });
   }
 
+  // As the server writes a time on this national page (app/core/local_format.py): in WIB,
+  // named, "4 Des 2026 14.05 WIB" / "4 Dec 2026 14:05 WIB".
+  var months = lang === "id"
+    ? ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+    : ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  var wib = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Jakarta", day: "numeric",
+    month: "numeric", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+
   function timeText(iso) {
-    var options = { timeZone: "Asia/Jakarta", day: "numeric", month: "short", year: "numeric",
-      hour: "2-digit", minute: "2-digit", hour12: false };
-    return new Date(iso).toLocaleString(lang === "id" ? "id-ID" : "en-GB", options) + " WIB";
+    var part = {};
+    wib.formatToParts(new Date(iso)).forEach(function (p) { part[p.type] = p.value; });
+    return Number(part.day) + " " + months[Number(part.month) - 1] + " " + part.year + " " +
+      part.hour + (lang === "id" ? "." : ":") + part.minute + " WIB";
   }
 
   function setChip(chip, state) {
