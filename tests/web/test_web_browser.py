@@ -154,6 +154,11 @@ async def test_transition_appears_without_reload(page: Page, site: Site) -> None
         )
         await expect(state).to_have_text("Terputus")
         await expect(makassar.locator("[data-role='cause']")).to_have_text("Gangguan server")
+        # live.js writes a time as the server does on this national page: WIB, named, "14.05"
+        since = makassar.locator("[data-role='since'] time")
+        await expect(since).to_have_text(
+            re.compile(r"^\d{1,2} [A-Z][a-z]{2} \d{4} \d\d\.\d\d WIB$")
+        )
         log = page.locator("[data-role='live-log'] li").first
         await expect(log).to_contain_text("Kota Makassar")
         await expect(log).to_contain_text("Normal → Terputus (Gangguan server)")
