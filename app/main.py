@@ -35,6 +35,7 @@ from app.api.subscriptions import router as subscriptions_router
 from app.api.uptime import router as uptime_router
 from app.api.waves import router as waves_router
 from app.api.waves import webhooks as wave_webhooks
+from app.api.webhook_events import install_webhook_docs
 from app.checks.probe import make_probe_client
 from app.checks.scheduler import Checker
 from app.http.api_docs import install_api_docs
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(incidents_router)
     app.include_router(reports_router)
     app.include_router(waves_router)
+    install_webhook_docs(app)
     app.webhooks.include_router(wave_webhooks)
     app.include_router(events_router)
     install_web(app)

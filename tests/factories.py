@@ -11,6 +11,7 @@ import httpx
 from sqlmodel import col, select
 
 from app.core.domain import CheckRecord, FailureKind, ProbeResult, Reason, State, Verdict
+from app.core.events import EventType
 from app.simulator import Simulator
 from app.store.db import Database
 from app.store.declarations import (
@@ -39,6 +40,9 @@ LETTER = {
     "issued_at": "2026-11-28T09:00:00+08:00",
     "url": "https://dukcapil.kemendagri.go.id/berita/470-1234",
 }
+# The service.* event types: a test of one event's delivery subscribes to these alone, apart
+# from the region.* and cutoff.* events a transition may also cause.
+SERVICE_EVENTS = [str(t) for t in EventType if t.startswith("service.")]
 
 # Webhook URLs a subscriber might register that must be refused (the matrix).
 REFUSED_URLS = [

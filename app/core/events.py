@@ -28,6 +28,14 @@ class EventType(StrEnum):
     WAVE_STARTED = "wave.started"
     WAVE_UPDATED = "wave.updated"
     WAVE_ENDED = "wave.ended"
+    REGION_OUTAGE = "region.outage"
+    REGION_DEGRADED = "region.degraded"
+    REGION_MAINTENANCE = "region.maintenance"
+    REGION_OPERATIONAL = "region.operational"
+    REGION_REASON_CHANGED = "region.reason_changed"
+    CUTOFF_SUSPECTED = "cutoff.suspected"
+    CUTOFF_DECLARED = "cutoff.declared"
+    CUTOFF_LIFTED = "cutoff.lifted"
     POLICY_WARNING = "policy.warning"
     PING = "ping"
 
@@ -93,15 +101,22 @@ def matches(
 
 
 def is_wave_member_event(event_type: str, reason: str | None) -> bool:
-    """A member region's service.* event caused by its wave: the wave's event says it once."""
-    return event_type.startswith("service.") and reason in WAVE_REASONS
+    """A member region's service.* or region.* event caused by its wave: the wave's event
+    says it once."""
+    return event_type.startswith(("service.", "region.")) and reason in WAVE_REASONS
 
 
-def _iso(value: datetime) -> str:
+def iso(value: datetime) -> str:
+    """An instant as events write it: ISO 8601, UTC as `Z`."""
     return value.isoformat().replace("+00:00", "Z")
 
 
-def _label(reason: Reason) -> dict[str, str]:
+def iso_or_none(value: datetime | None) -> str | None:
+    return None if value is None else iso(value)
+
+
+def reason_label(reason: Reason) -> dict[str, str]:
+    """A reason's bilingual label as events carry it."""
     return {"id": reason.label_id, "en": reason.label_en}
 
 
@@ -158,8 +173,8 @@ def transition_data(facts: TransitionFacts) -> dict[str, Any]:
         "to_state": str(facts.to_state),
         "reason": str(reason),
         "category": str(reason.category),
-        "reason_label": _label(reason),
-        "at": _iso(facts.at),
+        "reason_label": reason_label(reason),
+        "at": iso(facts.at),
         "source": facts.source,
         "evidence": public_evidence(facts.evidence),
     }
@@ -212,8 +227,8 @@ def wave_data(facts: WaveFacts) -> dict[str, Any]:
             "reason": str(facts.reason),
             "category": str(facts.reason.category),
             "regions": list(facts.regions),
-            "started_at": _iso(facts.started_at),
-            "ended_at": _iso(facts.ended_at) if facts.ended_at else None,
+            "started_at": iso(facts.started_at),
+            "ended_at": iso(facts.ended_at) if facts.ended_at else None,
             "peak_regions": facts.peak_regions,
         }
     }
@@ -221,13 +236,13 @@ def wave_data(facts: WaveFacts) -> dict[str, Any]:
 
 def encode_envelope(event_type: str, timestamp: datetime, data: dict[str, Any]) -> str:
     """The Standard Webhooks body: `{"type", "timestamp", "data"}` as compact JSON."""
-    envelope = {"type": event_type, "timestamp": _iso(timestamp), "data": data}
+    envelope = {"type": event_type, "timestamp": iso(timestamp), "data": data}
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
 
 
 def _jsonable(value: object) -> object:
     if isinstance(value, datetime):
-        return _iso(value)
+        return iso(value)
     if isinstance(value, set | frozenset | tuple):
         return list(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -34,6 +34,11 @@ def describe_delivery(payload: Any) -> str:
         what = (
             f"{declaration.get('kind')} {declaration.get('reference')}, tenggat/deadline {deadline}"
         )
+    elif data.get("reason"):  # region.* and cutoff.*: the reason, and the letter if any
+        label = data.get("reason_label") or {}
+        what = f"{data['reason']} ({label.get('id', '')} / {label.get('en', '')})"
+        letter = data.get("letter") or {}
+        what += f", {letter['reference']}" if letter.get("reference") else ""
     else:
         what = ""
     return "  ".join(part for part in ("[webhook verified]", kind, where, what) if part)

@@ -7,6 +7,9 @@ caller's transaction. The recording path imposes the same declaration on later f
 - lifted: services carrying the lifted declaration's reason return to the reason their probes
   observed; the probes then confirm recovery or the fault, through the usual thresholds.
 - warning: changes no state.
+
+A cutoff letter is announced once as `cutoff.declared`, a letter lifting a cutoff as
+`cutoff.lifted` (app/usecases/cutoff_events.py), whatever the services do.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from app.core.state_machine import DOWN_STATES, force
 from app.store.check_states import check_state_of
 from app.store.declarations import Declaration, DeclarationKind
 from app.store.models import Service, Transition
+from app.usecases.cutoff_events import enqueue_declaration_events
 from app.usecases.transitions import append_transition
 
 
@@ -115,4 +119,7 @@ async def apply_declaration(
                 evidence=cited,
             )
         )
+    await enqueue_declaration_events(
+        session, declaration, lifts=lifts, at=at, transitions=transitions
+    )
     return transitions

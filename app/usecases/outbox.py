@@ -1,6 +1,7 @@
-"""The outbox: an event and one delivery row per matching subscription, written inside the
-caller's transaction. Committed with the transition or rolled back with it, never apart: that
-is what makes "no notification lost" hold across any crash.
+"""The outbox: an event and one delivery row per matching subscription (and the citizens'
+mails it makes, app/usecases/mail_outbox.py), written inside the caller's transaction.
+Committed with the transition or rolled back with it, never apart: that is what makes "no
+notification lost" hold across any crash.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import Table, select
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.cutoffs import Cut
 from app.core.domain import Reason, State
 from app.core.events import (
     Filters,
@@ -25,10 +27,12 @@ from app.core.events import (
     transition_data,
     transition_event_type,
 )
+from app.core.regions.status import RegionState
 from app.store.deliveries import add_deliveries
 from app.store.models import Region, Service, Transition
 from app.store.types import utcnow
 from app.store.webhooks import Delivery, Subscription, WebhookEvent
+from app.usecases.mail_outbox import enqueue_event_mails
 
 delivery_table: Table = SQLModel.metadata.tables[Delivery.__tablename__]  # type: ignore[index]
 subscription_table: Table = SQLModel.metadata.tables[Subscription.__tablename__]  # type: ignore[index]
@@ -46,7 +50,7 @@ async def enqueue_transition_events(session: AsyncSession, transition: Transitio
         return
     assert transition.id is not None, "append_transition flushes before calling the outbox"
     reason = Reason(transition.reason)
-    cache = _cache(session)
+    cache = outbox_cache(session)
     service = await _service_facts(session, transition.service_id)
     facts = TransitionFacts(
         transition_id=transition.id,
@@ -130,7 +134,7 @@ async def write_event(
     if only_subscription_ids is not None:
         targets = list(only_subscription_ids)
     else:
-        subscriptions = await _cache(session).subscriptions(session)
+        subscriptions = await outbox_cache(session).subscriptions(session)
         targets = [
             sid
             for sid, filters in subscriptions
@@ -144,6 +148,15 @@ async def write_event(
             )
         ]
     await add_deliveries(session, [(event.id, sid) for sid in targets], now=now)
+    if only_subscription_ids is None:  # citizens hear of news, not of pings or replays
+        await enqueue_event_mails(
+            session,
+            event_id=event.id,
+            event_type=event_type,
+            data=data,
+            at=timestamp or now,
+            now=now,
+        )
     return event, targets
 
 
@@ -159,13 +172,18 @@ async def _service_facts(session: AsyncSession, service_id: int | None) -> dict[
 
 
 @dataclass
-class _OutboxCache:
+class OutboxCache:
     """What every event of one transaction reads alike: a wave of transitions must not load
-    a thousand subscriptions once per transition."""
+    a thousand subscriptions once per transition. `announced` is each touched region as its
+    region.* events last left it, `cuts` each region's cut as its cutoff.* events left it:
+    later transitions of the transaction compare against these, not the database, which
+    already holds the whole batch."""
 
     transaction: object
     filters: list[tuple[int, Filters]] | None = None
     regions: dict[str, RegionInfo | None] = field(default_factory=dict)
+    announced: dict[str, RegionState] = field(default_factory=dict)
+    cuts: dict[str, Cut] = field(default_factory=dict)
 
     async def subscriptions(self, session: AsyncSession) -> list[tuple[int, Filters]]:
         if self.filters is None:
@@ -192,11 +210,12 @@ class _OutboxCache:
         return self.regions[code]
 
 
-def _cache(session: AsyncSession) -> _OutboxCache:
+def outbox_cache(session: AsyncSession) -> OutboxCache:
+    """The cache of the session's current transaction (a new one after each commit)."""
     transaction = session.sync_session.get_transaction()
     cache = session.info.get(_CACHE_KEY)
-    if not isinstance(cache, _OutboxCache) or cache.transaction is not transaction:
-        cache = _OutboxCache(transaction)
+    if not isinstance(cache, OutboxCache) or cache.transaction is not transaction:
+        cache = OutboxCache(transaction)
         session.info[_CACHE_KEY] = cache
     return cache
 

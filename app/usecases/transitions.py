@@ -1,6 +1,7 @@
 """The one place a transition is written. Whatever must happen atomically with a state change
-(incident bookkeeping, webhook outbox rows) is called from here, inside the caller's
-transaction, so it commits or vanishes together with the transition."""
+(incident bookkeeping, webhook outbox rows: the service's event, the region's, a cutoff's) is
+called from here, inside the caller's transaction, so it commits or vanishes together with
+the transition."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.domain import TransitionSource
 from app.core.state_machine import Change
 from app.store.models import Transition
+from app.usecases.cutoff_events import enqueue_cutoff_event
 from app.usecases.incidents import track_incident
 from app.usecases.outbox import enqueue_transition_events
+from app.usecases.region_events import enqueue_region_event
 
 
 async def append_transition(
@@ -39,5 +42,7 @@ async def append_transition(
     session.add(transition)
     await session.flush()
     await track_incident(session, transition)  # sets transition.incident_id
-    await enqueue_transition_events(session, transition)
+    await enqueue_transition_events(session, transition)  # service.*
+    await enqueue_region_event(session, transition)  # region.*, once per change of the region
+    await enqueue_cutoff_event(session, transition)  # cutoff.*, once per cut
     return transition

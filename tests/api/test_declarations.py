@@ -86,7 +86,14 @@ async def test_palopo_timeout_cutoff_lifting_recovery(
 
     async with database.read() as session:
         events = sorted(e.type for e in (await session.exec(select(WebhookEvent))).all())
-    assert events == [  # subscribers hear the cut and its lifting as reason changes
+    assert events == [  # the cut and its lifting: as reason changes, and as cutoff events
+        "cutoff.declared",
+        "cutoff.lifted",
+        "region.operational",
+        "region.operational",
+        "region.outage",
+        "region.reason_changed",
+        "region.reason_changed",
         "service.operational",
         "service.operational",
         "service.outage",

@@ -141,7 +141,12 @@ async def test_maintenance_suppresses_the_outage(
             await session.exec(select(WebhookEvent).order_by(col(WebhookEvent.created_at)))
         ).all()
     palopo_events = [e.type for e in events if e.region_code == "73.73"]
-    assert sorted(palopo_events) == ["service.maintenance", "service.operational"]
+    assert sorted(palopo_events) == [
+        "region.maintenance",
+        "region.operational",
+        "service.maintenance",
+        "service.operational",
+    ]
     assert "service.outage" in [e.type for e in events if e.region_code == "74.71"]
     assert palopo_rows[-1].evidence["observed_reason"] == "network.timeout"
     assert palopo_rows[-1].evidence["maintenance"]["id"] == created["id"]

@@ -43,6 +43,10 @@ def test_a_line_names_the_type_the_region_and_the_reason_or_the_letter() -> None
     assert "400.8/0917" in warning
     assert "2026-12-06" in warning
     assert describe_delivery({"type": "ping", "data": {}}) == "[webhook verified]  ping"
+    cut = {"region": OUTAGE["region"], "reason": "policy.cutoff", "letter": {"reference": "470/1"}}
+    declared = describe_delivery({"type": "cutoff.declared", "data": cut})
+    assert "cutoff.declared  73.73 Kota Palopo  policy.cutoff" in declared
+    assert declared.endswith(", 470/1")
 
 
 def test_only_a_delivery_signed_with_the_secret_is_printed() -> None:

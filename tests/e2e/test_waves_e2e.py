@@ -136,6 +136,7 @@ async def test_a_national_wave_is_one_wave_and_one_webhook(
     assert received.count("wave.started") == 1
     assert received.count("wave.ended") == 1
     assert "service.outage" not in received
+    assert "region.outage" not in received  # the regions' own events are coalesced too
     assert not central_reason_changes(received)
 
 

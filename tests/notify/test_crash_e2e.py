@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from app.simulator import Behaviour, Mode, Simulator
 from app.store.db import Database
 from app.store.webhooks import Delivery, DeliveryStatus, WebhookEvent
-from tests.factories import create_service
+from tests.factories import SERVICE_EVENTS, create_service
 from tests.support.harness import PantauProcess
 from tests.support.receiver import Receiver
 from tests.support.waiting import wait_for
@@ -37,8 +37,10 @@ ASLEEP = WEBHOOKS | {"dispatcher_tick_seconds": "60"}
 
 
 async def events(database: Database) -> list[WebhookEvent]:
+    """The service.* events (the subscription's; region.* events are written beside them)."""
     async with database.read() as session:
-        query = select(WebhookEvent).order_by(col(WebhookEvent.created_at))
+        query = select(WebhookEvent).where(col(WebhookEvent.type).startswith("service."))
+        query = query.order_by(col(WebhookEvent.created_at))
         return list((await session.exec(query)).all())
 
 
@@ -62,7 +64,8 @@ async def test_sigkill_after_commit_and_in_flight_loses_nothing(
     first = start_pantau(**ASLEEP)
     await first.start()
     async with first.client() as client:
-        created = await client.post("/api/v1/subscriptions", json={"url": receiver.url()})
+        spec = {"url": receiver.url(), "event_types": SERVICE_EVENTS}
+        created = await client.post("/api/v1/subscriptions", json=spec)
         assert created.status_code == 201, created.text
         secret = created.json()["secret"]
         await create_service(

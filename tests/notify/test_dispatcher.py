@@ -17,7 +17,7 @@ from app.store.subscriptions import rotate_secret
 from app.store.types import utcnow
 from app.store.webhooks import DeliveryAttempt, DeliveryStatus, Subscription
 from tests.conftest import make_settings
-from tests.factories import add_service, deliveries, later, probe, subscribe
+from tests.factories import SERVICE_EVENTS, add_service, deliveries, later, probe, subscribe
 from tests.support.receiver import Receiver, Reply, free_port
 from tests.support.waiting import drive
 
@@ -43,8 +43,10 @@ async def settled(database: Database) -> list[str] | None:
 async def test_every_delivery_verifies_with_its_own_secret(
     database: Database, dispatcher: Dispatcher, receiver: Receiver
 ) -> None:
-    province = await subscribe(database, receiver.url("/a"), region_prefixes=["73"])
-    everyone = await subscribe(database, receiver.url("/b"))
+    province = await subscribe(
+        database, receiver.url("/a"), region_prefixes=["73"], event_types=SERVICE_EVENTS
+    )
+    everyone = await subscribe(database, receiver.url("/b"), event_types=SERVICE_EVENTS)
     sid = await add_service(database)
     await probe(database, sid, Reason.OK)
     await probe(database, sid, Reason.POLICY_SUSPECTED, later(5))
@@ -67,7 +69,7 @@ async def test_receiver_down_then_up_retries_on_schedule_to_success(
 ) -> None:
     port = free_port()
     receiver = Receiver(port)
-    subscription = await subscribe(database, receiver.url())
+    subscription = await subscribe(database, receiver.url(), event_types=SERVICE_EVENTS)
     await probe(database, await add_service(database), Reason.OK)
 
     await drive(dispatcher, lambda: _attempted(database, 2))  # refused twice
@@ -92,7 +94,7 @@ async def test_exhausted_schedule_fails_the_delivery(
     database: Database, dispatcher: Dispatcher, receiver: Receiver
 ) -> None:
     receiver.responder = lambda _request: Reply(500, body=b"x" * 5000)
-    await subscribe(database, receiver.url())
+    await subscribe(database, receiver.url(), event_types=SERVICE_EVENTS)
     await probe(database, await add_service(database), Reason.OK)
 
     assert await drive(dispatcher, lambda: settled(database)) == ["failed"]
@@ -107,7 +109,7 @@ async def test_410_disables_the_subscription(
     database: Database, dispatcher: Dispatcher, receiver: Receiver
 ) -> None:
     receiver.script["/hook"] = [Reply(410)]
-    subscription = await subscribe(database, receiver.url())
+    subscription = await subscribe(database, receiver.url(), event_types=SERVICE_EVENTS)
     sid = await add_service(database)
     await probe(database, sid, Reason.OK)
     assert await drive(dispatcher, lambda: settled(database)) == ["failed"]
@@ -125,7 +127,7 @@ async def test_redirect_is_an_answer_and_never_followed(
 ) -> None:
     elsewhere = {"Location": receiver.url("/elsewhere")}
     receiver.script["/hook"] = [Reply(302, elsewhere), Reply(307, elsewhere)]
-    await subscribe(database, receiver.url())
+    await subscribe(database, receiver.url(), event_types=SERVICE_EVENTS)
     await probe(database, await add_service(database), Reason.OK)
     assert await drive(dispatcher, lambda: settled(database)) == ["succeeded"]
     assert [a.status_code for a in await attempts(database)] == [302, 307, 200]
@@ -136,7 +138,7 @@ async def test_retry_after_is_honoured(
     database: Database, dispatcher: Dispatcher, receiver: Receiver
 ) -> None:
     receiver.script["/hook"] = [Reply(429, {"Retry-After": "1"})]
-    await subscribe(database, receiver.url())
+    await subscribe(database, receiver.url(), event_types=SERVICE_EVENTS)
     await probe(database, await add_service(database), Reason.OK)
     assert await drive(dispatcher, lambda: settled(database)) == ["succeeded"]
     first, second = receiver.received
@@ -146,7 +148,7 @@ async def test_retry_after_is_honoured(
 async def test_expired_lease_resends_with_the_same_webhook_id(
     database: Database, dispatcher: Dispatcher, receiver: Receiver
 ) -> None:
-    subscription = await subscribe(database, receiver.url())
+    subscription = await subscribe(database, receiver.url(), event_types=SERVICE_EVENTS)
     await probe(database, await add_service(database), Reason.OK)
     # A worker claims the delivery and dies before sending: its lease is all that is left.
     async with database.transaction() as session:
@@ -164,7 +166,7 @@ async def test_expired_lease_resends_with_the_same_webhook_id(
 async def test_rotation_signs_with_both_secrets_during_the_grace(
     database: Database, dispatcher: Dispatcher, receiver: Receiver
 ) -> None:
-    subscription = await subscribe(database, receiver.url())
+    subscription = await subscribe(database, receiver.url(), event_types=SERVICE_EVENTS)
     old = subscription.secret
     async with database.transaction() as session:
         row = await session.merge(subscription)
@@ -188,7 +190,7 @@ async def test_only_failures_for_too_long_disables(database: Database, receiver:
     client = make_webhook_client(parse_networks(base.webhook_allowed_networks))
     worker = Dispatcher(database, base, client)
     try:
-        subscription = await subscribe(database, receiver.url())
+        subscription = await subscribe(database, receiver.url(), event_types=SERVICE_EVENTS)
         await probe(database, await add_service(database), Reason.OK)
         row = await drive(worker, lambda: _disabled(database, subscription.id))
     finally:
@@ -210,7 +212,7 @@ async def test_payload_is_identical_on_every_attempt(
     database: Database, dispatcher: Dispatcher, receiver: Receiver
 ) -> None:
     receiver.script["/hook"] = [Reply(500), Reply(502)]
-    await subscribe(database, receiver.url())
+    await subscribe(database, receiver.url(), event_types=SERVICE_EVENTS)
     await probe(database, await add_service(database), Reason.OK)
     await drive(dispatcher, lambda: settled(database))
     bodies = {r.body for r in receiver.received}

@@ -38,7 +38,7 @@ async def test_transition_event_carries_region_service_and_sequence(database: Da
     await probe(database, sid, Reason.OK)
     await probe(database, sid, Reason.NETWORK_TIMEOUT, later(10))
 
-    outage = (await events(database))[-1]
+    outage = [e for e in await events(database) if e.type.startswith("service.")][-1]
     body = json.loads(outage.body)
     data = body["data"]
     assert (outage.type, body["type"]) == ("service.outage", "service.outage")
@@ -60,31 +60,38 @@ async def test_transition_event_carries_region_service_and_sequence(database: Da
     assert "Sulawesi Selatan" in data["region"]["province"]["name"].title()
     assert "incident_id" in data
     assert outage.transition_id == data["transition"]["id"]
-    assert await delivered_types(database, everyone.id) == ["service.operational", "service.outage"]
+    assert await delivered_types(database, everyone.id) == [
+        "service.operational",
+        "region.operational",
+        "service.outage",
+        "region.outage",
+    ]
+
+
+BOTH = ["service.outage", "region.outage"]
 
 
 @pytest.mark.parametrize(
     ("filters", "wanted"),
     [
-        ({"region_prefixes": ["73"]}, True),
-        ({"region_prefixes": ["73.73"]}, True),
-        ({"region_prefixes": ["73.71", "74"]}, False),
-        ({"categories": ["network"]}, True),
-        ({"categories": ["upstream", "policy"]}, False),
-        ({"event_types": ["service.outage"]}, True),
-        ({"event_types": ["service.operational"]}, False),
-        ({"region_prefixes": ["73"], "categories": ["policy"]}, False),
+        ({"region_prefixes": ["73"]}, BOTH),
+        ({"region_prefixes": ["73.73"]}, BOTH),
+        ({"region_prefixes": ["73.71", "74"]}, []),
+        ({"categories": ["network"]}, BOTH),
+        ({"categories": ["upstream", "policy"]}, []),
+        ({"event_types": ["service.outage"]}, ["service.outage"]),
+        ({"event_types": ["region.outage", "cutoff.suspected"]}, ["region.outage"]),
+        ({"event_types": ["service.operational"]}, []),
+        ({"region_prefixes": ["73"], "categories": ["policy"]}, []),
     ],
 )
 async def test_filters_pick_the_outage(
-    database: Database, filters: dict[str, list[str]], wanted: bool
+    database: Database, filters: dict[str, list[str]], wanted: list[str]
 ) -> None:
     subscription = await subscribe(database, HOOK, **filters)
     sid = await add_service(database, "73.73")
     await probe(database, sid, Reason.NETWORK_TIMEOUT)  # unknown → outage
-    assert await delivered_types(database, subscription.id) == (
-        ["service.outage"] if wanted else []
-    )
+    assert await delivered_types(database, subscription.id) == wanted
 
 
 async def test_reason_change_within_outage_is_its_own_type(database: Database) -> None:
@@ -101,7 +108,7 @@ async def test_inactive_subscriptions_get_nothing(database: Database) -> None:
         row = await session.merge(subscription)
         await update_subscription(session, row, {"is_active": False})
     await probe(database, await add_service(database), Reason.OK)
-    assert len(await events(database)) == 1
+    assert [e.type for e in await events(database)] == ["service.operational", "region.operational"]
     assert await deliveries(database) == []
 
 

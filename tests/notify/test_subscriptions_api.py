@@ -11,7 +11,7 @@ from app.core.domain import Reason
 from app.notify.dispatcher import Dispatcher
 from app.store.db import Database
 from app.store.webhooks import DeliveryStatus
-from tests.factories import REFUSED_URLS, add_service, deliveries, later, probe
+from tests.factories import REFUSED_URLS, SERVICE_EVENTS, add_service, deliveries, later, probe
 from tests.support.receiver import Receiver, Reply
 from tests.support.waiting import drive
 
@@ -131,7 +131,7 @@ async def test_delivery_log_retry_replay_and_ping(
     receiver: Receiver,
 ) -> None:
     receiver.responder = lambda _request: Reply(500, body=b"receiver broken")
-    created = await create(client, admin_headers, url=receiver.url())
+    created = await create(client, admin_headers, url=receiver.url(), event_types=SERVICE_EVENTS)
     sid = await add_service(database)
     await probe(database, sid, Reason.OK)
     await probe(database, sid, Reason.NETWORK_TIMEOUT, later(5))
