@@ -12,11 +12,13 @@ from app.core.uptime_maths import WINDOWS, Uptime, uptime
 from app.http.deps import ReadCacheDep
 from app.http.region_codes import region_code_or_none
 from app.http.responses import NOT_MODIFIED, Responses
-from app.reads.cache import weak_etag
+from app.reads.cache import ReadCache, weak_etag
+from app.store.snapshot import DataVersion
 from app.store.types import utcnow
 from app.web.badge_svg import Badge, not_found_badge, render, status_badge, uptime_badge
 from app.web.i18n import Lang, negotiate
 from app.web.loaders import spans_of
+from app.web.queries import warnings_in_force
 
 router = APIRouter(tags=["badges"])
 
@@ -38,19 +40,32 @@ def svg_response(badge: Badge, *, status_code: int = 200) -> Response:
     return Response(body, status_code=status_code, media_type=SVG, headers=headers)
 
 
+async def warned_regions(cache: ReadCache, version: DataVersion) -> frozenset[str]:
+    """The codes of the regions under a warning (teguran) in force, once per data version."""
+
+    async def build() -> frozenset[str]:
+        async with cache.database.read() as session:
+            return frozenset(w.region_code for w in await warnings_in_force(session))
+
+    return await cache.get("warned-regions", version, build)
+
+
 @router.get("/badge/{code}.svg", response_class=Response, responses=BADGE_DOC)
 async def state_badge(
     code: str, cache: ReadCacheDep, lang: LangQuery = None, accept_language: AcceptLanguage = None
 ) -> Response:
-    """The region's state, and its cause's short word when it is not operational."""
+    """The region's state, and its cause's short word when it is not operational; "warning"
+    for an operational region under a warning (teguran) in force."""
     chosen = negotiate(lang, accept_language)
     normalized = region_code_or_none(code)
-    overview = await cache.overview(await cache.version())
+    version = await cache.version()
+    overview = await cache.overview(version)
     view = overview.regions.get(normalized) if normalized else None
     if view is None:
         return svg_response(not_found_badge(chosen), status_code=404)
+    warned = view.row.code in await warned_regions(cache, version)
     badge = status_badge(
-        view.row.name, view.state, view.reason, chosen, monitored=view.is_monitored
+        view.row.name, view.state, view.reason, chosen, monitored=view.is_monitored, warned=warned
     )
     return svg_response(badge)
 

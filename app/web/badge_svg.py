@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape
 from app.core.domain import Reason, State
 from app.core.uptime_coverage import coverage_of
 from app.core.uptime_maths import Uptime
+from app.core.warned import shows_warning
 from app.web.i18n import Lang, category_label
 from app.web.uptime_text import badge_message, percent_digits
 
@@ -25,6 +26,9 @@ STATE_COLOURS: dict[State, str] = {
     State.UNKNOWN: "#5f6368",
 }
 NOT_FOUND_COLOUR = "#5f6368"
+# An operational region under a warning (teguran) in force: unlike every state's colour.
+WARNING_COLOUR = "#ad1457"
+_WARNING = ("peringatan", "warning")
 _SHORT_STATE: dict[State, tuple[str, str]] = {
     State.OPERATIONAL: ("normal", "up"),
     State.DEGRADED: ("terganggu", "degraded"),
@@ -73,10 +77,19 @@ def geometry(badge: Badge) -> Geometry:
 
 
 def status_badge(
-    region_name: str, state: State, reason: Reason | None, lang: Lang, *, monitored: bool = True
+    region_name: str,
+    state: State,
+    reason: Reason | None,
+    lang: Lang,
+    *,
+    monitored: bool = True,
+    warned: bool = False,
 ) -> Badge:
     """State, and the cause's short word when it says more than the state does; a region
-    without a watched service is "not monitored" rather than "unknown"."""
+    without a watched service is "not monitored" rather than "unknown"; an operational one
+    under a warning (teguran) in force reads "peringatan" / "warning" (app/core/warned.py)."""
+    if shows_warning(state, warned=warned, monitored=monitored):
+        return Badge(f"e-KTP {region_name}", _WARNING[0 if lang == "id" else 1], WARNING_COLOUR)
     words = _SHORT_STATE[state] if monitored else _NOT_MONITORED
     message = words[0] if lang == "id" else words[1]
     category = reason.category if reason is not None else None

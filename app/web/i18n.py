@@ -92,6 +92,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "warnings": ("Peringatan (teguran)", "Warnings (teguran)"),
     "no_warnings": ("Tidak ada peringatan berlaku.", "No warnings in force."),
     "deadline": ("Tenggat", "Deadline"),
+    # The widget: a warning (teguran) in force, and maintenance in a few words.
+    "warning_state": ("Peringatan", "Warning"),
+    "warning_letter": ("Surat teguran", "Warning letter"),
+    "maintenance_short": ("Pemeliharaan", "Maintenance"),
     "maintenance": ("Pemeliharaan terjadwal", "Scheduled maintenance"),
     "no_maintenance": (
         "Tidak ada pemeliharaan dalam 14 hari ke depan.",

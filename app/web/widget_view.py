@@ -1,6 +1,8 @@
 """What the embeddable widget shows: the region's state and cause, since when (the outage's
 start, or the last incident's end), the last incident of the past 30 days in one short line,
-and its availability to citizens over 30 days; times in the region's own zone. Pure."""
+and its availability to citizens over 30 days; the letter a cutoff cites, a warning (teguran)
+in force with its deadline (an operational region under one reads "Peringatan / Warning", not
+"Normal"), maintenance under way or next; times in the region's own zone. Pure."""
 
 from __future__ import annotations
 
@@ -17,10 +19,18 @@ from app.web.bars import clip
 from app.web.chips import Chip, region_chip
 from app.web.format import duration, iso, local_time
 from app.web.i18n import Lang, reason_label, words
-from app.web.region_view import UPTIME_WINDOWS, since_word
+from app.web.region_view import UPTIME_WINDOWS, declared_beside, since_word
 from app.web.uptime_text import UptimeFigure, uptime_figure
+from app.web.widget_notes import (
+    MaintenanceNote,
+    WarningNote,
+    maintenance_note,
+    shown_chip,
+    warning_note,
+)
 
 LAST_INCIDENT_WITHIN = timedelta(days=30)
+REFRESH_SECONDS = 60  # widget.js fetches the widget again this often; a <noscript> meta too
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +76,11 @@ class WidgetView:
     heading: str
     details: str
     since_word: str
+    letter: str = ""  # the reference of the letter a declared cause (a cutoff) cites
+    letter_word: str = ""
+    warning: WarningNote | None = None  # a warning (teguran) in force, with its deadline
+    maintenance: MaintenanceNote | None = None  # under way, or the next within 14 days
+    refresh_seconds: int = REFRESH_SECONDS
 
 
 def widget_view(
@@ -82,11 +97,13 @@ def widget_view(
     vocabulary = words(lang)
     zone = zone_of(status.code)
     since = region_since(status.state, status.since, episodes)
+    monitored = bool(status.services) or bool(spans)
+    declared = declared_beside(status, zone, lang)
     return WidgetView(
         lang=lang,
         code=status.code,
         name=status.name,
-        chip=region_chip(status.state, bool(status.services) or bool(spans), lang),
+        chip=shown_chip(status, region_chip(status.state, monitored, lang), monitored, lang),
         cause=reason_label(status.reason, lang) if status.state in AFFECTED else "",
         since=local_time(since.at, zone, lang),
         since_iso=iso(since.at),
@@ -96,4 +113,8 @@ def widget_view(
         heading=vocabulary["title"],
         details=vocabulary["details"],
         since_word=since_word(since, vocabulary),
+        letter=declared.reference if declared else "",
+        letter_word=vocabulary["letter"],
+        warning=warning_note(status, zone, now, lang),
+        maintenance=maintenance_note(status, zone, now, lang),
     )

@@ -13,6 +13,7 @@ from app.core.uptime_maths import Uptime
 from app.web.badge_svg import (
     PADDING,
     STATE_COLOURS,
+    WARNING_COLOUR,
     Badge,
     format_percent,
     geometry,
@@ -138,6 +139,7 @@ def test_uptime_badge_with_little_data_shows_its_length_not_a_percentage() -> No
 
 def test_every_badge_colour_is_readable_under_white_text() -> None:
     colours = [*STATE_COLOURS.values(), *(uptime_colour(p) for p in (100, 99.5, 97, 10, None))]
+    colours.append(WARNING_COLOUR)
     for colour in colours:
         assert re.fullmatch(r"#[0-9a-f]{6}", colour)
         assert contrast_with_white(colour) >= 4.5, colour
@@ -152,6 +154,7 @@ def test_page_chips_are_readable_and_match_the_badges() -> None:
         assert f"--{state}: {colour};" in page, state
         assert f".state-{state} {{ background: {colour}; }}" in widget, state
         assert contrast_with_white(colour) >= 4.5
+    assert f".state-warning {{ background: {WARNING_COLOUR}; }}" in widget
 
 
 def test_a_region_without_watched_services_is_not_monitored_rather_than_unknown() -> None:

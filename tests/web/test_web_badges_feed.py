@@ -41,7 +41,8 @@ async def test_state_badge_is_cacheable_svg(
     assert again.status_code == 304 and again.content == b""
     english = await client.get("/badge/73.73.svg", params={"lang": "en"})
     assert badge_texts(english)[1] == "down · cut off" and english.headers["etag"] != etag
-    assert badge_texts(await client.get("/badge/73.71.svg"))[1] == "normal"
+    # Makassar is operational under a warning (teguran): not "normal" (#18).
+    assert badge_texts(await client.get("/badge/73.71.svg"))[1] == "peringatan"
     assert badge_texts(await client.get("/badge/31.71.svg"))[1] == "tidak dipantau"
     assert badge_texts(await client.get("/badge/73.svg"))[0] == "e-KTP Sulawesi Selatan"
 

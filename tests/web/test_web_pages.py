@@ -216,7 +216,8 @@ async def test_widget_is_small_and_self_contained(
     body = response.text
     assert "Kota Palopo" in body and 'class="chip state-outage"' in body
     assert "Pemutusan akses oleh pusat" in body and "Ketersediaan 30 hari" in body
-    assert "<script" not in body and "pantau.css" not in body and "/static/widget.css" in body
+    assert "pantau.css" not in body and "/static/widget.css" in body
+    assert re.findall(r"<script[^>]*>", body) == ['<script src="/static/widget.js" defer>']
     assert_csp_friendly(body)
     english = (await client.get("/widget/73.73", headers={"Accept-Language": "en"})).text
     assert "Access cut off by central authority" in english and "30-day uptime" in english
@@ -228,6 +229,7 @@ async def test_static_files_are_served(client: httpx.AsyncClient) -> None:
         ("/static/live.js", "javascript"),
         ("/static/pantau.css", "text/css"),
         ("/static/widget.css", "text/css"),
+        ("/static/widget.js", "javascript"),
     ]:
         response = await client.get(path)
         assert response.status_code == 200 and kind in response.headers["content-type"], path
