@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -83,6 +86,22 @@ class PantauProcess:
     def client(self) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
         return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=10)
+
+
+@asynccontextmanager
+async def serving_copy(
+    sqlite_template: Path, folder: Path, **settings: str
+) -> AsyncIterator[PantauProcess]:
+    """`pantau serve` on a copy of the migrated SQLite template in `folder` (the database URL in
+    `.env["PANTAU_DATABASE_URL"]`), stopped at the end: a browser test module's one server."""
+    shutil.copyfile(sqlite_template, folder / "pantau.db")
+    url = f"sqlite+aiosqlite:///{folder / 'pantau.db'}"
+    pantau = PantauProcess(url, folder / "pantau.log", **settings)
+    await pantau.start()
+    try:
+        yield pantau
+    finally:
+        await pantau.stop()
 
 
 async def transitions_of(database: Database, service_id: int) -> list[Transition]:

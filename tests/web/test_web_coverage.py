@@ -37,7 +37,9 @@ async def test_region_page_and_widget_put_coverage_beside_every_figure(
     first = await watch_palopo_for_a_minute(database)
     body = (await client.get("/regions/73.73")).text
     uptime = body.split('id="uptime-h"')[1].split("</section>")[0]
-    rows = re.findall(r'<tr data-window="([^"]+)"><th scope="row">[^<]*</th><td>(.*?)</td>', uptime)
+    rows = re.findall(
+        r'<tr data-window="([^"]+)"><th scope="row">[^<]*</th><td[^>]*>(.*?)</td>', uptime
+    )
     assert [window for window, _ in rows] == ["24 jam", "30 hari", "90 hari"]
     for (window, cell), days in zip(rows, ("24 jam", "30 hari", "90 hari"), strict=True):
         assert 'data-verdict="too_little"' in cell, window

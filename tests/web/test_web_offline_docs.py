@@ -6,7 +6,6 @@ region list as one types. Screenshots go to $PANTAU_TEST_ARTIFACTS."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -15,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 from tests.support.browser import Console, artifacts, chromium, require_browser
-from tests.support.harness import PantauProcess
+from tests.support.harness import serving_copy
 
 require_browser()
 
@@ -36,14 +35,8 @@ def unexpected(errors: list[str], base_url: str) -> list[str]:
 async def base_url(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
-    folder = tmp_path_factory.mktemp("offline")
-    shutil.copyfile(sqlite_template, folder / "pantau.db")
-    pantau = PantauProcess(f"sqlite+aiosqlite:///{folder / 'pantau.db'}", folder / "pantau.log")
-    await pantau.start()
-    try:
+    async with serving_copy(sqlite_template, tmp_path_factory.mktemp("offline")) as pantau:
         yield pantau.base_url
-    finally:
-        await pantau.stop()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
