@@ -64,7 +64,7 @@ def new_event_id() -> str:
 @dataclass(frozen=True, slots=True)
 class Filters:
     """A subscription's filters; an empty tuple admits everything on that dimension. With
-    `coalesce_waves`, a wave's event stands for its members' service.* events."""
+    `coalesce_waves`, a wave's event stands for its members' service.* and region.* events."""
 
     event_types: tuple[str, ...] = ()
     region_prefixes: tuple[str, ...] = ()

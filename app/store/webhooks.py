@@ -32,7 +32,7 @@ class Subscription(SQLModel, table=True):
     region_prefixes: list[str] = Field(default_factory=list, sa_type=JSONDocument)
     categories: list[str] = Field(default_factory=list, sa_type=JSONDocument)
     is_active: bool = True
-    # A wave's event replaces its member regions' service.* events caused by the wave.
+    # A wave's event replaces its member regions' service.* and region.* events caused by it.
     coalesce_waves: bool = True
     # Plain text: HMAC signing needs the key itself. Never returned after creation.
     secret: str = Field(max_length=128)
@@ -54,7 +54,7 @@ class WebhookEvent(SQLModel, table=True):
     type: str = Field(max_length=40, index=True)
     region_code: str | None = Field(default=None, max_length=8)
     category: str | None = Field(default=None, max_length=16)
-    reason: str | None = Field(default=None, max_length=32)  # of a service.* event
+    reason: str | None = Field(default=None, max_length=32)  # of service.*, region.*, cutoff.*
     transition_id: int | None = Field(
         default=None,
         sa_column=Column(ForeignKey("transition.id", ondelete="SET NULL"), index=True),

@@ -21,7 +21,7 @@ from app.store.models import Service
 from app.store.probes import ProbeSample
 from app.store.types import utcnow
 from app.store.webhooks import Delivery, DeliveryStatus
-from tests.factories import create_service
+from tests.factories import SERVICE_EVENTS, create_service
 from tests.support.harness import PantauProcess, service_row, transitions_of
 from tests.support.receiver import Receiver
 from tests.support.waiting import wait_for
@@ -94,7 +94,8 @@ async def test_sigterm_records_work_in_flight_and_exits_within_the_grace(
     await pantau.start()
     receiver.hold()  # the first delivery stays in flight until we let it go
     async with pantau.client() as client:
-        created = await client.post("/api/v1/subscriptions", json={"url": receiver.url()})
+        spec = {"url": receiver.url(), "event_types": SERVICE_EVENTS}  # the service's alone
+        created = await client.post("/api/v1/subscriptions", json=spec)
         assert created.status_code == 201, created.text
         await create_service(client, "73.71", simulator.url_for("73.71"), success_threshold=1)
     await wait_for(lambda: _held(receiver), within=10, interval=0.02)

@@ -28,8 +28,9 @@ def _unique(values: list[str]) -> list[str]:
 
 
 COALESCE_WAVES = (
-    "True: a wave's `wave.*` events replace its member regions' `service.*` events caused by"
-    " the wave (`upstream.central`, `network.backbone`); false: both are delivered"
+    "True: a wave's `wave.*` events replace its member regions' `service.*` and `region.*`"
+    " events caused by the wave (`upstream.central`, `network.backbone`); false: both are"
+    " delivered"
 )
 Description = Annotated[str, Field(max_length=500), PLAIN_TEXT]
 EventTypes = Annotated[list[EventType], Field(max_length=20), AfterValidator(_unique)]
