@@ -31,6 +31,7 @@ from app.api.services import router as services_router
 from app.api.status import router as status_router
 from app.api.statuspage import router as statuspage_router
 from app.api.statuspage_maintenance import router as statuspage_maintenance_router
+from app.api.subscribers import router as subscribers_router
 from app.api.subscriptions import router as subscriptions_router
 from app.api.uptime import router as uptime_router
 from app.api.waves import router as waves_router
@@ -43,6 +44,7 @@ from app.http.conditional import install_http
 from app.http.errors import install_error_handler
 from app.metrics import Metrics
 from app.notify.dispatcher import Dispatcher
+from app.notify.mailer import Mailer
 from app.notify.ssrf import make_webhook_client, parse_networks
 from app.reads.cache import ReadCache
 from app.settings import Settings, get_settings
@@ -55,8 +57,8 @@ from app.workers.clock import SystemClock
 
 
 def _start_workers(app: FastAPI, settings: Settings) -> None:
-    """The checker and the dispatcher, where this process runs them, on the app's database,
-    clients, metrics and clock."""
+    """The checker, the dispatcher and the mailer (with PANTAU_SMTP_URL), where this process
+    runs them, on the app's database, clients, metrics and clock."""
     state = app.state
     if settings.run_checker:
         state.checker = Checker(
@@ -68,6 +70,10 @@ def _start_workers(app: FastAPI, settings: Settings) -> None:
             state.db, settings, state.webhook_client, metrics=state.metrics, clock=state.clock
         )
         state.dispatcher.start()
+    target = settings.smtp_target
+    if settings.run_dispatcher and target is not None:
+        state.mailer = Mailer(state.db, settings, target, clock=state.clock)
+        state.mailer.start()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -87,14 +93,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_connections=settings.dispatcher_concurrency,
         )
         app.state.dispatcher = None
+        app.state.mailer = None
         try:
             if settings.services_file:
                 await sync_at_start_up(app.state.db, settings.services_file)
             _start_workers(app, settings)
             yield
         finally:
-            # Both finish their work in flight side by side, within one grace.
-            workers = [w for w in (app.state.checker, app.state.dispatcher) if w is not None]
+            # All finish their work in flight side by side, within one grace.
+            running = (app.state.checker, app.state.dispatcher, app.state.mailer)
+            workers = [w for w in running if w is not None]
             await asyncio.gather(*(w.stop(settings.shutdown_grace_seconds) for w in workers))
             await app.state.webhook_client.aclose()
             await app.state.probe_client.aclose()
@@ -130,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit_router)
     app.include_router(statuspage_maintenance_router)
     app.include_router(subscriptions_router)
+    app.include_router(subscribers_router)
     app.include_router(deliveries_router)
     app.include_router(uptime_router)
     app.include_router(incidents_router)

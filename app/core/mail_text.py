@@ -155,7 +155,7 @@ def notice_for_event(
         region_name=str(region.get("name") or region["code"]),
         province_name=str(province["name"]) if isinstance(province, Mapping) else None,
         at=_instant(data.get("at")) or at,
-        since=_instant(data.get("down_since") or data.get("since")),
+        since=_instant(data.get(_SINCE.get(event_type.split(".", 1)[0], ""))),
         reason_label=label if isinstance(label, Mapping) else None,
         letter=_letter(declaration if declaration is not None else data.get("letter")),
         deadline=_instant(declaration.get("deadline"))
@@ -164,6 +164,11 @@ def notice_for_event(
         incident_id=incident_id,
         event_id=event_id,
     )
+
+
+# Where an event says when the outage began: a cutoff.* event's `down_since`, a region.*
+# event's `since` (for region.outage; after a recovery it is when the region came back).
+_SINCE = {"cutoff": "down_since", "region": "since"}
 
 
 def _kind_and_key(
@@ -311,7 +316,7 @@ def compose_notice(
         if label:
             lines.append(f"{_WORDS['cause'][lang]}: {label}")
     if notice.kind == MailKind.RECOVERY:
-        if notice.since is not None:
+        if notice.since is not None and notice.event_type != "region.operational":
             lines.append(f"{_WORDS['down_since'][lang]}: {local_time(notice.since, zone, lang)}")
         lines.append(f"{_WORDS['at'][lang]}: {local_time(notice.at, zone, lang)}")
     elif notice.since is not None and notice.kind != MailKind.WARNING:

@@ -24,6 +24,8 @@ from pydantic import SecretStr
 
 from app.core.regions.registry import load_regions
 from app.demo.api import api_client
+from app.demo.mailbox import SENDER as MAIL_SENDER
+from app.demo.mailbox import Mailbox, subscribe_citizen
 from app.demo.provision import (
     open_subscription,
     pause_demo_services,
@@ -53,13 +55,18 @@ def say(line: str) -> None:
     print(line, flush=True)
 
 
-def demo_settings(settings: Settings, admin_token: str) -> Settings:
-    """The settings the demo runs with: an admin token for its operator calls, and the
-    loopback receiver reachable by webhooks. Nothing else is loosened."""
+def demo_settings(settings: Settings, admin_token: str, *, smtp_url: str | None = None) -> Settings:
+    """The settings the demo runs with: an admin token for its operator calls, the loopback
+    receiver reachable by webhooks, and citizens' mail sent to the demo's own mailbox
+    (`smtp_url`). Nothing else is loosened."""
     allowed = list(dict.fromkeys([*settings.webhook_allowed_networks, LOOPBACK]))
-    return settings.model_copy(
-        update={"admin_token": SecretStr(admin_token), "webhook_allowed_networks": allowed}
-    )
+    update: dict[str, Any] = {
+        "admin_token": SecretStr(admin_token),
+        "webhook_allowed_networks": allowed,
+    }
+    if smtp_url is not None:
+        update |= {"smtp_url": smtp_url, "mail_from": settings.mail_from or MAIL_SENDER}
+    return settings.model_copy(update=update)
 
 
 def display_url(host: str, port: int) -> str:
@@ -97,6 +104,7 @@ class Story:
     receiver: Receiver
     show_token: bool
     provisioned: bool = False
+    mailbox: Mailbox | None = None
 
     async def tell(self, server: uvicorn.Server, serving: asyncio.Task[bool]) -> None:
         await _wait_started(server, serving)
@@ -114,6 +122,8 @@ class Story:
             base = display_url(server.config.host, server.config.port)
             for line in welcome(base, self.token if self.show_token else None):
                 say(line)
+            if self.mailbox is not None:
+                await subscribe_citizen(api, self.mailbox, say)
             runner = StepRunner(self.simulator, api, names, say)
             await play(build_timeline(regions), runner.run)
 
@@ -122,7 +132,8 @@ async def run_demo(settings: Settings, *, host: str, port: int) -> int:
     """Serves until Ctrl-C; the exit status is 1 if the demo could not be set up."""
     given = settings.admin_token.get_secret_value() if settings.admin_token else None
     token = given or secrets.token_urlsafe(24)
-    settings = demo_settings(settings, token)
+    mailbox = Mailbox(say)  # its loopback port is bound now, served with the others below
+    settings = demo_settings(settings, token, smtp_url=mailbox.url)
     app = create_app(settings)
     config = uvicorn.Config(
         app,
@@ -136,8 +147,10 @@ async def run_demo(settings: Settings, *, host: str, port: int) -> int:
     )
     server = uvicorn.Server(config)
     with _exit_on_signals(server):
-        async with Simulator() as simulator, Receiver(say) as receiver:
-            story = Story(app, token, simulator, receiver, show_token=given is None)
+        async with Simulator() as simulator, Receiver(say) as receiver, mailbox:
+            story = Story(
+                app, token, simulator, receiver, show_token=given is None, mailbox=mailbox
+            )
             serving = asyncio.create_task(_serve(server))
             told = asyncio.create_task(story.tell(server, serving))
             failed = await _until_exit(server, serving, told)

@@ -1,8 +1,9 @@
 """`make run` as a newcomer tries it: `pantau db upgrade`, then `pantau serve` with the demo
 on, for real in a subprocess (a temporary SQLite file, a free port). Within a minute the API
 and the status page show a network outage, Palopo's cutoff with its letter, maintenance, a
-slow region and a central wave; the console shows verified webhook deliveries; Ctrl-C stops
-everything within seconds. One process serves every test here, in order."""
+slow region and a central wave; the console shows verified webhook deliveries and the demo
+citizen's mails (the confirmation, then Palopo's cutoff); Ctrl-C stops everything within
+seconds. One process serves every test here, in order."""
 
 from __future__ import annotations
 
@@ -155,6 +156,18 @@ def test_the_console_prints_the_urls_and_verified_deliveries(demo: LiveDemo) -> 
     kinds = {line.split()[2] for line in verified(demo)}
     assert {"policy.warning", "service.outage"} <= kinds
     assert "[webhook REJECTED]" not in console
+
+
+def test_the_console_shows_the_citizens_mail(demo: LiveDemo) -> None:
+    """The demo citizen confirmed through the mailbox, then heard of Palopo's cutoff."""
+    cutoff = (
+        f"Subjek / Subject: [Pantau] Kota Palopo: layanan e-KTP diputus (surat {CUTOFF_LETTER})"
+    )
+    demo.watch(lambda: any(cutoff in line for line in demo.lines))
+    console = "\n".join(demo.lines)
+    assert "[demo] warga@example.org berlangganan / subscribed" in console
+    assert console.index("Konfirmasi langganan email") < console.index(cutoff)
+    assert f"{demo.base_url}/subscribers/unsubscribe?token=" in console
 
 
 def verified(demo: LiveDemo) -> list[str]:

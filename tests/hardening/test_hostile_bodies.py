@@ -17,6 +17,7 @@ from app.store.db import Database
 from tests.conftest import make_settings
 from tests.hardening.write_routes import (
     BODY_OF,
+    MAIL_SETTINGS,
     NOT_JSON_VALUES,
     Location,
     Route,
@@ -43,7 +44,10 @@ END_OF_TIME = {
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return make_settings(
-        database_url, run_dispatcher=False, webhook_allowed_networks=["127.0.0.0/8"]
+        database_url,
+        run_dispatcher=False,
+        webhook_allowed_networks=["127.0.0.0/8"],
+        **MAIL_SETTINGS,
     )
 
 

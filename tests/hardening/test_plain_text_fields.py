@@ -13,6 +13,7 @@ from app.store.db import Database
 from tests.conftest import make_settings
 from tests.hardening.write_routes import (
     BODY_OF,
+    MAIL_SETTINGS,
     base_bodies,
     body_routes,
     names,
@@ -34,7 +35,10 @@ CREDENTIALS = "basic_auth"
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return make_settings(
-        database_url, run_dispatcher=False, webhook_allowed_networks=["127.0.0.0/8"]
+        database_url,
+        run_dispatcher=False,
+        webhook_allowed_networks=["127.0.0.0/8"],
+        **MAIL_SETTINGS,
     )
 
 

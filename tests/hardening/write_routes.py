@@ -26,6 +26,8 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 REGION = "73.73"
 # A subscriber on loopback is allowed by the tests' settings; no dispatcher ever sends to it.
 HOOK_URL = "http://127.0.0.1:9/hook"
+# Email configured, so citizens' subscriptions are accepted; no mailer runs to send them.
+MAIL_SETTINGS = {"smtp_url": "smtp://127.0.0.1:9", "mail_from": "pantau@example.org"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,7 @@ def base_bodies() -> dict[str, dict[str, Any]]:
         "hook": {"url": HOOK_URL, "description": "operators"},
         "hook_change": {"description": "operators on call"},
         "rotation": {"grace_seconds": 60.0},
+        "subscriber": {"email": "warga@example.org", "regions": [REGION, "73"], "lang": "en"},
     }
 
 
@@ -154,6 +157,7 @@ BODY_OF: dict[Route, str] = {
     ("POST", "/api/v1/subscriptions"): "hook",
     ("PATCH", "/api/v1/subscriptions/{subscription_id}"): "hook_change",
     ("POST", "/api/v1/subscriptions/{subscription_id}/rotate-secret"): "rotation",
+    ("POST", "/api/v1/subscribers"): "subscriber",
 }
 
 
