@@ -25,6 +25,7 @@ from email.utils import format_datetime
 from enum import StrEnum
 from typing import Any, Literal
 
+from app.core.instants import as_utc, stored_instant
 from app.core.regions.zones import WIB, Zone, zone_of
 
 Lang = Literal["id", "en"]
@@ -109,15 +110,9 @@ class MailText:
 
 
 def _instant(value: object) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else None
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
+    """An instant an event's data holds (ISO 8601 text, or a datetime), in UTC; None if it
+    holds none Pantau could read (app/core/instants.py)."""
+    return as_utc(value) if isinstance(value, datetime) else stored_instant(value)
 
 
 def _letter(document: object) -> Letter | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel, col
 from sqlmodel import select as sql_select
@@ -156,17 +156,3 @@ async def cancel_pending_mails(session: AsyncSession, subscriber_id: int, *, now
         .where(m.subscriber_id == subscriber_id, m.status == str(MailStatus.PENDING))
         .values(status=str(MailStatus.CANCELLED), updated_at=now, leased_until=None)
     )
-
-
-async def subscriber_counts(session: AsyncSession) -> dict[str, int]:
-    """Confirmed subscribers per region code (no address)."""
-    s, link = subscriber_table.c, region_link_table.c
-    query = (
-        select(link.region_code, func.count())
-        .join(subscriber_table, s.id == link.subscriber_id)
-        .where(s.status == str(SubscriberStatus.CONFIRMED))
-        .group_by(link.region_code)
-    )
-    return {
-        code: count for code, count in (await (await session.connection()).execute(query)).all()
-    }

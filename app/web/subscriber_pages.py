@@ -79,6 +79,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "down, gets a warning, or recovers. Every email has an unsubscribe link.",
     ),
     "bad_link_title": ("Tautan tidak berlaku", "This link does not work"),
+    "unknown_region_title": ("Daerah tidak dikenal", "Unknown region"),
     "bad_confirm": (
         "Tautan konfirmasi ini tidak dikenal, sudah dipakai, atau kedaluwarsa (7 hari). "
         "Minta tautan baru dari halaman daerah.",
@@ -105,11 +106,13 @@ TEXT: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True, slots=True)
 class SubscriberPage:
-    title: str
+    """Its title and button in both languages, Indonesian first; the message in the page's."""
+
+    title: tuple[str, str]
     message: str
     regions: list[tuple[str, str]] = field(default_factory=list)  # (name, code)
     action: str | None = None  # a form posting to this URL, with `button`
-    button: str = ""
+    button: tuple[str, str] = ("", "")
     back: str = "/"
 
 
@@ -164,7 +167,7 @@ async def subscribe_form(
     lang_href = _link(f"/regions/{region or code}", other(lang))
 
     def page(title: str, message: str, status_code: int, **extra: int) -> Response:
-        shown = SubscriberPage(text(title, lang), message, back=back)
+        shown = SubscriberPage(TEXT[title], message, back=back)
         return _render(shown, lang, status_code=status_code, lang_href=lang_href, **extra)
 
     if cross_site(request, settings):
@@ -187,7 +190,7 @@ async def subscribe_form(
     except Unavailable:
         return page("unavailable_title", text("unavailable", lang), 503)
     except InvalidInput as exc:
-        return page("bad_link_title", exc.message, 404)
+        return page("unknown_region_title", exc.message, 404)
     except TooManyRequests as exc:
         return page("too_many_title", text("too_many", lang), 429, retry_after=exc.retry_after)
     return page("check_title", text("check", lang), 200)
@@ -201,6 +204,15 @@ def _form(body: bytes) -> dict[str, str]:
     return fields
 
 
+def _link_page(page: SubscriberPage | None, bad: str, lang: Lang, lang_href: str) -> Response:
+    """The page a mail's link leads to, or, for a link that does not work, the page saying
+    so (404)."""
+    if page is None:
+        shown = SubscriberPage(TEXT["bad_link_title"], text(bad, lang))
+        return _render(shown, lang, status_code=404, lang_href=lang_href)
+    return _render(page, lang, lang_href=lang_href)
+
+
 @router.get("/subscribers/confirm")
 async def confirm_page(
     token: Token,
@@ -210,19 +222,18 @@ async def confirm_page(
     accept_language: AcceptLanguage = None,
 ) -> Response:
     chosen = negotiate(lang, accept_language)
-    lang_href = _link("/subscribers/confirm", other(chosen), token=token)
     pending = await pending_confirmation(session, token, now=clock.now())
-    if pending is None:
-        page = SubscriberPage(text("bad_link_title", chosen), text("bad_confirm", chosen))
-        return _render(page, chosen, status_code=404, lang_href=lang_href)
-    page = SubscriberPage(
-        text("confirm_title", chosen),
-        text("confirm", chosen),
-        regions=await _named(session, pending.regions),
-        action=_link("/subscribers/confirm", chosen, token=token),
-        button=text("confirm_button", chosen),
-    )
-    return _render(page, chosen, lang_href=lang_href)
+    page = None
+    if pending is not None:
+        page = SubscriberPage(
+            TEXT["confirm_title"],
+            text("confirm", chosen),
+            regions=await _named(session, pending.regions),
+            action=_link("/subscribers/confirm", chosen, token=token),
+            button=TEXT["confirm_button"],
+        )
+    lang_href = _link("/subscribers/confirm", other(chosen), token=token)
+    return _link_page(page, "bad_confirm", chosen, lang_href)
 
 
 @router.post("/subscribers/confirm")
@@ -236,15 +247,11 @@ async def confirm(
     chosen = negotiate(lang, accept_language)
     async with database.transaction() as session:
         confirmed = await confirm_subscription(session, token, now=clock.now())
-        regions = await _named(session, confirmed.regions) if confirmed else []
-    lang_href = _link("/", other(chosen))
-    if confirmed is None:
-        page = SubscriberPage(text("bad_link_title", chosen), text("bad_confirm", chosen))
-        return _render(page, chosen, status_code=404, lang_href=lang_href)
-    page = SubscriberPage(
-        text("confirmed_title", chosen), text("confirmed", chosen), regions=regions
-    )
-    return _render(page, chosen, lang_href=lang_href)
+        page = None
+        if confirmed is not None:
+            regions = await _named(session, confirmed.regions)
+            page = SubscriberPage(TEXT["confirmed_title"], text("confirmed", chosen), regions)
+    return _link_page(page, "bad_confirm", chosen, _link("/", other(chosen)))
 
 
 @router.get("/subscribers/unsubscribe")
@@ -255,17 +262,15 @@ async def unsubscribe_page(
     accept_language: AcceptLanguage = None,
 ) -> Response:
     chosen = negotiate(lang, accept_language)
-    lang_href = _link("/subscribers/unsubscribe", other(chosen), token=token)
-    if await known_unsubscribe_token(session, token) is None:
-        page = SubscriberPage(text("bad_link_title", chosen), text("bad_unsubscribe", chosen))
-        return _render(page, chosen, status_code=404, lang_href=lang_href)
+    known = await known_unsubscribe_token(session, token) is not None
     page = SubscriberPage(
-        text("unsubscribe_title", chosen),
+        TEXT["unsubscribe_title"],
         text("unsubscribe", chosen),
         action=_link("/subscribers/unsubscribe", chosen, token=token),
-        button=text("unsubscribe_button", chosen),
+        button=TEXT["unsubscribe_button"],
     )
-    return _render(page, chosen, lang_href=lang_href)
+    lang_href = _link("/subscribers/unsubscribe", other(chosen), token=token)
+    return _link_page(page if known else None, "bad_unsubscribe", chosen, lang_href)
 
 
 @router.post("/subscribers/unsubscribe")
@@ -279,10 +284,6 @@ async def unsubscribe_now(
     """The button's POST and RFC 8058's one-click POST alike: unsubscribed at once."""
     chosen = negotiate(lang, accept_language)
     async with database.transaction() as session:
-        done = await unsubscribe(session, token, now=clock.now())
-    lang_href = _link("/", other(chosen))
-    if done is None:
-        page = SubscriberPage(text("bad_link_title", chosen), text("bad_unsubscribe", chosen))
-        return _render(page, chosen, status_code=404, lang_href=lang_href)
-    page = SubscriberPage(text("unsubscribed_title", chosen), text("unsubscribed", chosen))
-    return _render(page, chosen, lang_href=lang_href)
+        done = await unsubscribe(session, token, now=clock.now()) is not None
+    page = SubscriberPage(TEXT["unsubscribed_title"], text("unsubscribed", chosen))
+    return _link_page(page if done else None, "bad_unsubscribe", chosen, _link("/", other(chosen)))

@@ -113,6 +113,8 @@ async def test_double_opt_in_then_exactly_one_cutoff_mail_then_one_click_unsubsc
     page = await client.get(confirm)  # what a mail scanner does: nothing is confirmed
     assert page.status_code == 200
     assert '<form method="post" action="/subscribers/confirm?token=' in page.text
+    assert "Konfirmasi langganan email" in page.text  # Indonesian first,
+    assert "Confirm your email subscription" in page.text  # English beside it
     assert await status_of(database, WARGA) == "pending"
     done = await client.post(confirm)
     assert done.status_code == 200 and "Langganan aktif" in done.text
