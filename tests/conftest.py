@@ -1,5 +1,6 @@
 """Shared fixtures. Every storage and API test runs twice: on SQLite (a temporary file per
-test) and on PostgreSQL (a database per test, cloned from a template migrated once per run).
+test) and on PostgreSQL (one database per test process, cloned from a template migrated once per
+run and brought back to the template's state before each test).
 
 The PostgreSQL leg is skipped only when PANTAU_TEST_SKIP_POSTGRES=1 says so; if the server is
 unreachable otherwise, those tests fail rather than vanish.
@@ -26,6 +27,7 @@ from app.settings import Settings
 from app.simulator import Simulator
 from app.store.db import Database
 from app.store.migrate import import_registry, upgrade_schema
+from tests.support.databases import ReusedDatabase
 
 if TYPE_CHECKING:
     from tests.support.harness import PantauProcess
@@ -122,13 +124,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    template = request.getfixturevalue("postgres_template")
-    name = f"pantau_t_{uuid.uuid4().hex[:12]}"
-    run_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    reused: ReusedDatabase = request.getfixturevalue("postgres_database")
+    reused.take()
+    yield sqlalchemy_postgres_url(reused.name)
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_template: str) -> Iterator[ReusedDatabase]:
+    """The session's one PostgreSQL test database, as fresh as a new clone of the template for
+    each test that takes it (tests/support/databases.py): cloning and dropping a database per
+    test cost more than most tests."""
+    database = ReusedDatabase(POSTGRES_URL, postgres_template)
     try:
-        yield sqlalchemy_postgres_url(name)
+        yield database
     finally:
-        run_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        database.drop()
 
 
 @pytest.fixture
