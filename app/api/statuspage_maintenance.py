@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.language import Lang, pick
+from app.core.statuspage_terms import PAGE_NAME
 from app.core.windows import Occurrence, between
 from app.http.deps import ReadSession, get_app_settings
+from app.http.language import ReaderLang
 from app.reads.statuspage_shapes import (
     MaintenanceComponent,
     MaintenanceStatus,
@@ -104,13 +108,20 @@ def _item(
     )
 
 
-async def _document(
-    request: Request,
-    session: AsyncSession,
-    *,
-    keep: Callable[[MaintenanceStatus], bool],
-    newest_first: bool,
+Listing = Literal["all", "upcoming", "active"]
+# Which occurrences each document keeps, and whether newest first.
+_LISTINGS: dict[Listing, tuple[Callable[[MaintenanceStatus], bool], bool]] = {
+    "all": (lambda _: True, True),
+    "upcoming": (lambda status: status == "scheduled", False),
+    "active": (lambda status: status == "in_progress", False),
+}
+
+
+async def maintenances(
+    request: Request, session: AsyncSession, lang: Lang, listing: Listing
 ) -> ScheduledMaintenances:
+    """One of the three documents; the summary takes its active and upcoming ones here."""
+    keep, newest_first = _LISTINGS[listing]
     now = utcnow()
     start, end = now - RECENT, now + AHEAD
     windows = await windows_overlapping(session, start=start, end=end)
@@ -123,23 +134,39 @@ async def _document(
     ]
     items = [item for item in items if keep(item.status)]
     items.sort(key=lambda item: (item.scheduled_for, item.id), reverse=newest_first)
-    page = Page(id=PAGE_ID, name="Pantau", url=base_url, time_zone="Etc/UTC", updated_at=now)
+    name = pick(PAGE_NAME, lang)
+    page = Page(id=PAGE_ID, name=name, url=base_url, time_zone="Etc/UTC", updated_at=now)
     return ScheduledMaintenances(page=page, scheduled_maintenances=items[:LIST_LIMIT])
 
 
+async def _served(
+    request: Request, session: AsyncSession, lang: Lang, response: Response, listing: Listing
+) -> ScheduledMaintenances:
+    # The page's name is in the reader's language: shared caches must key on it.
+    response.headers["Vary"] = "Accept-Language"
+    response.headers["Content-Language"] = lang
+    return await maintenances(request, session, lang, listing)
+
+
 @router.get("/scheduled-maintenances.json", response_model=ScheduledMaintenances)
-async def scheduled_maintenances(request: Request, session: ReadSession) -> ScheduledMaintenances:
+async def scheduled_maintenances(
+    request: Request, session: ReadSession, lang: ReaderLang, response: Response
+) -> ScheduledMaintenances:
     """Recent, current and upcoming maintenance (30 days back, 90 ahead), newest first."""
-    return await _document(request, session, keep=lambda _: True, newest_first=True)
+    return await _served(request, session, lang, response, "all")
 
 
 @router.get("/scheduled-maintenances/upcoming.json", response_model=ScheduledMaintenances)
-async def upcoming(request: Request, session: ReadSession) -> ScheduledMaintenances:
+async def upcoming(
+    request: Request, session: ReadSession, lang: ReaderLang, response: Response
+) -> ScheduledMaintenances:
     """Maintenance that has not started yet, soonest first."""
-    return await _document(request, session, keep=lambda s: s == "scheduled", newest_first=False)
+    return await _served(request, session, lang, response, "upcoming")
 
 
 @router.get("/scheduled-maintenances/active.json", response_model=ScheduledMaintenances)
-async def active(request: Request, session: ReadSession) -> ScheduledMaintenances:
+async def active(
+    request: Request, session: ReadSession, lang: ReaderLang, response: Response
+) -> ScheduledMaintenances:
     """Maintenance under way."""
-    return await _document(request, session, keep=lambda s: s == "in_progress", newest_first=False)
+    return await _served(request, session, lang, response, "active")

@@ -41,8 +41,12 @@ class Encoded:
         gzipped = gzip.compress(body, 6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
         return cls(body, gzipped, weak_etag(body))
 
-    def response(self, request: Request) -> Response:
+    def response(self, request: Request, *, language: str | None = None) -> Response:
+        """`language`: the document is in that language, chosen by the request's
+        Accept-Language (or `?lang=`), so shared caches must key on that header too."""
         headers = {"ETag": self.etag, "Vary": "Accept-Encoding"}
+        if language is not None:
+            headers |= {"Vary": "Accept-Encoding, Accept-Language", "Content-Language": language}
         if self.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
             headers["Content-Encoding"] = "gzip"
             return Response(self.gzipped, media_type=JSON, headers=headers)

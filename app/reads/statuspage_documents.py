@@ -1,6 +1,7 @@
-"""Pantau's overview and incidents → Statuspage documents' parts: components (provinces as
-groups, monitored regencies/cities inside them) and incidents with their updates (the
-transitions' story, told in words, beside the operators' own updates)."""
+"""Pantau's overview and incidents → Statuspage documents' parts, in the reader's language:
+components (provinces as groups, every regency and city inside them, monitored or not) and
+incidents with their updates (the transitions' story, told in words, beside the operators'
+own updates)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ from datetime import datetime
 from typing import Any, cast
 
 from app.core.domain import Reason, State
+from app.core.language import Lang
 from app.core.regions.overview import Overview, RegionView
 from app.core.statuspage_terms import (
     IncidentStatus,
     cause_text,
     component_status,
     group_status,
+    group_text,
     incident_component_status,
     incident_impact,
+    incident_name,
     recovery_text,
     region_text,
 )
@@ -32,6 +36,7 @@ PAGE_ID = "pantau"
 class Context:
     overview: Overview
     base_url: str
+    lang: Lang
     updated_at: datetime
     components: list[Component]  # groups, each followed by its components
     regions: dict[str, Component]  # the regions' components by code
@@ -39,11 +44,17 @@ class Context:
 
 def _component(
     view: RegionView,
-    times: tuple[datetime, datetime],
+    times: tuple[datetime, datetime] | None,
     citation: dict[str, Any] | None,
     position: int,
+    *,
+    lang: Lang,
+    as_of: datetime,
 ) -> Component:
-    created, changed = times
+    """A regency or city. One with no service (`times` None) is listed as not monitored:
+    `operational` (Statuspage has no "unknown"), said in its description, without uptime
+    showcase or start date."""
+    created, changed = times or (as_of, as_of)
     return Component(
         id=view.code,
         name=view.row.name,
@@ -51,9 +62,9 @@ def _component(
         created_at=created,
         updated_at=max(changed, view.since or changed),
         position=position,
-        description=region_text(view, citation),
-        showcase=True,
-        start_date=created.date(),
+        description=region_text(view, citation, lang),
+        showcase=times is not None,
+        start_date=created.date() if times else None,
         group_id=view.row.parent_code,
         page_id=PAGE_ID,
         group=False,
@@ -65,29 +76,39 @@ def components(
     overview: Overview,
     times: dict[str, tuple[datetime, datetime]],
     citations: dict[str, dict[str, Any]],
+    *,
+    lang: Lang,
+    as_of: datetime,
 ) -> list[Component]:
-    """Provinces with a monitored regency or city, each followed by those, in code order."""
+    """Every province as a group, each followed by all its regencies and cities, in code
+    order; `times` holds the monitored ones' first and latest service times, `as_of` stands
+    in for the others'."""
     found: list[Component] = []
     for province in overview.provinces():
-        children = [c for c in overview.children_of(province) if c.code in times]
-        if not children:
-            continue
+        children = overview.children_of(province)
         group_at = len(found)
         parts = [
-            _component(c, times[c.code], citations.get(c.code), group_at + 2 + i)
+            _component(
+                c,
+                times.get(c.code),
+                citations.get(c.code),
+                group_at + 2 + i,
+                lang=lang,
+                as_of=as_of,
+            )
             for i, c in enumerate(children)
         ]
+        monitored = [p for c, p in zip(children, parts, strict=True) if c.is_monitored]
         affected = sum(1 for c in children if c.is_affected)
         found.append(
             Component(
                 id=province.code,
                 name=province.row.name,
-                status=group_status([p.status for p in parts]),
-                created_at=min(p.created_at for p in parts),
-                updated_at=max(p.updated_at for p in parts),
+                status=group_status([p.status for p in monitored]),
+                created_at=min((p.created_at for p in monitored), default=as_of),
+                updated_at=max((p.updated_at for p in monitored), default=as_of),
                 position=group_at + 1,
-                description=f"{affected} dari {len(parts)} kabupaten/kota terganggu / "
-                f"{affected} of {len(parts)} regencies/cities disrupted",
+                description=group_text(affected, len(parts), len(monitored), lang),
                 showcase=False,
                 start_date=None,
                 group_id=None,
@@ -121,33 +142,35 @@ def _update(
     )
 
 
-def _story(row: IncidentRow, name: str, citation: dict[str, Any] | None) -> list[IncidentUpdate]:
+def _story(
+    row: IncidentRow, name: str, citation: dict[str, Any] | None, lang: Lang
+) -> list[IncidentUpdate]:
     """The transitions' story: opened, cause changed (while open), resolved."""
     key, down = str(row.id), incident_component_status(State(row.worst_state))
     opening = Reason(row.reasons_seen[0]) if row.reasons_seen else Reason(row.reason)
     went = AffectedComponent(
         code=row.region_code, name=name, old_status="operational", new_status=down
     )
-    text = cause_text(opening, row.started_at, citation)
+    text = cause_text(opening, row.started_at, citation, lang)
     story = [_update(key, "opened", "investigating", text, row.started_at, [went])]
     if row.ended_at is None and Reason(row.reason) != opening:
-        text = cause_text(Reason(row.reason), row.updated_at, citation)
+        text = cause_text(Reason(row.reason), row.updated_at, citation, lang)
         story.append(_update(key, "identified", "identified", text, row.updated_at))
     if row.ended_at is not None:
         back = went.model_copy(update={"old_status": down, "new_status": "operational"})
-        text = recovery_text(row.ended_at)
+        text = recovery_text(row.ended_at, lang)
         story.append(_update(key, "resolved", "resolved", text, row.ended_at, [back]))
     return story
 
 
-def _told(row: IncidentRow, updates: Sequence[OperatorUpdate]) -> list[IncidentUpdate]:
-    """Operators' updates, bilingual; their statuses are Statuspage's own."""
+def _told(row: IncidentRow, updates: Sequence[OperatorUpdate], lang: Lang) -> list[IncidentUpdate]:
+    """Operators' updates in the reader's language; their statuses are Statuspage's own."""
     return [
         _update(
             str(row.id),
             f"u{u.id}",
             cast(IncidentStatus, str(u.status)),
-            f"{u.body_id}\n\n{u.body_en}",
+            u.body_id if lang == "id" else u.body_en,
             u.created_at,
         )
         for u in updates
@@ -170,16 +193,20 @@ def incident(
     operator_updates: Sequence[OperatorUpdate],
     cited: Sequence[dict[str, Any]],
 ) -> Incident:
-    """`operator_updates` newest first; `cited` the declarations its transitions cite."""
+    """`operator_updates` newest first; `cited` the declarations its transitions cite (a
+    public letter's file is linked in the text: `letter_path`, from `declarations_cited`)."""
     citation = cited[-1] if cited else None
-    told = _told(row, operator_updates)
-    updates = sorted([*told, *_story(row, name, citation)], key=lambda u: u.created_at)
+    if citation is not None and isinstance(citation.get("letter_path"), str):
+        link = context.base_url.rstrip("/") + citation["letter_path"]
+        citation = citation | {"letter_url": link}
+    told = _told(row, operator_updates, context.lang)
+    story = _story(row, name, citation, context.lang)
+    updates = sorted([*told, *story], key=lambda u: u.created_at)
     monitoring = [u.created_at for u in told if u.status == "monitoring"]
     component = context.regions.get(row.region_code)
-    reason = Reason(row.reason)
     return Incident(
         id=str(row.id),
-        name=f"{name}: {reason.label_id} / {reason.label_en}",
+        name=incident_name(name, Reason(row.reason), context.lang),
         status=_status(row, told, citation is not None),
         created_at=row.started_at,
         updated_at=max([row.updated_at, *(u.created_at for u in told)]),

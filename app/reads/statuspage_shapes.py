@@ -23,13 +23,16 @@ class Page(BaseModel):
 class Status(BaseModel):
     indicator: Indicator
     description: str = Field(
-        description="Indonesian / English, with the blast radius",
-        examples=["Sebagian layanan terputus: 1 dari 514 kabupaten/kota terdampak / ..."],
+        description="In the reader's language (`?lang=`, else Accept-Language), with the blast "
+        "radius and how many regencies and cities are monitored",
+        examples=["Sebagian layanan terputus: 1 dari 514 kabupaten/kota terdampak, 60 dipantau"],
     )
 
 
 class Component(BaseModel):
-    """A monitored regency/city (id: its code), or a province as a group (`group: true`)."""
+    """A regency/city (id: its code), or a province as a group (`group: true`). One with no
+    service is `operational` with the description "Tidak dipantau" / "Not monitored",
+    `showcase: false` and no `start_date`."""
 
     id: str = Field(examples=["73.73"])
     name: str = Field(examples=["Kota Palopo"])
@@ -37,7 +40,10 @@ class Component(BaseModel):
     created_at: datetime
     updated_at: datetime
     position: int
-    description: str | None = Field(description="State, cause, since when, declared letter")
+    description: str | None = Field(
+        description="State, cause, since when, declared letter; or not monitored. In the "
+        "reader's language"
+    )
     showcase: bool
     start_date: date | None
     group_id: str | None = Field(description="The province's code", examples=["73"])

@@ -1,46 +1,12 @@
-"""Which language a page speaks (`?lang=` wins over `Accept-Language`; Indonesian by default)
-and the page's own words, Indonesian and English. Pure."""
+"""Which language a page speaks (`?lang=` wins over `Accept-Language`; Indonesian by default:
+app/core/language.py, shared with the Statuspage documents) and the page's own words,
+Indonesian and English. Pure."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from app.core.domain import Category, Reason, State
-
-Lang = Literal["id", "en"]
-DEFAULT: Lang = "id"
-# Browsers still send the withdrawn ISO 639 code `in` for Indonesian.
-_TAGS: dict[str, Lang] = {"id": "id", "in": "id", "en": "en"}
-
-
-def _weighted(accept_language: str) -> list[tuple[float, int, str]]:
-    """(-q, position, primary tag) for each acceptable range, best first."""
-    ranges = []
-    for position, part in enumerate(accept_language.split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        primary = tag.strip().lower().split("-", 1)[0]
-        if primary and quality > 0:
-            ranges.append((-quality, position, primary))
-    return sorted(ranges)
-
-
-def negotiate(query: Lang | None, accept_language: str | None) -> Lang:
-    """The page's language: an explicit `?lang=` first, then the best supported language of
-    `Accept-Language`, else Indonesian."""
-    if query is not None:
-        return query
-    for _, _, primary in _weighted(accept_language or ""):
-        if primary in _TAGS:
-            return _TAGS[primary]
-    return DEFAULT
+from app.core.language import Lang as Lang
+from app.core.language import negotiate as negotiate
 
 
 def other(lang: Lang) -> Lang:
@@ -144,6 +110,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "monitored_since": ("dipantau sejak", "monitored since"),
     "declared": ("dinyatakan", "declared"),
     "letter": ("surat", "letter"),
+    "letter_file": ("Unduh surat", "Download the letter"),
     "last_incident": ("Terakhir", "Last"),
     "ended_word": ("usai", "ended"),
     "updates": ("Kabar dari operator", "Operator updates"),
