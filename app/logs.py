@@ -29,7 +29,13 @@ QUIET_LOGGERS = (
     "httpcore",
     "apscheduler",
     "multipart",
+    "urllib3",  # Apprise's HTTP: at DEBUG, the request line, a Telegram bot token in its path
+    "requests",
 )
+# Apprise's own lines quote parts of its URLs (chat ids, hosts): they stay out of the log and
+# reach only the attempt's error, scrubbed of the URL (app/notify/apprise_channel.py). Its
+# per-call capture needs the logger at WARNING, not above.
+SILENT_LOGGERS = ("apprise",)
 
 
 class RequestIdFilter(logging.Filter):
@@ -90,6 +96,7 @@ def logging_config(
             "uvicorn.error": {**named, "handlers": [], "propagate": True},
             "uvicorn.access": named,
             **{name: {"level": "WARNING"} for name in QUIET_LOGGERS},
+            **{name: {"level": "WARNING", "propagate": False} for name in SILENT_LOGGERS},
         },
     }
 

@@ -1,12 +1,15 @@
-"""Webhook subscriptions: create (the secret is shown once), read, change, delete, rotate the
-secret, replay past events, ping. Every route needs the `subscriptions:write` scope: even a
-read shows where subscribers receive their notifications."""
+"""Subscriptions — webhooks, and chat or push channels through Apprise: create (the secret is
+shown once), read, change, delete, rotate the secret, replay past events, ping. Every route
+needs the `subscriptions:write` scope: even a read shows where subscribers receive their
+notifications. An Apprise URL carries its service's tokens: only its scheme and host are ever
+shown again."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.audit import record_write
@@ -26,11 +29,12 @@ from app.core.events import EventType
 from app.core.instants import Instant
 from app.http.auth import AUTH_RESPONSES, Principal, require_scope
 from app.http.deps import DatabaseDep, ReadSession, SettingsDep
+from app.notify.apprise_channel import channel_url_problem
 from app.notify.ssrf import parse_networks, url_problem
 from app.settings import Settings
 from app.store import subscriptions as store
 from app.store.keys import Scope
-from app.store.webhooks import Subscription
+from app.store.webhooks import Channel, Subscription
 from app.usecases.outbox import write_event
 
 router = APIRouter(prefix="/api/v1/subscriptions", tags=["webhooks"])
@@ -44,10 +48,20 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def existing_subscription(session: AsyncSession, subscription_id: int) -> Subscription:
+async def existing_subscription(
+    session: AsyncSession,
+    subscription_id: int,
+    principal: Principal,
+    *,
+    loc: tuple[str, ...] = ("path", "subscription_id"),
+) -> Subscription:
+    """The subscription, if the caller may act on it: a region-bound key only on those whose
+    region filters all lie in its area (a subscription without region filters hears the whole
+    country, so it needs an unbound key)."""
     subscription = await store.get_subscription(session, subscription_id)
     if subscription is None:
         raise NotFound("subscription", subscription_id)
+    principal.require_areas(subscription.region_prefixes, loc=loc, indexed=False)
     return subscription
 
 
@@ -73,18 +87,30 @@ async def _audit(
     )
 
 
-def _require_reachable(url: str, settings: Settings) -> None:
-    problem = url_problem(url, parse_networks(settings.webhook_allowed_networks))
+def _require_valid_target(channel: Channel, url: str, settings: Settings, *, given: bool) -> None:
+    """The URL fits the channel and reaches no private address; a 422 naming `url` if not. The
+    URL is echoed back only when it is a webhook's, given in this request: an Apprise URL (or
+    one stored earlier, perhaps an Apprise one) holds its service's tokens."""
+    allowed = parse_networks(settings.webhook_allowed_networks)
+    if channel == Channel.APPRISE:
+        problem = channel_url_problem(url, allowed)
+    else:
+        problem = url_problem(url, allowed)
     if problem is not None:
-        raise InvalidInput(("body", "url"), problem, url)
+        shown = url if given and channel == Channel.WEBHOOK else None
+        raise InvalidInput(("body", "url"), problem, shown)
 
 
 @router.post("", status_code=201, response_model=SubscriptionCreated, responses=AUTH_RESPONSES)
 async def create_subscription(
     spec: SubscriptionCreate, database: DatabaseDep, settings: SettingsDep, principal: Writer
 ) -> SubscriptionCreated:
-    """Subscribe a URL. The response holds the signing secret: it is never shown again."""
-    _require_reachable(spec.url, settings)
+    """Subscribe a URL: a webhook, or a chat or push service through Apprise
+    (`"channel": "apprise"`). The response holds the signing secret: it is never shown again;
+    an Apprise URL is shown masked from now on. A region-bound key's subscription must name
+    `region_prefixes`, each within its area."""
+    principal.require_areas(spec.region_prefixes, loc=("body", "region_prefixes"))
+    await run_in_threadpool(_require_valid_target, spec.channel, spec.url, settings, given=True)
     async with database.transaction() as session:
         subscription = await store.create_subscription(session, **spec.model_dump(mode="json"))
         await _audit(session, principal, "create", subscription, after=subscription)
@@ -94,11 +120,16 @@ async def create_subscription(
 @router.get("", response_model=SubscriptionPage, responses=AUTH_RESPONSES)
 async def list_subscriptions(
     session: ReadSession,
-    _: Writer,
+    principal: Writer,
     cursor: Annotated[int | None, Query(ge=0, le=ROW_ID_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> SubscriptionPage:
-    rows = await store.list_subscriptions(session, after_id=cursor, limit=limit + 1)
+    """Subscriptions in id order; for a region-bound key, those within its area."""
+    if principal.area is None:
+        rows = await store.list_subscriptions(session, after_id=cursor, limit=limit + 1)
+    else:
+        every = await store.list_subscriptions(session, after_id=cursor, limit=None)
+        rows = [s for s in every if principal.reaches_all(s.region_prefixes)][: limit + 1]
     page = rows[:limit]
     next_cursor = str(page[-1].id) if len(rows) > limit else None
     return SubscriptionPage(items=[SubscriptionPublic.of(s) for s in page], next_cursor=next_cursor)
@@ -106,9 +137,9 @@ async def list_subscriptions(
 
 @router.get("/{subscription_id}", response_model=SubscriptionPublic, responses=RESPONSES)
 async def get_subscription(
-    subscription_id: SubscriptionId, session: ReadSession, _: Writer
+    subscription_id: SubscriptionId, session: ReadSession, principal: Writer
 ) -> SubscriptionPublic:
-    return SubscriptionPublic.of(await existing_subscription(session, subscription_id))
+    return SubscriptionPublic.of(await existing_subscription(session, subscription_id, principal))
 
 
 @router.patch("/{subscription_id}", response_model=SubscriptionPublic, responses=RESPONSES)
@@ -119,12 +150,20 @@ async def update_subscription(
     settings: SettingsDep,
     principal: Writer,
 ) -> SubscriptionPublic:
-    """Change filters, URL or activity. Re-enabling resumes the deliveries left pending."""
+    """Change filters, URL, channel or activity. Re-enabling resumes the deliveries left
+    pending. A new channel needs a URL that fits it (usually given with it)."""
     values = changes.model_dump(mode="json", exclude_unset=True)
-    if "url" in values:
-        _require_reachable(values["url"], settings)
+    if changes.region_prefixes is not None:
+        principal.require_areas(changes.region_prefixes, loc=("body", "region_prefixes"))
+    if "url" in values or "channel" in values:
+        async with database.read() as session:
+            current = await existing_subscription(session, subscription_id, principal)
+        channel = Channel(values.get("channel", current.channel))
+        url = values.get("url", current.url)
+        given = "url" in values
+        await run_in_threadpool(_require_valid_target, channel, url, settings, given=given)
     async with database.transaction() as session:
-        subscription = await existing_subscription(session, subscription_id)
+        subscription = await existing_subscription(session, subscription_id, principal)
         before = SubscriptionPublic.of(subscription)
         await store.update_subscription(session, subscription, values)
         await _audit(session, principal, "update", subscription, before=before, after=subscription)
@@ -137,7 +176,7 @@ async def delete_subscription(
 ) -> Response:
     """Forget a subscription and its delivery log; the events themselves stay."""
     async with database.transaction() as session:
-        subscription = await existing_subscription(session, subscription_id)
+        subscription = await existing_subscription(session, subscription_id, principal)
         before = SubscriptionPublic.of(subscription)
         await store.delete_subscription(session, subscription)
         await _audit(session, principal, "delete", subscription_id, before=before)
@@ -158,7 +197,7 @@ async def rotate_secret(
     if rotation is not None and rotation.grace_seconds is not None:
         grace = rotation.grace_seconds
     async with database.transaction() as session:
-        subscription = await existing_subscription(session, subscription_id)
+        subscription = await existing_subscription(session, subscription_id, principal)
         secret = await store.rotate_secret(session, subscription, grace_seconds=grace)
         # The new secret stays out of the log: only the fact and the grace period go in.
         await _audit(
@@ -182,7 +221,7 @@ async def replay(
     """Queue again every event since `since` that the subscription's filters admit, with
     their original `webhook-id`s (receivers deduplicate on them)."""
     async with database.transaction() as session:
-        subscription = await existing_subscription(session, subscription_id)
+        subscription = await existing_subscription(session, subscription_id, principal)
         count, last = await store.replay(session, subscription, since=since)
         await _audit(
             session,
@@ -203,7 +242,7 @@ async def ping(
     """Send a `ping` event to this subscription alone, through the same outbox and dispatcher
     as real events; its delivery shows in the log."""
     async with database.transaction() as session:
-        subscription = await existing_subscription(session, subscription_id)
+        subscription = await existing_subscription(session, subscription_id, principal)
         if not subscription.is_active:
             raise Conflict("the subscription is disabled: re-enable it to ping it")
         event, _targets = await write_event(

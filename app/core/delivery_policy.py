@@ -1,8 +1,9 @@
 """What one delivery attempt's result means: AttemptResult → Decision. Pure: the caller
 passes the time and the random source.
 
-2xx succeeds. 410 Gone fails the delivery and disables the subscription. Everything else —
-3xx (never followed), other 4xx and 5xx, transport errors, blocked addresses — is retried on
+2xx succeeds, and so does a message a chat or push channel (Apprise) accepted. 410 Gone
+fails the delivery and disables the subscription. Everything else — 3xx (never followed),
+other 4xx and 5xx, transport errors, blocked addresses, a channel's refusal — is retried on
 the schedule, with ±jitter; 429 and 503 wait for `Retry-After` when it is given. When the
 schedule is exhausted the delivery has failed.
 """
@@ -30,6 +31,12 @@ class AttemptResult:
     error: str | None = None
     response_excerpt: str | None = None
     retry_after: str | None = None  # the raw header
+    accepted: bool = False  # a channel without HTTP statuses (Apprise) took the message
+
+    @property
+    def succeeded(self) -> bool:
+        status = self.status_code
+        return self.accepted or (status is not None and 200 <= status < 300)
 
     @property
     def summary(self) -> str:
@@ -89,7 +96,7 @@ def decide(
     rng: random.Random,
 ) -> Decision:
     status = result.status_code
-    if status is not None and 200 <= status < 300:
+    if result.succeeded:
         return Decision(Outcome.SUCCEEDED)
     if status == 410:
         return Decision(Outcome.GONE)

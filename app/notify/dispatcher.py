@@ -1,5 +1,7 @@
 """The webhook dispatcher: a leased worker (`app/workers/leased.py`) whose ticks claim due
-deliveries, send each outside any transaction, and record the attempts in batches.
+deliveries, send each outside any transaction — a signed POST for a webhook, a chat or push
+message through Apprise for an `apprise` subscription (app/notify/apprise_channel.py) — and
+record the attempts in batches.
 
 All state is in the database; this object holds only work in flight. A crash loses nothing:
 an unsent or unrecorded delivery keeps its lease until it expires and is then sent again with
@@ -14,14 +16,18 @@ import random
 
 import httpx
 
+from app.core.chat_text import chat_message
 from app.core.delivery_policy import AttemptResult, Decision, RetryPolicy, decide
 from app.core.signing import signed_headers
 from app.metrics import Metrics
+from app.notify.apprise_channel import AppriseSender
 from app.notify.send import post
+from app.notify.ssrf import parse_networks
 from app.settings import Settings
 from app.store.attempts import AttemptRow, record_attempts
 from app.store.db import Database
 from app.store.deliveries import ClaimedDelivery, claim_due_deliveries, has_due_deliveries
+from app.store.webhooks import Channel
 from app.workers.clock import Clock
 from app.workers.leased import STOP_GRACE_SECONDS, LeasedWorker, WorkerNames
 
@@ -69,6 +75,7 @@ class Dispatcher(LeasedWorker[ClaimedDelivery, AttemptRow]):
             tuple(settings.webhook_retry_schedule), settings.webhook_retry_jitter
         )
         self.lease_seconds = lease_seconds_for(settings)
+        self.apprise = AppriseSender(parse_networks(settings.webhook_allowed_networks))
         self.sent = 0
         self._rng = rng or random.Random()
         # Set when a claim filled every free slot: more is probably due, so do not wait for
@@ -110,19 +117,14 @@ class Dispatcher(LeasedWorker[ClaimedDelivery, AttemptRow]):
             self._refill = None
 
     async def work(self, delivery: ClaimedDelivery) -> AttemptRow:
-        headers = signed_headers(
-            event_id=delivery.event_id,
-            body=delivery.body,
-            secrets=delivery.secrets,
-            at=self.clock.now(),
-        )
-        result = await post(
-            self.client,
-            url=delivery.url,
-            body=delivery.body,
-            headers=headers,
-            seconds=self.settings.webhook_timeout_seconds,
-        )
+        if delivery.channel == Channel.APPRISE:
+            result = await self.apprise.send(
+                delivery.url,
+                chat_message(delivery.body),
+                seconds=self.settings.webhook_timeout_seconds,
+            )
+        else:
+            result = await self._post(delivery)
         decision = decide(
             result,
             attempt_number=delivery.attempt_number,
@@ -133,6 +135,21 @@ class Dispatcher(LeasedWorker[ClaimedDelivery, AttemptRow]):
         self.sent += 1
         self.metrics.webhook_sends.labels(str(decision.outcome)).inc()
         return _attempt_row(delivery, result, decision)
+
+    async def _post(self, delivery: ClaimedDelivery) -> AttemptResult:
+        headers = signed_headers(
+            event_id=delivery.event_id,
+            body=delivery.body,
+            secrets=delivery.secrets,
+            at=self.clock.now(),
+        )
+        return await post(
+            self.client,
+            url=delivery.url,
+            body=delivery.body,
+            headers=headers,
+            seconds=self.settings.webhook_timeout_seconds,
+        )
 
     async def record(self, batch: list[AttemptRow]) -> None:
         async with self.database.transaction() as session:

@@ -146,13 +146,21 @@ def url_problem(url: str, allowed: Sequence[Network] = ()) -> str | None:
         parts.port  # noqa: B018 - raises on a port that is not a number in range
     except ValueError as exc:
         return f"URL port is invalid: {exc}"
+    return host_problem(host, allowed)
+
+
+def host_problem(
+    host: str, allowed: Sequence[Network] = (), sender: str = "webhooks"
+) -> str | None:
+    """Why a URL's `host` may not be reached, or None: a literal address (or `localhost`)
+    that is blocked. Names are checked at connect time, every time."""
     address = literal_address(host)
     if address is None and (host == "localhost" or host.endswith(".localhost")):
         address = ipaddress.ip_address("127.0.0.1")
     if address is not None and is_blocked(address, allowed):
         return (
             f"URL host {host} is a private, loopback, link-local, multicast or reserved "
-            "address; webhooks may only reach public addresses"
+            f"address; {sender} may only reach public addresses"
         )
     return None
 

@@ -37,6 +37,7 @@ class ClaimedDelivery:
     subscription_id: int
     url: str
     secrets: tuple[str, ...]  # the current secret, then the previous one during its grace
+    channel: str = "webhook"  # app.store.webhooks.Channel
 
 
 def _due(now: datetime) -> Any:
@@ -71,6 +72,7 @@ async def claim_due_deliveries(
             d.subscription_id,
             e.body,
             s.url,
+            s.channel,
             s.secret,
             s.previous_secret,
             s.previous_secret_expires_at,
@@ -117,6 +119,7 @@ def _claimed(row: Any, token: str, now: datetime) -> ClaimedDelivery:
         subscription_id=row.subscription_id,
         url=row.url,
         secrets=tuple(secrets),
+        channel=row.channel,
     )
 
 

@@ -23,8 +23,17 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"  # schedule exhausted, or the subscriber said 410 Gone
 
 
+class Channel(StrEnum):
+    """How a subscription's deliveries go out."""
+
+    WEBHOOK = "webhook"  # a signed HTTP POST (Standard Webhooks) to `url`
+    APPRISE = "apprise"  # a chat or push message through Apprise; `url` is an Apprise URL
+
+
 class Subscription(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(default=Channel.WEBHOOK, max_length=16)
+    # A webhook's URL, or an Apprise URL (its tokens inside: never shown after creation).
     url: str = Field(max_length=2048)
     description: str = Field(default="", max_length=500)
     # Empty list = no filter on that dimension.

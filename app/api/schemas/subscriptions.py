@@ -1,17 +1,21 @@
 """Request and response shapes of the subscription and delivery routes. Field validation lives
-here, so every bad field is a 422 naming it; the SSRF check needs the settings and runs in
-the route."""
+here, so every bad field is a 422 naming it; what a URL must be depends on the channel and the
+SSRF check needs the settings, so the URL's own check runs in the route. An Apprise URL holds
+its service's tokens: responses (and the audit log, which records these shapes) show it
+masked."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     field_validator,
 )
 
@@ -19,8 +23,8 @@ from app.core.domain import Category
 from app.core.events import EventType
 from app.core.plain_text import PLAIN_TEXT
 from app.core.regions.code_fields import RegionPrefixIn
-from app.store.service_models import Url
-from app.store.webhooks import Delivery, DeliveryAttempt, DeliveryStatus, Subscription
+from app.notify.apprise_channel import shown_channel_url
+from app.store.webhooks import Channel, Delivery, DeliveryAttempt, DeliveryStatus, Subscription
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -38,10 +42,37 @@ RegionPrefixes = Annotated[list[RegionPrefixIn], Field(max_length=600), AfterVal
 Categories = Annotated[list[Category], Field(max_length=20), AfterValidator(_unique)]
 
 
+def _no_spaces(value: str) -> str:
+    if any(character.isspace() for character in value):
+        raise ValueError("URL contains whitespace")
+    return value
+
+
+# One word of text; what else it must be depends on the channel (checked in the route).
+TargetUrl = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2048),
+    AfterValidator(_no_spaces),
+    PLAIN_TEXT,
+]
+URL_DOC = (
+    "`webhook`: http(s), no credentials, not a private address. `apprise`: an Apprise URL"
+    " (`ntfys://topic`, `tgram://bot-token/chat-id`, `slack://…`, `discord://…`,"
+    " `msteams://…`, `matrixs://…`, `mailtos://…`, `json://host/path`…); a host it names must"
+    " not be a private address. Shown masked after creation for `apprise`"
+)
+CHANNEL_DOC = (
+    "`webhook` (default): a signed HTTP POST of the event's JSON body. `apprise`: a short"
+    " bilingual chat or push message (title and text, Indonesian first) through Apprise;"
+    " same filters, outbox, retries and delivery log"
+)
+
+
 class SubscriptionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: Url = Field(description="http(s), no credentials, not a private address")
+    channel: Channel = Field(default=Channel.WEBHOOK, description=CHANNEL_DOC)
+    url: TargetUrl = Field(description=URL_DOC)
     description: Description = ""
     event_types: EventTypes = Field(default_factory=list, description="Empty: every type")
     region_prefixes: RegionPrefixes = Field(
@@ -57,7 +88,10 @@ class SubscriptionUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: Url | None = None
+    channel: Channel | None = Field(
+        default=None, description="A change of channel needs a URL that fits the new one"
+    )
+    url: TargetUrl | None = None
     description: Description | None = None
     event_types: EventTypes | None = None
     region_prefixes: RegionPrefixes | None = None
@@ -75,7 +109,11 @@ class SubscriptionUpdate(BaseModel):
 
 class SubscriptionPublic(BaseModel):
     id: int
-    url: str
+    channel: Channel = Field(description=CHANNEL_DOC)
+    url: str = Field(
+        description="A webhook's URL; an Apprise URL only as its scheme and the host it names"
+        " (`ntfy://ntfy.example.org/…`, `tgram://…`): its tokens are never shown"
+    )
     description: str
     event_types: list[str]
     region_prefixes: list[str]
@@ -94,15 +132,26 @@ class SubscriptionPublic(BaseModel):
 
     @classmethod
     def of(cls, subscription: Subscription) -> SubscriptionPublic:
-        return cls.model_validate({n: getattr(subscription, n) for n in cls.model_fields})
+        return cls.model_validate(_shown(subscription, cls.model_fields))
+
+
+def _shown(subscription: Subscription, names: Iterable[str]) -> dict[str, Any]:
+    """The fields named, an Apprise URL masked."""
+    fields = {n: getattr(subscription, n) for n in names}
+    if subscription.channel == Channel.APPRISE:
+        fields["url"] = shown_channel_url(subscription.url)
+    return fields
 
 
 class SubscriptionCreated(SubscriptionPublic):
-    secret: str = Field(description="`whsec_…`: shown once, now; store it")
+    secret: str = Field(
+        description="`whsec_…`: shown once, now; store it (webhooks are signed with it; Apprise"
+        " messages are not)"
+    )
 
     @classmethod
     def of(cls, subscription: Subscription) -> SubscriptionCreated:
-        return cls.model_validate({n: getattr(subscription, n) for n in cls.model_fields})
+        return cls.model_validate(_shown(subscription, cls.model_fields))
 
 
 class SubscriptionPage(BaseModel):
