@@ -39,6 +39,7 @@ from app.api.waves import webhooks as wave_webhooks
 from app.api.webhook_events import install_webhook_docs
 from app.checks.probe import make_probe_client
 from app.checks.scheduler import Checker
+from app.console import install_console
 from app.http.api_docs import install_api_docs
 from app.http.conditional import install_http
 from app.http.errors import install_error_handler
@@ -148,5 +149,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.webhooks.include_router(wave_webhooks)
     app.include_router(events_router)
     install_web(app)
+    install_console(app)
     install_api_docs(app)
     return app

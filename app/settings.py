@@ -157,6 +157,12 @@ class Settings(BaseSettings):
     # hour; one more is answered 429 with Retry-After.
     subscribe_address_per_day: int = Field(default=3, ge=1, le=1000)
     subscribe_client_per_hour: int = Field(default=20, ge=1, le=100_000)
+    # The operators' console (/console): a session ends after this long without a request,
+    # and this long after sign-in in any case; failed sign-ins per client per 15 minutes
+    # before the sign-in form answers 429.
+    console_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    console_max_hours: int = Field(default=12, ge=1, le=24 * 30)
+    console_sign_in_failures: int = Field(default=10, ge=1, le=10_000)
     # On SIGTERM: how long probes and webhook deliveries in flight get to finish and be
     # recorded (open HTTP requests get as long before that); then the process exits.
     shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=300)

@@ -20,9 +20,17 @@ WIDGET_CSP = f"{_PAGE_SOURCES}; frame-ancestors *"
 ALWAYS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
+# The operators' console's form posts must carry their Origin (its CSRF check reads it): under
+# `no-referrer` a browser sends `Origin: null` with a form post, so its pages say `same-origin`.
+CONSOLE_PREFIX = "/console"
+CONSOLE_REFERRER_POLICY = {"Referrer-Policy": "same-origin"}
+
+
 def security_headers(path: str, content_type: str) -> dict[str, str]:
     """The headers a response to `path` with this Content-Type must carry."""
     headers = dict(ALWAYS)
+    if path == CONSOLE_PREFIX or path.startswith(CONSOLE_PREFIX + "/"):
+        headers |= CONSOLE_REFERRER_POLICY
     if not content_type.lower().startswith("text/html"):
         return headers
     if path.startswith(WIDGET_PREFIX):

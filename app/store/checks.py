@@ -90,6 +90,15 @@ def _claimed(row: Row[Any]) -> ClaimedCheck:
     return ClaimedCheck(service_id, region_code, url, _basic_auth(basic_auth), due_at, settings)
 
 
+def check_now(service: Service, *, now: datetime) -> ClaimedCheck:
+    """A service as a probe due now, outside the schedule and without a lease: the console's
+    "Cek sekarang / Check now" probes it once with exactly what the checker would send."""
+    assert service.id is not None
+    settings = CheckSettings(*(getattr(service, name) for name in CHECK_SETTING_NAMES))
+    auth = _basic_auth(service.basic_auth)
+    return ClaimedCheck(service.id, service.region_code, service.url, auth, now, settings)
+
+
 def _basic_auth(stored: object) -> tuple[str, str] | None:
     if not isinstance(stored, dict):
         return None

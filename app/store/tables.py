@@ -2,6 +2,7 @@
 
 from app.store.agents import Agent, AgentResult
 from app.store.audit import AuditEntry
+from app.store.console import ConsoleSession, ConsoleSignInFailure
 from app.store.declarations import Declaration
 from app.store.incident_updates import IncidentUpdate
 from app.store.keys import ApiKey
@@ -17,6 +18,8 @@ __all__ = [
     "AgentResult",
     "ApiKey",
     "AuditEntry",
+    "ConsoleSession",
+    "ConsoleSignInFailure",
     "Declaration",
     "Delivery",
     "DeliveryAttempt",

@@ -1,0 +1,284 @@
+"""One region in the console, and what an operator does there through the API's own
+operations: declare (warning, cutoff, lifting, infrastructure or VPN fault, with the letter),
+write an incident update, schedule maintenance in the region's zone (previewing its next
+occurrences first), add a service.
+
+Each form is read into the API's request model and handed to the API's route function with
+the key's Principal, so the scope, the area, the validation and the audit entry are the API's.
+A refused form comes back with its values and the problems (422, or 409 for a conflict)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from app.api import declarations as declarations_api
+from app.api import incident_updates as updates_api
+from app.api import maintenance as maintenance_api
+from app.api import services as services_api
+from app.api.schemas.declarations import DeclarationCreate
+from app.api.schemas.incident_updates import IncidentUpdateCreate
+from app.api.schemas.maintenance import MaintenanceCreate
+from app.console.actions import perform, require_scope
+from app.console.forms import Invalid, local_instant, parse, problem
+from app.console.render import page, see_other
+from app.console.sessions import Form, Operator, Posted, SignedIn
+from app.console.views import reachable_region, region_console
+from app.core.local_format import local_time
+from app.core.regions.zones import zone_of
+from app.core.windows import InvalidWindow, next_occurrences, validate
+from app.http.deps import ClockDep, DatabaseDep, ReadCacheDep
+from app.http.region_codes import region_code_or_none
+from app.store.declarations import DeclarationKind
+from app.store.incident_updates import UpdateStatus
+from app.store.keys import Scope
+from app.store.maintenance import MaintenanceWindow
+from app.store.service_models import ServiceCreate
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+PREVIEW_COUNT = 5
+
+DONE: dict[str, tuple[str, str]] = {
+    "declaration": ("Pernyataan dicatat.", "Declaration recorded."),
+    "update": ("Pembaruan insiden diterbitkan.", "Incident update posted."),
+    "maintenance": ("Pemeliharaan dijadwalkan.", "Maintenance scheduled."),
+    "service": ("Layanan ditambahkan.", "Service added."),
+}
+
+
+def _code(raw: str) -> str:
+    return region_code_or_none(raw) or raw
+
+
+async def _render(
+    operator: Operator,
+    database: DatabaseDep,
+    cache: ReadCacheDep,
+    clock: ClockDep,
+    code: str,
+    *,
+    status_code: int = 200,
+    failed: str | None = None,
+    problems: list[Any] | None = None,
+    values: Form | None = None,
+    preview: list[tuple[str, str]] | None = None,
+    done: str | None = None,
+) -> Response:
+    async with database.read() as session:
+        region = await reachable_region(session, operator.principal, code)
+        view = await region_console(session, cache, region, now=clock.now())
+    return page(
+        "console_region.html",
+        operator=operator,
+        status_code=status_code,
+        view=view,
+        failed=failed,
+        problems=problems or [],
+        values_for=lambda name: values if values is not None and failed == name else Form({}),
+        preview=preview,
+        done=DONE.get(done or ""),
+        kinds=list(DeclarationKind),
+        update_statuses=list(UpdateStatus),
+    )
+
+
+@router.get("/regions/{code}")
+async def region_page(
+    code: str,
+    operator: SignedIn,
+    database: DatabaseDep,
+    cache: ReadCacheDep,
+    clock: ClockDep,
+    done: str | None = None,
+) -> Response:
+    return await _render(operator, database, cache, clock, _code(code), done=done)
+
+
+def _declaration(form: Form, code: str) -> DeclarationCreate:
+    zone = zone_of(code)
+    values = {
+        "kind": form.one("kind"),
+        "reference": form.one("reference"),
+        "issuer": form.one("issuer"),
+        "issued_at": local_instant(form.one("issued_at"), zone),
+        "url": form.given("url"),
+        "note": form.given("note"),
+        "deadline": local_instant(form.one("deadline"), zone),
+    }
+    return parse(DeclarationCreate, values)
+
+
+@router.post("/regions/{code}/declarations")
+async def declare(
+    code: str,
+    form: Posted,
+    operator: SignedIn,
+    database: DatabaseDep,
+    cache: ReadCacheDep,
+    clock: ClockDep,
+) -> Response:
+    code = _code(code)
+    require_scope(operator, Scope.DECLARATIONS_WRITE)
+    try:
+        body = _declaration(form, code)
+        await perform(declarations_api.declare(code, body, database, operator.principal))
+    except Invalid as exc:
+        return await _render(
+            operator,
+            database,
+            cache,
+            clock,
+            code,
+            status_code=exc.status_code,
+            failed="declaration",
+            problems=exc.problems,
+            values=form,
+        )
+    return see_other(f"/console/regions/{code}?done=declaration")
+
+
+@router.post("/regions/{code}/incidents/{incident_id}/updates")
+async def post_update(
+    code: str,
+    incident_id: int,
+    form: Posted,
+    operator: SignedIn,
+    database: DatabaseDep,
+    cache: ReadCacheDep,
+    clock: ClockDep,
+) -> Response:
+    code = _code(code)
+    require_scope(operator, Scope.DECLARATIONS_WRITE)
+    values = {
+        "status": form.one("status"),
+        "body_id": form.one("body_id"),
+        "body_en": form.one("body_en"),
+    }
+    try:
+        body = parse(IncidentUpdateCreate, values)
+        await perform(updates_api.post_update(incident_id, body, database, operator.principal))
+    except Invalid as exc:
+        return await _render(
+            operator,
+            database,
+            cache,
+            clock,
+            code,
+            status_code=exc.status_code,
+            failed=f"update-{incident_id}",
+            problems=exc.problems,
+            values=form,
+        )
+    return see_other(f"/console/regions/{code}?done=update")
+
+
+def _window(form: Form, code: str) -> MaintenanceCreate:
+    zone = zone_of(code)
+    values = {
+        "title": form.one("title"),
+        "note": form.given("note"),
+        "starts_at": local_instant(form.one("starts_at"), zone),
+        "ends_at": local_instant(form.one("ends_at"), zone),
+        "timezone": zone.name,
+        "rrule": form.given("rrule"),
+        "regions": [code],
+    }
+    return parse(MaintenanceCreate, values)
+
+
+def _preview(body: MaintenanceCreate, clock: ClockDep, code: str) -> list[tuple[str, str]]:
+    """The window's next occurrences from now, in the region's zone; Invalid naming the field
+    the window's rules refuse (as the API would on saving it)."""
+    spec = MaintenanceWindow(**body.model_dump()).spec
+    try:
+        validate(spec)
+    except InvalidWindow as exc:
+        raise Invalid([problem(("body", exc.field), "value_error", str(exc))]) from None
+    zone = zone_of(code)
+    return [
+        (local_time(o.starts_at, zone, "id"), local_time(o.ends_at, zone, "id"))
+        for o in next_occurrences(spec, after=clock.now(), limit=PREVIEW_COUNT)
+    ]
+
+
+@router.post("/regions/{code}/maintenance")
+async def schedule_maintenance(
+    code: str,
+    form: Posted,
+    operator: SignedIn,
+    database: DatabaseDep,
+    cache: ReadCacheDep,
+    clock: ClockDep,
+) -> Response:
+    code = _code(code)
+    require_scope(operator, Scope.MAINTENANCE_WRITE)
+    try:
+        body = _window(form, code)
+        if form.one("action") == "preview":
+            shown = _preview(body, clock, code)
+            return await _render(
+                operator,
+                database,
+                cache,
+                clock,
+                code,
+                failed="maintenance",
+                values=form,
+                preview=shown,
+            )
+        await perform(maintenance_api.create_window(body, database, operator.principal))
+    except Invalid as exc:
+        return await _render(
+            operator,
+            database,
+            cache,
+            clock,
+            code,
+            status_code=exc.status_code,
+            failed="maintenance",
+            problems=exc.problems,
+            values=form,
+        )
+    return see_other(f"/console/regions/{code}?done=maintenance")
+
+
+def service_values(form: Form) -> dict[str, Any]:
+    """A service form's fields as the API's JSON would carry them (empty ones left out, so
+    the model's defaults apply)."""
+    values: dict[str, Any] = {"name": form.one("name"), "url": form.one("url")}
+    for name in ("interval_seconds", "timeout_seconds", "expected_status"):
+        if form.one(name):
+            values[name] = form.one(name)
+    values["body_contains"] = form.given("body_contains")
+    return values
+
+
+@router.post("/regions/{code}/services")
+async def add_service(
+    code: str,
+    form: Posted,
+    operator: SignedIn,
+    database: DatabaseDep,
+    cache: ReadCacheDep,
+    clock: ClockDep,
+) -> Response:
+    code = _code(code)
+    require_scope(operator, Scope.SERVICES_WRITE)
+    try:
+        spec = parse(ServiceCreate, {"region_code": code, **service_values(form)})
+        created = await perform(services_api.create_service(spec, database, operator.principal))
+    except Invalid as exc:
+        return await _render(
+            operator,
+            database,
+            cache,
+            clock,
+            code,
+            status_code=exc.status_code,
+            failed="service",
+            problems=exc.problems,
+            values=form,
+        )
+    return see_other(f"/console/services/{created.id}?done=created")
