@@ -167,10 +167,10 @@ async def record(database: Database, records: list[CheckRecord]) -> list[Transit
         return await record_checks(session, records, signals=Signals())
 
 
-async def add_incident(database: Database) -> int:
+async def add_incident(database: Database, region: str = "73.73") -> int:
     async with database.transaction() as session:
         incident = Incident(
-            region_code="73.73",
+            region_code=region,
             started_at=utcnow(),
             worst_state=State.OUTAGE,
             category="network",

@@ -53,7 +53,8 @@ async def _agent(session: AsyncSession, agent_id: int, *, lock: bool = False) ->
 async def _ensure_may_push(session: AsyncSession, principal: Principal, agent: Agent) -> None:
     """An agent's own token pushes for that agent alone: were it good for its whole region,
     one office machine could speak as every agent there and fill a quorum by itself. Other
-    `agent:push` keys push for their region's agents, admins for any agent."""
+    `agent:push` keys push for the agents in their area (a province's key for its regencies'
+    and cities' agents), admins for any agent; an unbound `agent:push` key for none."""
     if principal.is_admin:
         return
     holder = None
@@ -64,10 +65,12 @@ async def _ensure_may_push(session: AsyncSession, principal: Principal, agent: A
             f"this token belongs to agent {holder.id}; "
             f"it may not push for agent {agent.id} (region {agent.region_code})"
         )
-    if not principal.may_act_for(agent.region_code):
+    if principal.region_code is None:
         raise Forbidden(
-            f"this token may not push for agent {agent.id} (region {agent.region_code})"
+            f"this token may not push for agent {agent.id} (region {agent.region_code}):"
+            " it is bound to no region"
         )
+    principal.require_area(agent.region_code, loc=("path", "agent_id"))
 
 
 @router.post("", status_code=201, response_model=AgentIssued, responses=AUTH_RESPONSES)

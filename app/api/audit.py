@@ -14,6 +14,7 @@ from app.core.instants import Instant
 from app.http.auth import AUTH_RESPONSES, AdminDep, Principal
 from app.http.deps import ReadSession
 from app.store.audit import append_entry, list_entries
+from app.store.keys import keys_by_id
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -30,7 +31,11 @@ async def record_write(
     before: BaseModel | dict[str, Any] | None = None,
     after: BaseModel | dict[str, Any] | None = None,
 ) -> None:
-    """Append one audit entry; `before`/`after` are the public shapes, never secrets."""
+    """Append one audit entry; `before`/`after` are the public shapes, never secrets. The
+    entry names the key by its id; the key's prefix, name and area, which never change once
+    it is issued, are shown with the entry. A region-bound key's write must have had its
+    regions checked (`Principal.require_area`): one that was not is refused here."""
+    principal.require_checked_area()
 
     def document(value: BaseModel | dict[str, Any] | None) -> dict[str, Any] | None:
         return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
@@ -60,7 +65,7 @@ async def list_audit(
     cursor: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
-    """Every write, newest first (admin only)."""
+    """Every write, newest first (admin only), each with the key that made it and its area."""
     rows = await list_entries(
         session,
         actor=actor,
@@ -74,4 +79,6 @@ async def list_audit(
     )
     page = rows[:limit]
     next_cursor = str(page[-1].id) if len(rows) > limit else None
-    return AuditPage(items=[AuditEntryPublic.of(e) for e in page], next_cursor=next_cursor)
+    found = await keys_by_id(session, {e.key_id for e in page if e.key_id is not None})
+    items = [AuditEntryPublic.of(e, found.get(e.key_id) if e.key_id else None) for e in page]
+    return AuditPage(items=items, next_cursor=next_cursor)

@@ -16,7 +16,7 @@ from app.api.schemas.subscriptions import (
 )
 from app.api.subscriptions import ROW_ID_MAX, SubscriptionId, Writer, existing_subscription
 from app.core.errors import NotFound
-from app.http.auth import AUTH_RESPONSES
+from app.http.auth import AUTH_RESPONSES, Principal
 from app.http.deps import DatabaseDep, ReadSession
 from app.store import subscriptions as store
 from app.store.types import utcnow
@@ -31,11 +31,14 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _detail(session: AsyncSession, delivery_id: int) -> DeliveryDetail:
+async def _delivery(session: AsyncSession, delivery_id: int, principal: Principal) -> Delivery:
+    """The delivery, if the caller may act on its subscription (see existing_subscription)."""
     delivery = await store.get_delivery(session, delivery_id)
     if delivery is None:
         raise NotFound("delivery", delivery_id)
-    return await _with_attempts(session, delivery)
+    where = ("path", "delivery_id")
+    await existing_subscription(session, delivery.subscription_id, principal, loc=where)
+    return delivery
 
 
 async def _with_attempts(session: AsyncSession, delivery: Delivery) -> DeliveryDetail:
@@ -54,7 +57,7 @@ async def _with_attempts(session: AsyncSession, delivery: Delivery) -> DeliveryD
 async def list_deliveries(
     subscription_id: SubscriptionId,
     session: ReadSession,
-    _: Writer,
+    principal: Writer,
     status: DeliveryStatus | None = None,
     cursor: Annotated[
         int | None, Query(ge=0, le=ROW_ID_MAX, description="`next_cursor` of the previous page")
@@ -62,7 +65,7 @@ async def list_deliveries(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> DeliveryPage:
     """Newest first; `status=failed` lists what exhausted its retries or met a 410."""
-    await existing_subscription(session, subscription_id)
+    await existing_subscription(session, subscription_id, principal)
     rows = await store.list_deliveries(
         session, subscription_id=subscription_id, status=status, after_id=cursor, limit=limit + 1
     )
@@ -73,9 +76,11 @@ async def list_deliveries(
 
 
 @router.get("/api/v1/deliveries/{delivery_id}", response_model=DeliveryDetail, responses=RESPONSES)
-async def get_delivery(delivery_id: DeliveryId, session: ReadSession, _: Writer) -> DeliveryDetail:
+async def get_delivery(
+    delivery_id: DeliveryId, session: ReadSession, principal: Writer
+) -> DeliveryDetail:
     """One delivery with every attempt: status code, latency, error class, response excerpt."""
-    return await _detail(session, delivery_id)
+    return await _with_attempts(session, await _delivery(session, delivery_id, principal))
 
 
 @router.post(
@@ -89,9 +94,7 @@ async def retry_delivery(
 ) -> DeliveryDetail:
     """Send again now, on a fresh retry schedule, with the same `webhook-id`."""
     async with database.transaction() as session:
-        delivery = await store.get_delivery(session, delivery_id)
-        if delivery is None:
-            raise NotFound("delivery", delivery_id)
+        delivery = await _delivery(session, delivery_id, principal)
         before_status = delivery.status
         await store.rearm_deliveries(session, [delivery_id], now=utcnow())
         await record_write(

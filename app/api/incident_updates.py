@@ -44,9 +44,10 @@ async def post_update(
     database: DatabaseDep,
     principal: IncidentWriter,
 ) -> IncidentUpdatePublic:
-    """Add an update to an incident's story."""
+    """Add an update to an incident's story; a region-bound key, to its area's incidents."""
     async with database.transaction() as session:
-        await _incident(session, incident_id)
+        incident = await _incident(session, incident_id)
+        principal.require_area(incident.region_code, loc=("path", "incident_id"))
         update = await add_update(
             session,
             IncidentUpdate(

@@ -12,6 +12,7 @@ from app.core.errors import InvalidInput, NotFound
 from app.http.auth import AUTH_RESPONSES, AdminDep
 from app.http.deps import DatabaseDep, ReadSession
 from app.store import keys as store
+from app.store.keys import Scope
 from app.store.services import known_region_codes
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
@@ -22,7 +23,11 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No key has t
 
 @router.post("", status_code=201, response_model=KeyIssued, responses=AUTH_RESPONSES)
 async def create_key(body: KeyCreate, database: DatabaseDep, principal: AdminDep) -> KeyIssued:
-    """Issue a key; its token is in this response and nowhere else."""
+    """Issue a key; its token is in this response and nowhere else. With `region_code`, the
+    key's writes are confined to that area (not for `admin` keys)."""
+    if body.region_code is not None and Scope.ADMIN in body.scopes:
+        message = "an admin key holds every region: it cannot be bound to one"
+        raise InvalidInput(("body", "region_code"), message, body.region_code)
     async with database.transaction() as session:
         if body.region_code is not None and not await known_region_codes(
             session, [body.region_code]

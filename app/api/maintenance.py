@@ -24,6 +24,7 @@ from app.http.region_codes import optional_region_code
 from app.store import maintenance as store
 from app.store.keys import Scope
 from app.store.maintenance import MaintenanceWindow
+from app.store.services import regions_of_services
 from app.store.types import utcnow
 
 router = APIRouter(prefix="/api/v1/maintenance", tags=["maintenance"])
@@ -40,6 +41,40 @@ async def _existing(session: AsyncSession, window_id: int) -> MaintenanceWindow:
     return window
 
 
+async def _require_targets_in_area(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    regions: list[str],
+    service_ids: list[int],
+    loc: tuple[str, ...] | None = None,
+) -> None:
+    """A window's regions and its services' regions, each in the caller's area (a window of
+    several provinces needs an unbound key). `loc` names an existing window (the path); else
+    each is named by its field in the body."""
+    if principal.area is None:
+        return
+    for index, code in enumerate(regions):
+        principal.require_area(code, loc=loc or ("body", "regions", index))
+    found = await regions_of_services(session, service_ids)
+    for index, service_id in enumerate(service_ids):
+        if service_id in found:  # an unknown one is refused as such by check_window
+            principal.require_area(found[service_id], loc=loc or ("body", "service_ids", index))
+
+
+async def _require_window_in_area(
+    session: AsyncSession, principal: Principal, window: MaintenanceWindow
+) -> None:
+    """An existing window, named by its id in the path, lies in the caller's area."""
+    await _require_targets_in_area(
+        session,
+        principal,
+        regions=window.regions,
+        service_ids=window.service_ids,
+        loc=("path", "window_id"),
+    )
+
+
 def _touches(window: MaintenanceWindow, code: str) -> bool:
     return any(covers_region(t, code) or covers_region(code, t) for t in window.regions)
 
@@ -48,8 +83,12 @@ def _touches(window: MaintenanceWindow, code: str) -> bool:
 async def create_window(
     body: MaintenanceCreate, database: DatabaseDep, principal: MaintenanceWriter
 ) -> MaintenancePublic:
-    """Plan a window covering regions (a province code covers its regencies) or services."""
+    """Plan a window covering regions (a province code covers its regencies) or services. A
+    region-bound key plans windows only within its area."""
     async with database.transaction() as session:
+        await _require_targets_in_area(
+            session, principal, regions=body.regions, service_ids=body.service_ids
+        )
         window = await store.add_window(session, MaintenanceWindow(**body.model_dump()))
         public = MaintenancePublic.of(window, now=utcnow())
         await record_write(
@@ -102,6 +141,13 @@ async def update_window(
     """Change some of a window; the whole window is checked again."""
     async with database.transaction() as session:
         window = await _existing(session, window_id)
+        await _require_window_in_area(session, principal, window)
+        await _require_targets_in_area(
+            session,
+            principal,
+            regions=changes.regions or [],
+            service_ids=changes.service_ids or [],
+        )
         now = utcnow()
         before = MaintenancePublic.of(window, now=now)
         await store.update_window(session, window, changes=changes.model_dump(exclude_unset=True))
@@ -125,6 +171,7 @@ async def delete_window(
     """Cancel a window; the audit log keeps what it was."""
     async with database.transaction() as session:
         window = await _existing(session, window_id)
+        await _require_window_in_area(session, principal, window)
         before = MaintenancePublic.of(window, now=utcnow())
         await store.delete_window(session, window)
         await record_write(

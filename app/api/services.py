@@ -43,6 +43,7 @@ async def create_service(
     spec: ServiceCreate, database: DatabaseDep, principal: ServicesWriter
 ) -> ServiceOperator:
     """Register an endpoint to monitor; its first check comes within ten seconds."""
+    principal.require_area(spec.region_code, loc=("body", "region_code"))
     async with database.transaction() as session:
         service = await store.create_service(session, spec=spec)
         public = ServiceOperator.of(service)
@@ -104,9 +105,13 @@ async def get_service(
 async def update_service(
     service_id: ServiceId, changes: ServiceUpdate, database: DatabaseDep, principal: ServicesWriter
 ) -> ServiceOperator:
-    """Change some of a service's spec; its state and streaks carry over."""
+    """Change some of a service's spec; its state and streaks carry over. A region-bound key
+    changes only its area's services, and cannot move one out of it."""
+    if changes.region_code is not None:
+        principal.require_area(changes.region_code, loc=("body", "region_code"))
     async with database.transaction() as session:
         service = await _existing(session, service_id)
+        principal.require_area(service.region_code, loc=("path", "service_id"))
         before = ServiceOperator.of(service)
         if await service_changes.update_service(session, service, changes=changes):
             await record_write(
@@ -128,6 +133,7 @@ async def delete_service(
     """Stop monitoring a service; its transitions stay in the region's history."""
     async with database.transaction() as session:
         service = await _existing(session, service_id)
+        principal.require_area(service.region_code, loc=("path", "service_id"))
         before = ServiceOperator.of(service)
         await service_changes.delete_service(session, service)
         await record_write(

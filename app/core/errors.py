@@ -71,6 +71,40 @@ class Forbidden(PantauError):
     status_code = 403
 
 
+class OutsideArea(Forbidden):
+    """A region-bound key asked to act outside its area: names the field, the region asked
+    (None: the whole country) and the key's area."""
+
+    def __init__(self, location: tuple[str | int, ...], region: str | None, area: str) -> None:
+        asked = "the whole country" if region is None else f"region {region}"
+        super().__init__(f"this key acts only for region {area} and what lies in it, not {asked}")
+        self.location = location
+        self.region = region
+        self.area = area
+
+    def body(self) -> dict[str, object]:
+        return {
+            "detail": self.message,
+            "loc": list(self.location),
+            "region": self.region,
+            "area": self.area,
+        }
+
+
+class TooLarge(PantauError):
+    """An upload past its size limit (a declaration's letter): names the field and the limit."""
+
+    status_code = 413
+
+    def __init__(self, location: tuple[str | int, ...], message: str, max_bytes: int) -> None:
+        super().__init__(message)
+        self.location = location
+        self.max_bytes = max_bytes
+
+    def body(self) -> dict[str, object]:
+        return {"detail": self.message, "loc": list(self.location), "max_bytes": self.max_bytes}
+
+
 class TooManyRequests(PantauError):
     """A rate limit: try again after `retry_after` seconds."""
 

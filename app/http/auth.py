@@ -3,26 +3,29 @@
 Two kinds of credential: the bootstrap admin token (PANTAU_ADMIN_TOKEN), which holds every
 scope, and scoped API keys (`app.store.keys`), whose `admin` scope likewise holds every scope.
 Routes ask for the scope they need (`require_scope("services:write")`), not for "the admin".
+A key may also be bound to an area (`ApiKey.region_code`): then every write it makes must
+concern that area (`Principal.require_area`), else a 403 naming the region and the area.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from app.core.errors import Forbidden, Unauthorized
+from app.core.areas import covers, first_outside, within
+from app.core.errors import Forbidden, OutsideArea, Unauthorized
 from app.http.deps import DatabaseDep, SettingsDep
 from app.settings import Settings
 from app.store import keys
 from app.store.db import Database
-from app.store.keys import Scope
+from app.store.keys import ApiKey, Scope
 
 ALL_SCOPES = "*"
 ADMIN_TOKEN_ACTOR = "admin-token"
@@ -36,12 +39,34 @@ bearer = HTTPBearer(
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling, and what they may do."""
+    """Who is calling, and what they may do: its scopes, and where (its area).
+
+    A key with a `region_code` is bound to that area (a regency or city, or a province with
+    its regencies and cities: `app/core/areas.py`); every write it makes must concern the area.
+    Routes ask `principal.require_area(code, loc=...)` for each region a write concerns (the
+    target's region before and after the change), before writing; `reaches(code)` answers the
+    same question without raising, for pages and lists. Admins and unbound keys reach the
+    whole country. `record_write` refuses an entry for a bound key whose route checked no
+    region, so a write route that forgot the check fails closed."""
 
     name: str
     scopes: frozenset[str]
     key_id: int | None = None
-    region_code: str | None = None  # the region an agent:push key is bound to
+    region_code: str | None = None  # the key's area; None: unbound
+    prefix: str | None = None  # the key's token prefix, to recognise it
+    # Regions this request's route checked (bound keys only): see `record_write`.
+    checked: set[str | None] = field(default_factory=set, compare=False, repr=False)
+
+    @classmethod
+    def of_key(cls, key: ApiKey) -> Principal:
+        """An API key's bearer, for one request (its own set of checked regions)."""
+        return cls(
+            name=key.name,
+            scopes=frozenset(key.scopes),
+            key_id=key.id,
+            region_code=key.region_code,
+            prefix=key.prefix,
+        )
 
     @property
     def is_admin(self) -> bool:
@@ -50,9 +75,47 @@ class Principal:
     def has_scope(self, scope: str) -> bool:
         return self.is_admin or scope in self.scopes
 
-    def may_act_for(self, region_code: str) -> bool:
-        """Region-bound work (an agent's push): admins anywhere, a bound key in its region."""
-        return self.is_admin or self.region_code == region_code
+    @property
+    def area(self) -> str | None:
+        """The region this caller's writes are confined to; None: the whole country (admins,
+        whose keys cannot be bound, and unbound keys)."""
+        return None if self.is_admin else self.region_code
+
+    def reaches(self, code: str | None) -> bool:
+        """May this caller act on region `code` (None: on the whole country)?"""
+        return covers(self.area, code)
+
+    def reaches_all(self, codes: Sequence[str]) -> bool:
+        """May this caller act on every one of `codes`? None at all is the whole country (a
+        subscription without region filters, say): only admins and unbound keys reach it."""
+        return within(self.area, codes)
+
+    def require_area(self, code: str | None, *, loc: tuple[str | int, ...]) -> None:
+        """OutsideArea (a 403 naming `loc`, the region asked and the area) unless the caller
+        may act on region `code`; None asks for the whole country."""
+        self.require_areas([code] if code is not None else [], loc=loc, indexed=False)
+
+    def require_areas(
+        self, codes: Sequence[str], *, loc: tuple[str | int, ...], indexed: bool = True
+    ) -> None:
+        """`require_area` for each code (the field's `loc` plus its index, when `indexed`);
+        no codes at all is the whole country, as in a filter admitting every region."""
+        area = self.area
+        if area is None:
+            return
+        self.checked.update(codes or [None])
+        outside = first_outside(area, codes)
+        if outside is not None:
+            index, code = outside
+            raise OutsideArea((*loc, index) if indexed and codes else loc, code, area)
+
+    def require_checked_area(self) -> None:
+        """Before a write is recorded: a bound caller's route must have checked the regions
+        the write concerns. One that did not is refused (403), never let through."""
+        if self.area is not None and not self.checked:
+            raise Forbidden(
+                f"this key acts only for region {self.area}; this write names no region to check"
+            )
 
     @property
     def actor(self) -> str:
@@ -65,11 +128,22 @@ ADMIN = Principal(name="admin", scopes=frozenset({ALL_SCOPES}))
 
 class AuthError(BaseModel):
     detail: str
+    loc: list[str | int] | None = Field(
+        default=None, description="Outside the key's area: the field naming the region"
+    )
+    region: str | None = Field(
+        default=None, description="Outside the key's area: the region asked (null: the country)"
+    )
+    area: str | None = Field(default=None, description="Outside the key's area: the key's area")
 
 
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": AuthError, "description": "No `Authorization: Bearer <token>` header"},
-    403: {"model": AuthError, "description": "The token is wrong, revoked or lacks the scope"},
+    403: {
+        "model": AuthError,
+        "description": "The token is wrong, revoked or lacks the scope, or the write concerns"
+        " a region outside the key's area (`loc`, `region` and `area` say which)",
+    },
 }
 
 
@@ -95,9 +169,7 @@ async def find_principal(token: str, settings: Settings, database: Database) -> 
         key = await keys.find_active_key(session, token)
     if key is None or key.id is None:
         raise Forbidden("invalid or revoked bearer token")
-    return Principal(
-        name=key.name, scopes=frozenset(key.scopes), key_id=key.id, region_code=key.region_code
-    )
+    return Principal.of_key(key)
 
 
 async def authenticate(token: str, settings: Settings, database: Database) -> Principal:

@@ -27,7 +27,7 @@ class Scope(StrEnum):
     DECLARATIONS_WRITE = "declarations:write"  # declarations and incident updates
     MAINTENANCE_WRITE = "maintenance:write"
     SUBSCRIPTIONS_WRITE = "subscriptions:write"
-    AGENT_PUSH = "agent:push"  # agents inside office networks; only for the key's region
+    AGENT_PUSH = "agent:push"  # agents inside office networks; only for the key's area
 
 
 class ApiKey(SQLModel, table=True):
@@ -38,7 +38,8 @@ class ApiKey(SQLModel, table=True):
     prefix: str = Field(max_length=16, unique=True, index=True)
     token_hash: str = Field(max_length=64)
     scopes: list[str] = Field(default_factory=list, sa_type=JSONDocument)
-    # An agent:push key pushes only for agents of this region; None for other keys.
+    # The key's area: a regency or city, or a province with its regencies and cities; every
+    # write it makes must concern the area (app/http/auth.py). None: unbound. Never changes.
     region_code: str | None = Field(
         default=None, sa_column=Column(String(8), ForeignKey("region.code"), nullable=True)
     )
@@ -114,6 +115,14 @@ async def list_keys(session: AsyncSession) -> list[ApiKey]:
 
 async def get_key(session: AsyncSession, key_id: int) -> ApiKey | None:
     return await session.get(ApiKey, key_id)
+
+
+async def keys_by_id(session: AsyncSession, key_ids: Collection[int]) -> dict[int, ApiKey]:
+    """The keys with these ids, revoked ones included (keys are never deleted)."""
+    if not key_ids:
+        return {}
+    rows = await session.exec(select(ApiKey).where(col(ApiKey.id).in_(set(key_ids))))
+    return {key.id: key for key in rows.all() if key.id is not None}
 
 
 async def revoke_key(session: AsyncSession, key: ApiKey, *, now: datetime | None = None) -> bool:

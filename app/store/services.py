@@ -88,6 +88,17 @@ async def known_region_codes(session: AsyncSession, codes: Collection[str]) -> s
     return set(rows.all())
 
 
+async def regions_of_services(
+    session: AsyncSession, service_ids: Collection[int]
+) -> dict[int, str]:
+    """Each existing service's region, by id."""
+    if not service_ids:
+        return {}
+    query = select(Service.id, Service.region_code).where(col(Service.id).in_(set(service_ids)))
+    rows = (await session.exec(query)).all()
+    return {service_id: code for service_id, code in rows if service_id is not None}
+
+
 def differing_fields(service: Service, changes: ServiceUpdate) -> dict[str, Any]:
     """The fields `changes` carries whose values differ from the service's, with the new ones."""
     wanted = changes.model_dump(exclude_unset=True)

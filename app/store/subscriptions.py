@@ -44,8 +44,9 @@ async def get_subscription(session: AsyncSession, subscription_id: int) -> Subsc
 
 
 async def list_subscriptions(
-    session: AsyncSession, *, after_id: int | None, limit: int
+    session: AsyncSession, *, after_id: int | None, limit: int | None
 ) -> Sequence[Subscription]:
+    """In id order, after `after_id`; `limit` None: all of them."""
     query = select(Subscription).order_by(col(Subscription.id)).limit(limit)
     if after_id is not None:
         query = query.where(col(Subscription.id) > after_id)

@@ -5,9 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.store.audit import AuditEntry
+from app.store.keys import ApiKey
+
+
+class AuditKey(BaseModel):
+    """The key that wrote, as it was then: a key's prefix, name and area never change."""
+
+    id: int
+    prefix: str = Field(description="The token's public part")
+    name: str
+    region_code: str | None = Field(
+        description="The key's area (a regency or city, or a province); null: unbound"
+    )
 
 
 class AuditEntryPublic(BaseModel):
@@ -15,6 +27,7 @@ class AuditEntryPublic(BaseModel):
     at: datetime
     actor: str
     key_id: int | None
+    key: AuditKey | None = Field(description="null for the bootstrap admin token")
     action: str
     target_type: str
     target_id: str
@@ -22,8 +35,10 @@ class AuditEntryPublic(BaseModel):
     after: dict[str, Any] | None
 
     @classmethod
-    def of(cls, entry: AuditEntry) -> AuditEntryPublic:
-        return cls.model_validate(entry, from_attributes=True)
+    def of(cls, entry: AuditEntry, key: ApiKey | None = None) -> AuditEntryPublic:
+        fields = {name: getattr(entry, name) for name in cls.model_fields if name != "key"}
+        shown = AuditKey.model_validate(key, from_attributes=True) if key is not None else None
+        return cls.model_validate(fields | {"key": shown})
 
 
 class AuditPage(BaseModel):

@@ -20,7 +20,12 @@ class KeyCreate(BaseModel):
     ]
     scopes: list[Scope] = Field(min_length=1, examples=[["declarations:write"]])
     region_code: RegionCodeIn | None = Field(
-        default=None, description="Binds an `agent:push` key to the agents of one region"
+        default=None,
+        description="Binds the key to an area: a regency or city (`73.73`), or a province"
+        " (`73`) with its regencies and cities. Every write the key makes must concern the"
+        " area, else a 403 naming the region; an `agent:push` key pushes for the area's agents."
+        " Not with `admin`. The area never changes: revoke the key and issue another",
+        examples=["73.73"],
     )
 
 
