@@ -37,6 +37,7 @@ from app.web.render import html_response, render_html
 
 router = APIRouter(include_in_schema=False)
 
+# The link's token; without one, the page says the link does not work (404).
 Token = Annotated[str, Query(max_length=100)]
 
 # key → (Indonesian, English)
@@ -215,9 +216,9 @@ def _link_page(page: SubscriberPage | None, bad: str, lang: Lang, lang_href: str
 
 @router.get("/subscribers/confirm")
 async def confirm_page(
-    token: Token,
     session: ReadSession,
     clock: ClockDep,
+    token: Token = "",
     lang: LangQuery = None,
     accept_language: AcceptLanguage = None,
 ) -> Response:
@@ -238,9 +239,9 @@ async def confirm_page(
 
 @router.post("/subscribers/confirm")
 async def confirm(
-    token: Token,
     database: DatabaseDep,
     clock: ClockDep,
+    token: Token = "",
     lang: LangQuery = None,
     accept_language: AcceptLanguage = None,
 ) -> Response:
@@ -256,8 +257,8 @@ async def confirm(
 
 @router.get("/subscribers/unsubscribe")
 async def unsubscribe_page(
-    token: Token,
     session: ReadSession,
+    token: Token = "",
     lang: LangQuery = None,
     accept_language: AcceptLanguage = None,
 ) -> Response:
@@ -275,9 +276,9 @@ async def unsubscribe_page(
 
 @router.post("/subscribers/unsubscribe")
 async def unsubscribe_now(
-    token: Token,
     database: DatabaseDep,
     clock: ClockDep,
+    token: Token = "",
     lang: LangQuery = None,
     accept_language: AcceptLanguage = None,
 ) -> Response:

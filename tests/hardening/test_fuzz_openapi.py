@@ -41,7 +41,7 @@ from tests.conftest import (
     run_admin,
     sqlalchemy_postgres_url,
 )
-from tests.hardening.write_routes import hostile_twins
+from tests.hardening.write_routes import MAIL_SETTINGS, hostile_twins
 
 # An endless Server-Sent Events stream: a request never completes, so it is tested on its own
 # (tests/api/test_events.py), not by generated requests.
@@ -90,8 +90,8 @@ def shared_postgres_url(postgres_template: str) -> Iterator[str]:
 
 @contextmanager
 def _client(database_url: str) -> Iterator[asgi.ASGIClient]:
-    # No dispatcher: generated subscriptions must not be delivered anywhere.
-    app = create_app(make_settings(database_url, run_dispatcher=False))
+    # No dispatcher (nor mailer): generated subscriptions must not be delivered anywhere.
+    app = create_app(make_settings(database_url, run_dispatcher=False, **MAIL_SETTINGS))
     with asgi.get_client(app) as client:  # type: ignore[arg-type]
         yield client
     # Schemathesis started the app's lifespan in its own event loop: end it with the test.
