@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.core.email_address import parse_sender
+from app.core.letters import DEFAULT_MAX_BYTES as DEFAULT_LETTER_MAX_BYTES
 from app.core.smtp_url import SmtpTarget, parse_smtp_url
 from app.core.waves import WaveRules
 
@@ -157,6 +158,11 @@ class Settings(BaseSettings):
     # hour; one more is answered 429 with Retry-After.
     subscribe_address_per_day: int = Field(default=3, ge=1, le=1000)
     subscribe_client_per_hour: int = Field(default=20, ge=1, le=100_000)
+    # Declarations' letters (app/core/letters.py): the largest file accepted (refused with 413
+    # while it streams in), and where their bytes are kept: unset, in the database (the
+    # `letter` table); a directory, as files named by their SHA-256 there.
+    letter_max_bytes: int = Field(default=DEFAULT_LETTER_MAX_BYTES, ge=1024, le=512 * 1024 * 1024)
+    letter_dir: str | None = None
     # The operators' console (/console): a session ends after this long without a request,
     # and this long after sign-in in any case; failed sign-ins per client per 15 minutes
     # before the sign-in form answers 429.

@@ -17,6 +17,7 @@ from app.core.domain import Reason, RegionLevel, State
 from app.core.regions.overview import RegionRow, StateGroup
 from app.store.declarations import Declaration
 from app.store.incident_updates import IncidentUpdate
+from app.store.letters import Letter
 from app.store.maintenance import MaintenanceWindow
 from app.store.models import Region, Service, Transition
 
@@ -62,13 +63,16 @@ VERSION = sql_select(
     _scalar(func.max(IncidentUpdate.id)),
     _scalar(func.max(MaintenanceWindow.updated_at)),
     _scalar(func.count(col(MaintenanceWindow.id))),
+    _scalar(func.max(Letter.uploaded_at)),  # a letter attached, replaced or made public
+    _scalar(func.count(col(Letter.declaration_id))),
 )
 
 
 @dataclass(frozen=True, slots=True)
 class DataVersion:
-    """Changes whenever a transition, a service, a region, a declaration, an incident update
-    or a maintenance window is written; `newest_at` is when the newest transition happened."""
+    """Changes whenever a transition, a service, a region, a declaration, an incident update,
+    a maintenance window or a declaration's letter is written; `newest_at` is when the newest
+    transition happened."""
 
     key: tuple[Any, ...]
     newest_at: datetime | None

@@ -6,6 +6,7 @@ from app.store.console import ConsoleSession, ConsoleSignInFailure
 from app.store.declarations import Declaration
 from app.store.incident_updates import IncidentUpdate
 from app.store.keys import ApiKey
+from app.store.letters import Letter
 from app.store.mail import Mail, MailRequest, Subscriber, SubscriberRegion
 from app.store.maintenance import MaintenanceWindow
 from app.store.models import Incident, Region, Service, Transition
@@ -25,6 +26,7 @@ __all__ = [
     "DeliveryAttempt",
     "Incident",
     "IncidentUpdate",
+    "Letter",
     "Mail",
     "MailRequest",
     "MaintenanceWindow",
