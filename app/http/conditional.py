@@ -22,7 +22,7 @@ from app.http.body_deadline import BodyDeadline
 from app.http.body_limit import install_body_rules
 from app.http.head import HeadAsGet
 from app.http.request_id import RequestId
-from app.http.security_headers import SecurityHeaders
+from app.http.security_headers import SecurityHeaders, is_console
 from app.http.slash_redirect import install_slash_redirect
 from app.reads.cache import weak_etag
 from app.settings import Settings
@@ -118,6 +118,10 @@ def guarded_read_paths(routes: Iterable[object]) -> list[re.Pattern[str]]:
 
 
 def is_public_read(method: str, path: str, guarded: Iterable[re.Pattern[str]]) -> bool:
+    """A read anyone may make from another origin: not a route needing a token, nor the
+    operators' console (its pages are a signed-in operator's)."""
+    if is_console(path):
+        return False
     return method in READ_METHODS and not any(p.match(path) for p in guarded)
 
 

@@ -26,10 +26,15 @@ CONSOLE_PREFIX = "/console"
 CONSOLE_REFERRER_POLICY = {"Referrer-Policy": "same-origin"}
 
 
+def is_console(path: str) -> bool:
+    """Whether `path` is the operators' console's (cookie sessions, never CORS)."""
+    return path == CONSOLE_PREFIX or path.startswith(CONSOLE_PREFIX + "/")
+
+
 def security_headers(path: str, content_type: str) -> dict[str, str]:
     """The headers a response to `path` with this Content-Type must carry."""
     headers = dict(ALWAYS)
-    if path == CONSOLE_PREFIX or path.startswith(CONSOLE_PREFIX + "/"):
+    if is_console(path):
         headers |= CONSOLE_REFERRER_POLICY
     if not content_type.lower().startswith("text/html"):
         return headers

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 from sqlmodel import col, select
 
 from app.main import create_app
@@ -26,6 +27,7 @@ from app.store.models import Service
 from app.store.webhooks import Subscription
 from tests.conftest import make_settings
 from tests.factories import add_incident, add_service, bearer
+from tests.support.routes import CONSOLE, concrete
 
 ORIGIN = "https://pantau.test"
 OFFICE_SCOPES = [
@@ -210,6 +212,36 @@ async def test_every_post_needs_the_session_token_and_the_console_origin(
     accepted = await browser.post(path, data=form | {"csrf": csrf}, headers=referred)
     assert accepted.status_code == 303
     assert [s.name for s in await rows(app, Service)] == ["SIAK Palopo"]
+
+
+def console_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, concrete path) of every console route but its sign-in."""
+    found = []
+    for route in iter_route_contexts(app.routes):
+        path = route.path or ""
+        if path.startswith(CONSOLE) and path != "/console/login":
+            found += [(m, concrete(path)) for m in sorted((route.methods or set()) - {"HEAD"})]
+    return found
+
+
+async def test_every_console_route_wants_a_session_and_every_post_its_csrf_token(
+    app: FastAPI, browser: httpx.AsyncClient
+) -> None:
+    routes = console_routes(app)
+    posts = [path for method, path in routes if method == "POST"]
+    assert len(posts) >= 9 and len(routes) - len(posts) >= 5
+    for method, path in routes:
+        response = await browser.request(method, path, data={"csrf": "0" * 64})
+        assert response.status_code == 303, (method, path)
+        assert response.headers["location"] == "/console/login"
+        cross = await browser.request(method, path, headers={"Origin": "https://a.example"})
+        assert "access-control-allow-origin" not in cross.headers, path
+    await sign_in(browser, await issue(app, region=None))
+    for path in posts:
+        response = await browser.post(path, data={"paused": "1"})
+        assert response.status_code == 403, path
+        assert "Formulir ini kedaluwarsa atau tidak sah" in response.text
+    assert await rows(app, AuditEntry) == []
 
 
 async def test_forms_show_the_apis_validation_messages_indonesian_first(
