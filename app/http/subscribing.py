@@ -63,10 +63,15 @@ def cross_site(request: Request, settings: Settings) -> bool:
     neither PANTAU_PUBLIC_URL's nor the origin it was sent to, or `Sec-Fetch-Site` says
     cross-site. A client that sends neither (curl) is not a browser on another site."""
     origin = request.headers.get("origin")
+    fetch_site = request.headers.get("sec-fetch-site", "").lower()
+    if origin == "null":
+        # Pages say `Referrer-Policy: no-referrer`, under which a browser posts a form with
+        # `Origin: null` even to its own origin; Sec-Fetch-Site then tells the two apart.
+        return fetch_site != "same-origin"
     if origin is not None:
         own = {_origin(settings.public_base_url)}
         host = request.headers.get("host")
         if host:
             own.add(f"{request.url.scheme}://{host}".lower())
         return origin.lower() not in own
-    return request.headers.get("sec-fetch-site", "").lower() == "cross-site"
+    return fetch_site == "cross-site"

@@ -337,6 +337,16 @@ async def test_region_page_form_opts_in_and_refuses_other_sites(
     )
     assert own.status_code == 200 and "Check your email" in own.text
     assert [m.kind for m in await mails(database, "form@example.org")] == ["confirm"]
+    # What Chromium sends from a page under `Referrer-Policy: no-referrer`: `Origin: null`,
+    # with Sec-Fetch-Site saying whether the page was Pantau's own.
+    opaque = {"email": "opaque@example.org", "lang": "en"}
+    null_foreign = {"Origin": "null", "Sec-Fetch-Site": "cross-site"}
+    refused = await client.post("/regions/73.73/subscribe", data=opaque, headers=null_foreign)
+    assert refused.status_code == 403
+    null_own = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    accepted = await client.post("/regions/73.73/subscribe", data=opaque, headers=null_own)
+    assert accepted.status_code == 200
+    assert [m.kind for m in await mails(database, "opaque@example.org")] == ["confirm"]
     bad = await client.post("/regions/73.73/subscribe", data={"email": "x@"})
     assert bad.status_code == 422
     unknown = await client.get("/subscribers/unsubscribe?token=nope")
