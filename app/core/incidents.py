@@ -25,6 +25,12 @@ the end (`governing_cause`):
   counts up to the step's time). Ties go to the more severe state the reason puts a service in
   (outage over maintenance over degraded), then to the reason held most recently.
 For an incident still open, the governing cause is as of its last step (`updated_at`).
+
+Downtime split by cause (uptime by cause, the day bars, the outage report's summary and
+ranking) follows the same rule (`downtime_reason`): outage time inside an episode governed by
+a cutoff counts as that cutoff's, whatever the probes read at the moment, because a
+Palopo-style cut starts as timeouts and its letter may come hours later. Its maintenance or
+slow time keeps its own cause, as does every moment of an episode governed by anything else.
 """
 
 from __future__ import annotations
@@ -189,6 +195,15 @@ def governing_cause(
     if not held:
         return default
     return max(held, key=lambda r: (held[r], _severity(r), last_held[r]))
+
+
+def downtime_reason(reason: Reason, governing: Reason | None) -> Reason:
+    """The cause a moment counts under where downtime is split by cause: the governing cause
+    of its episode (`governing`; None outside one) when that is a cutoff and the moment is an
+    outage; otherwise the moment's own reason."""
+    if governing in POLICY_REASONS and reason.state == State.OUTAGE:
+        return governing
+    return reason
 
 
 def timeline_document(timeline: Sequence[ReasonSpan]) -> list[dict[str, str | None]]:

@@ -15,7 +15,9 @@ in [range start, range end), and never beyond `now`: an open episode lasts until
 timeline (`app/core/incidents.py`: spans {reason, from, until}), each span clipped the same
 way; an episode without a timeline (recorded before timelines were kept) counts wholly under
 its governing cause's category. It is time away from operational: a `performance` episode is
-slow service, not none.
+slow service, not none. An episode governed by a cutoff counts its outage time as policy
+downtime from its start, even where the probes read timeouts before the letter came
+(`app/core/incidents.downtime_reason`): the cut is as long as the episode.
 
 **Policy cutoffs** are the episodes whose governing cause is policy (a cutoff, suspected or
 declared, applied at some point). The **ranking** orders the regions with any policy downtime
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from app.core.domain import Category, Reason
-from app.core.incidents import ReasonSpan
+from app.core.incidents import ReasonSpan, downtime_reason
 from app.core.regions.zones import WIB
 
 MAX_DAYS = 400
@@ -126,7 +128,7 @@ def downtime_by_category(
         until = span.ended_at if span.ended_at is not None else episode.ended_at
         seconds = overlap_seconds(span.started_at, until, start=start, end=end, now=now)
         if seconds > 0:
-            category = span.reason.category
+            category = downtime_reason(span.reason, episode.reason).category
             result[category] = result.get(category, 0.0) + seconds
     return result
 

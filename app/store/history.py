@@ -8,14 +8,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, tuple_
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import Mapped
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.domain import Category, Reason, State
+from app.core.incidents import downtime_reason
 from app.core.uptime_coverage import monitored_since
 from app.core.uptime_maths import Mark
-from app.store.models import Service, Transition
+from app.store.models import Incident, Service, Transition
 
 
 def in_region(column: Any, prefix: str) -> ColumnElement[bool]:
@@ -101,7 +104,9 @@ async def uptime_marks(
     session: AsyncSession, *, service_ids: Sequence[int], start: datetime, end: datetime
 ) -> dict[int, list[Mark]]:
     """Per service, in recording order: its last transition before `start` (the state the
-    window opens in) and those with start ≤ at < end."""
+    window opens in) and those with start ≤ at < end; each with the cause its time counts
+    under (an outage in an episode governed by a cutoff counts as the cutoff,
+    `app/core/incidents.downtime_reason`)."""
     if not service_ids:
         return {}
     ids = list(service_ids)
@@ -114,12 +119,32 @@ async def uptime_marks(
         col(Transition.service_id).in_(ids), col(Transition.at) >= start, col(Transition.at) < end
     )
     query = (
-        select(Transition.service_id, Transition.at, Transition.to_state, Transition.reason)
+        mark_columns()
         .where(or_(col(Transition.id).in_(opening), inside))
         .order_by(col(Transition.id))
     )
     marks: dict[int, list[Mark]] = defaultdict(list)
-    for service_id, at, to_state, reason in (await session.exec(query)).all():
+    rows = (await (await session.connection()).execute(query)).all()
+    for service_id, at, to_state, reason, governing in rows:
         if service_id is not None:
-            marks[service_id].append(Mark(at, State(to_state), Reason(reason)))
+            marks[service_id].append(mark_of(at, to_state, reason, governing))
     return {service_id: marks.get(service_id, []) for service_id in ids}
+
+
+def mark_columns() -> Select[int | None, datetime, State, Reason, Reason | None]:
+    """SELECT service_id, at, to_state, reason and the governing cause of the transition's
+    episode (None outside one), for `mark_of`; run it on the session's connection."""
+    episode = col(Incident.id) == col(Transition.incident_id)
+    governing: Mapped[Reason | None] = col(Incident.reason)
+    return sa_select(
+        col(Transition.service_id),
+        col(Transition.at),
+        col(Transition.to_state),
+        col(Transition.reason),
+        governing,
+    ).outerjoin(Incident, episode)
+
+
+def mark_of(at: datetime, to_state: str, reason: str, governing: str | None) -> Mark:
+    counted = downtime_reason(Reason(reason), None if governing is None else Reason(governing))
+    return Mark(at, State(to_state), counted)

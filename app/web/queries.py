@@ -13,10 +13,10 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.domain import Reason, State
 from app.core.overrides import ScheduledWindow
 from app.core.uptime_maths import Mark, Span, service_spans, worst_spans
 from app.store.declarations import Declaration, in_force_by_region
+from app.store.history import mark_columns, mark_of
 from app.store.incident_updates import IncidentUpdate, updates_of_incidents
 from app.store.incidents import declarations_cited, list_incidents
 from app.store.maintenance import scheduled, windows_overlapping
@@ -42,16 +42,17 @@ async def region_spans(
     )
     inside = and_(col(Transition.at) >= start, col(Transition.at) < end)
     query = (
-        select(Transition.service_id, Transition.at, Transition.to_state, Transition.reason)
+        mark_columns()
         .where(
             col(Transition.service_id).is_not(None), or_(col(Transition.id).in_(opening), inside)
         )
         .order_by(col(Transition.id))
     )
     marks: dict[int, list[Mark]] = defaultdict(list)
-    for service_id, at, to_state, reason in (await session.exec(query)).all():
+    rows = (await (await session.connection()).execute(query)).all()
+    for service_id, at, to_state, reason, governing in rows:
         if service_id in region_of:
-            marks[service_id].append(Mark(at, State(to_state), Reason(reason)))
+            marks[service_id].append(mark_of(at, to_state, reason, governing))
     timelines: dict[str, list[list[Span]]] = defaultdict(list)
     for service_id in sorted(region_of):
         spans = service_spans(marks.get(service_id, []), start=start, end=end)

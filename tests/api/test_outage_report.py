@@ -85,8 +85,9 @@ async def test_palopo_cutoff_with_its_letter_duration_and_local_times(
     regions = {r["region_code"]: r for r in body["regions"]}
     assert list(regions) == ["73.71", "73.73", "81.71"]
     summary = regions["73.73"]
-    # Ten minutes of timeouts before the letter, five after its lifting; half an hour cut.
-    assert summary["downtime_by_category"] == {"network": 900, "policy": 1800}
+    # Half an hour under the letter, and the ten minutes of timeouts before it and five after
+    # its lifting: the cut's whole 45 minutes are policy downtime.
+    assert summary["downtime_by_category"] == {"policy": 2700}
     assert (summary["downtime_seconds"], summary["policy_cutoffs"], summary["episodes"]) == (
         2700,
         1,
@@ -103,7 +104,7 @@ async def test_palopo_cutoff_with_its_letter_duration_and_local_times(
             "region_code": "73.73",
             "region_name": "Kota Palopo",
             "province_name": "Sulawesi Selatan",
-            "policy_downtime_seconds": 1800,
+            "policy_downtime_seconds": 2700,
             "policy_cutoffs": 1,
         }
     ]
@@ -194,6 +195,7 @@ async def test_csv_one_row_per_episode_parsed_back(
         "letter_reference",
         "letter_issuer",
         "letter_date",
+        "letter_url",
     ]
     rows = list(reader)
     assert [r["region_code"] for r in rows] == ["73.73", "73.71", "81.71", "82.71"]
@@ -210,6 +212,7 @@ async def test_csv_one_row_per_episode_parsed_back(
         "letter_reference": LETTER["reference"],
         "letter_issuer": LETTER["issuer"],
         "letter_date": "2026-11-28",  # 09:00 WITA that day
+        "letter_url": "",  # no letter attached (tests/api/test_letters.py attaches one)
     }
     started = datetime.fromisoformat(palopo["started"])
     assert started.astimezone(UTC) == outages.minutes(10)

@@ -18,6 +18,7 @@ from app.core.incidents import (
     ReasonSpan,
     Timeline,
     TransitionSeen,
+    downtime_reason,
     governing_cause,
     incident_step,
     reasons_seen,
@@ -461,3 +462,23 @@ def test_the_stored_timeline_round_trips_and_bad_entries_are_left_out() -> None:
     ]
     assert timeline_of(bad) == (span(CUTOFF, 5),)  # read in UTC
     assert timeline_of(None) == ()
+
+
+@pytest.mark.parametrize(
+    ("reason", "governing", "counted"),
+    [
+        (TIMEOUT, CUTOFF, CUTOFF),  # the timeouts before the letter were the cut
+        (CUTOFF, CUTOFF, CUTOFF),
+        (UPSTREAM, SUSPECTED, SUSPECTED),
+        (Reason.MAINTENANCE_SCHEDULED, CUTOFF, Reason.MAINTENANCE_SCHEDULED),
+        (SLOW, CUTOFF, SLOW),  # slow is not down
+        (Reason.PROBE_UNHEALTHY, CUTOFF, Reason.PROBE_UNHEALTHY),  # the monitor's own fault
+        (OK, CUTOFF, OK),
+        (UPSTREAM, TIMEOUT, UPSTREAM),  # other episodes keep each moment's cause
+        (TIMEOUT, None, TIMEOUT),  # outside any episode
+    ],
+)
+def test_downtime_in_a_cut_counts_as_the_cut(
+    reason: Reason, governing: Reason | None, counted: Reason
+) -> None:
+    assert downtime_reason(reason, governing) == counted

@@ -1,6 +1,6 @@
 """The outage report's pure rules (app/core/reports.py): the range in WIB, clipping, downtime
-per cause from the reason timeline, policy cutoffs, the ranking, the letter an episode is
-reported under, and spreadsheet-safe cells."""
+per cause (a cut's whole length as policy, other episodes along their reason timeline), policy
+cutoffs, the ranking, the letter an episode is reported under, and spreadsheet-safe cells."""
 
 from __future__ import annotations
 
@@ -102,18 +102,13 @@ def test_clipping_to_the_range_and_to_now(
     assert got == expected
 
 
-def test_downtime_per_cause_follows_the_reason_timeline() -> None:
-    assert downtime_by_category(palopo(), NOVEMBER, LATER) == {
-        Category.NETWORK: 15 * 60,
-        Category.POLICY: 30 * 60,
-    }
-    # The range ends at 08:30 (a made-up range): ten minutes of each.
+def test_a_cut_is_policy_downtime_from_its_first_timeout() -> None:
+    # The timeouts before the letter and after its lifting were the cut: 45 min of policy.
+    assert downtime_by_category(palopo(), NOVEMBER, LATER) == {Category.POLICY: 45 * 60}
+    # The range ends at 08:30 (a made-up range): twenty minutes of it.
     day = report_range(date(2026, 11, 29), date(2026, 11, 29))
     cut = replace(day, end=minutes(30))
-    assert downtime_by_category(palopo(), cut, LATER) == {
-        Category.NETWORK: 600,
-        Category.POLICY: 600,
-    }
+    assert downtime_by_category(palopo(), cut, LATER) == {Category.POLICY: 1200}
     # Open, its current span open too: until now.
     ongoing = palopo(
         ended_at=None,
@@ -122,16 +117,44 @@ def test_downtime_per_cause_follows_the_reason_timeline() -> None:
             ReasonSpan(Reason.POLICY_CUTOFF, minutes(20)),
         ),
     )
-    assert downtime_by_category(ongoing, NOVEMBER, minutes(80)) == {
-        Category.NETWORK: 600,
-        Category.POLICY: 3600,
-    }
+    assert downtime_by_category(ongoing, NOVEMBER, minutes(80)) == {Category.POLICY: 4200}
     assert whole_seconds(ongoing, minutes(80)) == 70 * 60
     # A span stored beyond its episode (never written so) counts only within it.
     stray = palopo(ended_at=minutes(30))
-    assert downtime_by_category(stray, NOVEMBER, LATER) == {
-        Category.NETWORK: 600,
-        Category.POLICY: 600,
+    assert downtime_by_category(stray, NOVEMBER, LATER) == {Category.POLICY: 1200}
+    # A letter declared at the very end of a long network outage makes all of it the cut's.
+    late = palopo(
+        timeline=(
+            ReasonSpan(Reason.NETWORK_TIMEOUT, minutes(10), minutes(54)),
+            ReasonSpan(Reason.POLICY_CUTOFF, minutes(54), minutes(55)),
+        )
+    )
+    assert downtime_by_category(late, NOVEMBER, LATER) == {Category.POLICY: 45 * 60}
+    # Maintenance during a cut stays maintenance.
+    serviced = palopo(
+        timeline=(
+            ReasonSpan(Reason.POLICY_CUTOFF, minutes(10), minutes(40)),
+            ReasonSpan(Reason.MAINTENANCE_SCHEDULED, minutes(40), minutes(55)),
+        )
+    )
+    assert downtime_by_category(serviced, NOVEMBER, LATER) == {
+        Category.POLICY: 30 * 60,
+        Category.MAINTENANCE: 15 * 60,
+    }
+
+
+def test_other_episodes_split_downtime_along_the_reason_timeline() -> None:
+    mixed = palopo(
+        category=Category.NETWORK,
+        reason=Reason.NETWORK_TIMEOUT,
+        timeline=(
+            ReasonSpan(Reason.NETWORK_TIMEOUT, minutes(10), minutes(40)),
+            ReasonSpan(Reason.UPSTREAM_ERROR, minutes(40), minutes(55)),
+        ),
+    )
+    assert downtime_by_category(mixed, NOVEMBER, LATER) == {
+        Category.NETWORK: 30 * 60,
+        Category.UPSTREAM: 15 * 60,
     }
 
 
@@ -148,7 +171,7 @@ def test_region_totals_and_the_ranking_with_ties() -> None:
         palopo(id=1),
         palopo(id=2, started_at=minutes(100), ended_at=minutes(130), timeline=()),
         palopo(id=3, region_code="73.17", **network),
-        palopo(id=4, region_code="81.71", started_at=minutes(200), ended_at=minutes(260)),
+        palopo(id=4, region_code="81.71", started_at=minutes(200), ended_at=minutes(275)),
         palopo(id=5, region_code="31.71", started_at=minutes(300), ended_at=minutes(330)),
     ]
     episodes[3:] = [replace(e, timeline=()) for e in episodes[3:]]
@@ -156,13 +179,14 @@ def test_region_totals_and_the_ranking_with_ties() -> None:
     assert list(totals) == ["31.71", "73.17", "73.73", "81.71"]
     palopo_totals = totals["73.73"]
     assert (palopo_totals.episodes, palopo_totals.policy_cutoffs) == (2, 2)
-    assert palopo_totals.downtime_by_category == {Category.NETWORK: 900, Category.POLICY: 3600}
+    # Both cuts whole, the timeouts around the first letter included.
+    assert palopo_totals.downtime_by_category == {Category.POLICY: 4500}
     assert palopo_totals.downtime_seconds == 4500
     assert totals["73.17"].policy_cutoffs == 0
-    # Palopo and Ambon an hour each (a tie), Jakarta Pusat half an hour.
+    # Palopo and Ambon 75 min each (a tie), Jakarta Pusat half an hour.
     assert [(r.rank, r.region_code, r.policy_seconds) for r in policy_ranking(totals)] == [
-        (1, "73.73", 3600),
-        (1, "81.71", 3600),
+        (1, "73.73", 4500),
+        (1, "81.71", 4500),
         (3, "31.71", 1800),
     ]
     # No policy downtime, no rank.

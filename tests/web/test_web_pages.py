@@ -84,8 +84,9 @@ async def test_status_page_tells_the_story(
     palopo = region_row(body, "73.73")
     assert 'class="chip state-outage"' in palopo and "Terputus" in palopo
     assert "Pemutusan akses oleh pusat" in palopo
-    # An hour of timeouts outweighs the seconds since the cutoff was declared.
-    assert 'class="c-network"' in palopo and "jaringan, " in palopo
+    # An hour of timeouts before the letter: the cut's, as the incident says (#17).
+    assert 'class="c-policy"' in palopo and "diputus pusat, " in palopo
+    assert 'class="c-network"' not in palopo and "jaringan, " not in palopo
     makassar = region_row(body, "73.71")
     assert 'class="chip state-operational"' in makassar and "<svg" in makassar
     assert "tidak dipantau" in region_row(body, "31.71")
@@ -176,7 +177,9 @@ async def test_region_page_timeline_uptime_incidents(
     assert LETTER["reference"] in timeline and "Waktu koneksi habis" in timeline
     uptime = body.split('id="uptime-h"')[1].split("</table>")[0]
     assert re.findall(r'data-window="([^"]+)"', uptime) == ["24 jam", "30 hari", "90 hari"]
-    assert "diputus pusat" in uptime and "jaringan" in uptime and "<svg" in uptime
+    causes = " ".join(re.findall(r'<td class="by-cause"[^>]*>(.*?)</td>', uptime, re.S))
+    # The hour of timeouts before the letter is the cut's, as the incident says (#17).
+    assert "diputus pusat" in causes and "jaringan" not in causes and "<svg" in uptime
     incidents = body.split('id="region-incidents-h"')[1]
     assert UPDATE["body_id"] in incidents and LETTER["reference"] in incidents
     assert 'class="notice declaration"' in body and LETTER["url"] in body

@@ -42,7 +42,7 @@ async def test_report_page_for_a_range_shows_the_episode_its_letter_and_the_csv(
 
     ranking = page.one("table", class_="ranking").find_all("tr", data_code="73.73")
     assert len(ranking) == 1 and "Kota Palopo" in ranking[0].text
-    assert "30 mnt" in ranking[0].text  # half an hour cut off
+    assert "45 mnt" in ranking[0].text  # cut off from the first timeout: 45 minutes
 
     rows = page.one("table", class_="episodes").find_all("tr", data_category="policy")
     (palopo,) = rows
