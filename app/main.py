@@ -5,6 +5,7 @@ the workers and the request dependencies find them. Nothing is built at import t
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -54,6 +55,7 @@ from app.store.migrate import SchemaCheck
 from app.stream.live_feed import LiveFeed
 from app.usecases.services_file import sync_at_start_up
 from app.web.routes import install_web
+from app.web.warm import warm_pages
 from app.workers.clock import SystemClock
 
 
@@ -75,6 +77,23 @@ def _start_workers(app: FastAPI, settings: Settings) -> None:
     if settings.run_dispatcher and target is not None:
         state.mailer = Mailer(state.db, settings, target, clock=state.clock)
         state.mailer.start()
+
+
+_settled = False
+
+
+def settle_heap() -> None:
+    """Once per process, after start-up: load what every page needs, collect, and freeze
+    what is alive (`gc.freeze`), so the collector's full passes no longer walk the
+    libraries, the map and the templates. Without it a full pass came every other uncached
+    status page, about 140 ms each (bench/page.py, BENCHMARKS.md)."""
+    global _settled
+    if _settled:
+        return
+    _settled = True
+    warm_pages()
+    gc.collect()
+    gc.freeze()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -99,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.services_file:
                 await sync_at_start_up(app.state.db, settings.services_file)
             _start_workers(app, settings)
+            settle_heap()
             yield
         finally:
             # All finish their work in flight side by side, within one grace.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -213,3 +214,22 @@ def test_region_gap_where_no_service_was_watched_is_unmonitored() -> None:
     result = uptime(worst_spans([a, b]), start=T, end=END)
     assert result.unmonitored_seconds == 2 * 3600
     assert result.down_by_category == {Category.NETWORK: 4 * 3600}
+
+
+def test_one_service_region_is_its_spans_joined_as_the_general_merge_gives() -> None:
+    """`worst_spans` of one timeline takes a short cut: the same spans as merging it with an
+    empty second timeline (the general path), on random timelines with equal neighbours."""
+    rng = random.Random(19)
+    reasons = [Reason.OK, Reason.OK, Reason.NETWORK_TIMEOUT, Reason.PERFORMANCE_SLOW]
+    for _ in range(50):
+        marks, at = [], T - timedelta(hours=5)
+        for _ in range(rng.randint(0, 12)):
+            at += timedelta(minutes=rng.choice([0, 7, 60, 600]))
+            reason = rng.choice(reasons)
+            marks.append(Mark(at, reason.state or State.OPERATIONAL, reason))
+        spans = service_spans(marks, start=T, end=END)
+        assert worst_spans([spans]) == worst_spans([spans, []])
+    joined = worst_spans(
+        [service_spans([Mark(T, State.OPERATIONAL, Reason.OK)] * 3, start=T, end=END)]
+    )
+    assert [(s.start, s.end) for s in joined] == [(T, END)]

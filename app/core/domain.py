@@ -87,7 +87,7 @@ class Reason(StrEnum):
 
     @property
     def category(self) -> Category:
-        return Category(self.value.split(".", 1)[0])
+        return _REASON_CATEGORY[self]  # read per span on every page: looked up, not parsed
 
     @property
     def state(self) -> State | None:
@@ -106,6 +106,8 @@ class Reason(StrEnum):
     def is_failure(self) -> bool:
         return self.state in (State.OUTAGE, State.MAINTENANCE)
 
+
+_REASON_CATEGORY: dict[Reason, Category] = {r: Category(r.value.split(".", 1)[0]) for r in Reason}
 
 _CATEGORY_STATE: dict[Category, State | None] = {
     Category.OK: State.OPERATIONAL,

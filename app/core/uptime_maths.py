@@ -87,6 +87,8 @@ def _clip(
 def worst_spans(timelines: Sequence[Sequence[Span]]) -> list[Span]:
     """Several services' spans → the region's: at each instant the worst state, with the
     reason of the first service (in the given order) that is in it."""
+    if len(timelines) == 1:  # most regions have one service: its spans, equal neighbours joined
+        return _joined(timelines[0])
     bounds = sorted({t for spans in timelines for s in spans for t in (s.start, s.end)})
     merged: list[Span] = []
     cursors = [0] * len(timelines)
@@ -105,6 +107,22 @@ def worst_spans(timelines: Sequence[Sequence[Span]]) -> list[Span]:
             merged[-1] = Span(last.start, b, last.state, last.reason)
         else:
             merged.append(Span(a, b, worst.state, worst.reason))
+    return merged
+
+
+def _joined(spans: Sequence[Span]) -> list[Span]:
+    """What `worst_spans` makes of one timeline (in time order, not overlapping): the same
+    spans, empty ones dropped, a span that starts where an equal one ends joined to it."""
+    merged: list[Span] = []
+    for span in spans:
+        if span.end <= span.start:
+            continue
+        last = merged[-1] if merged else None
+        same = last is not None and (last.state, last.reason) == (span.state, span.reason)
+        if last is not None and same and last.end == span.start:
+            merged[-1] = Span(last.start, span.end, last.state, last.reason)
+        else:
+            merged.append(span)
     return merged
 
 

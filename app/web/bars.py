@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -58,11 +58,15 @@ def day_bounds(end: datetime, *, days: int = DAYS, zone: tzinfo = JAKARTA) -> li
 
 
 def kind_of_day(down: dict[Category, float], degraded: float, up: float) -> str:
+    best, most = None, 0.0
+    for category in _PRECEDENCE:  # strictly longer wins: a tie goes to the one listed first
+        seconds = down.get(category, 0.0)
+        if seconds > most:
+            best, most = category, seconds
+    if best is not None:
+        return best.value
     if any(seconds > 0 for seconds in down.values()):
-        return max(
-            (c for c in _PRECEDENCE if down.get(c, 0) > 0),
-            key=lambda c: (down[c], -_PRECEDENCE.index(c)),
-        ).value
+        raise ValueError(f"no colour for a day down for {sorted(down)}")
     if degraded > 0:
         return DEGRADED_KIND
     return OK_KIND if up > 0 else NO_DATA_KIND
@@ -96,61 +100,84 @@ def day_grid(end: datetime, *, days: int = DAYS, zone: tzinfo = JAKARTA) -> DayG
 
 
 def day_bars(spans: Sequence[Span], grid: DayGrid) -> list[DayBar]:
-    """`spans`: one region's, in time order and not overlapping (`worst_spans` gives that).
-    One pass over spans and days: the status page draws these for every region."""
+    """`spans`: one region's, in time order and not overlapping (`worst_spans` gives that)."""
+    kinds, percents = day_kinds(spans, grid)
+    return [DayBar(d, k, p) for d, k, p in zip(grid.dates, kinds, percents, strict=True)]
+
+
+def bar_runs(spans: Sequence[Span], grid: DayGrid) -> list[BarRun]:
+    """`runs(day_bars(spans, grid))` without a `DayBar` per day: the status page draws these
+    for every region."""
+    kinds, percents = day_kinds(spans, grid)
+    return _runs(grid.dates, kinds, percents)
+
+
+def day_kinds(spans: Sequence[Span], grid: DayGrid) -> tuple[list[str], list[float | None]]:
+    """Each day's kind and uptime percent, its seconds split as `app.core.uptime_maths` does
+    (up, of which degraded; down by category). Days a span covers whole are set in one go;
+    only the days where something changed are weighed."""
     edges, days = grid.edges, grid.days
-    tallies = [_Tally() for _ in range(days)]
+    kinds: list[str] = [NO_DATA_KIND] * days
+    percents: list[float | None] = [None] * days
+    partial: dict[int, tuple[list[float], dict[Category, float]]] = {}  # [up, degraded]
     for span in spans:
+        if span.state in UP:
+            category, is_degraded = None, span.state == State.DEGRADED
+            whole, whole_percent = (DEGRADED_KIND if is_degraded else OK_KIND), 100.0
+        elif span.state in DOWN:
+            category, is_degraded = span.reason.category, False
+            whole, whole_percent = kind_of_day({category: 1.0}, 0.0, 0.0), 0.0
+        else:  # unknown: in neither figure
+            continue
         a, b = max(span.start.timestamp(), edges[0]), min(span.end.timestamp(), edges[-1])
         day = max(0, bisect_right(edges, a) - 1)
         while a < b and day < days:
+            if a == edges[day] and edges[day + 1] <= b:  # whole days from here
+                past = min(days, bisect_right(edges, b) - 1)
+                kinds[day:past] = [whole] * (past - day)
+                percents[day:past] = [whole_percent] * (past - day)
+                a, day = edges[past], past
+                continue
             cut = min(b, edges[day + 1])
-            tallies[day].add(span, cut - a)
+            seconds = cut - a
+            tally = partial.get(day)
+            if tally is None:
+                tally = partial[day] = ([0.0, 0.0], {})
+            if category is None:
+                tally[0][0] += seconds
+                if is_degraded:
+                    tally[0][1] += seconds
+            else:
+                tally[1][category] = tally[1].get(category, 0.0) + seconds
             a, day = cut, day + 1
-    return [DayBar(d, t.kind(), t.percent()) for d, t in zip(grid.dates, tallies, strict=True)]
-
-
-@dataclass(slots=True)
-class _Tally:
-    """Seconds of one day, split as `app.core.uptime_maths` does."""
-
-    up: float = 0.0
-    degraded: float = 0.0
-    down: dict[Category, float] = field(default_factory=dict)
-
-    def add(self, span: Span, seconds: float) -> None:
-        if span.state in UP:
-            self.up += seconds
-            self.degraded += seconds if span.state == State.DEGRADED else 0.0
-        elif span.state in DOWN:
-            category = span.reason.category
-            self.down[category] = self.down.get(category, 0.0) + seconds
-
-    def kind(self) -> str:
-        if not self.down:  # most days: no need to weigh causes
-            return DEGRADED_KIND if self.degraded > 0 else OK_KIND if self.up > 0 else NO_DATA_KIND
-        return kind_of_day(self.down, self.degraded, self.up)
-
-    def percent(self) -> float | None:
-        observed = self.up + sum(self.down.values())
-        return None if observed <= 0 else min(100.0, 100.0 * self.up / observed)
+    for day, ((up, degraded), down) in partial.items():
+        if down:
+            kinds[day] = kind_of_day(down, degraded, up)
+            observed = up + sum(down.values())
+        else:  # most days: no need to weigh causes
+            kinds[day] = DEGRADED_KIND if degraded > 0 else OK_KIND if up > 0 else NO_DATA_KIND
+            observed = up
+        percents[day] = None if observed <= 0 else min(100.0, 100.0 * up / observed)
+    return kinds, percents
 
 
 def runs(bars: Sequence[DayBar]) -> list[BarRun]:
+    """Consecutive days of one kind, each run with the lowest percent among its days."""
+    return _runs([b.day for b in bars], [b.kind for b in bars], [b.uptime_percent for b in bars])
+
+
+def _runs(
+    dates: Sequence[date], kinds: Sequence[str], percents: Sequence[float | None]
+) -> list[BarRun]:
     found: list[BarRun] = []
-    for offset, bar in enumerate(bars):
-        last = found[-1] if found else None
-        if last is not None and last.kind == bar.kind:
-            found[-1] = BarRun(
-                last.kind,
-                last.offset,
-                last.days + 1,
-                last.first,
-                bar.day,
-                _lower(last.worst_percent, bar.uptime_percent),
-            )
-        else:
-            found.append(BarRun(bar.kind, offset, 1, bar.day, bar.day, bar.uptime_percent))
+    count, first = len(kinds), 0
+    while first < count:
+        kind, worst, end = kinds[first], percents[first], first + 1
+        while end < count and kinds[end] == kind:
+            worst = _lower(worst, percents[end])
+            end += 1
+        found.append(BarRun(kind, first, end - first, dates[first], dates[end - 1], worst))
+        first = end
     return found
 
 

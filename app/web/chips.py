@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from app.core.domain import Category, State
 from app.core.uptime_maths import Span, uptime
-from app.web.bars import BarRun, DayGrid, clip, day_bars, runs
+from app.web.bars import BarRun, DayGrid, bar_runs, clip
 from app.web.format import local_date
 from app.web.i18n import Lang, category_label, state_label, words
 from app.web.uptime_text import UptimeFigure, percent, uptime_figure
@@ -60,7 +60,7 @@ def bar_title(run: BarRun, lang: Lang) -> str:
 
 
 def bars_of(spans: Sequence[Span], *, grid: DayGrid, now: datetime, lang: Lang) -> Bars:
-    found = runs(day_bars(spans, grid))
+    found = bar_runs(spans, grid)
     start = now - timedelta(days=grid.days)
     result = uptime(clip(spans, start, now), start=start, end=now)
     figure = uptime_figure(result, lang)

@@ -12,6 +12,7 @@ from app.core.uptime_maths import Span, uptime
 from app.web.bars import (
     DAYS,
     JAKARTA,
+    bar_runs,
     clip,
     day_bars,
     day_bounds,
@@ -112,3 +113,27 @@ def test_one_pass_agrees_with_uptime_day_by_day() -> None:
         assert bar.uptime_percent == pytest.approx(expected.citizens_percent)
         down, degraded = expected.down_by_category, expected.degraded_seconds
         assert bar.kind == kind_of_day(down, degraded, expected.up_seconds), bar.day
+
+
+def test_bar_runs_are_the_runs_of_the_day_bars() -> None:
+    """The status page's short cut (no DayBar per day, whole days set in one go) draws the
+    same runs as the day-by-day bars, on spans from minutes to days long, some unknown."""
+    rng = random.Random(19)
+    reasons = [Reason.OK, Reason.NETWORK_TIMEOUT, Reason.POLICY_CUTOFF, Reason.PERFORMANCE_SLOW]
+    grid = day_grid(NOW)
+    for _ in range(20):
+        clock, spans = NOW - timedelta(days=rng.randint(1, 100)), []
+        while clock < NOW:
+            length = timedelta(minutes=rng.choice([5, 90, 60 * 24, 60 * 24 * 9]))
+            state = State.UNKNOWN if rng.random() < 0.1 else None
+            reason = rng.choice(reasons)
+            spans.append(
+                Span(
+                    clock,
+                    min(clock + length, NOW),
+                    state or reason.state or State.OPERATIONAL,
+                    reason,
+                )
+            )
+            clock += length
+        assert bar_runs(spans, grid) == runs(day_bars(spans, grid))
