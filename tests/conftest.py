@@ -1,6 +1,6 @@
-"""Shared fixtures. Every storage and API test runs twice: on SQLite (a temporary file per
-test) and on PostgreSQL (one database per test process, cloned from a template migrated once per
-run and brought back to the template's state before each test).
+"""Shared fixtures. Every storage and API test runs twice: on SQLite and on PostgreSQL, each
+with one database per test process, made from a template migrated once per run and brought
+back to the template's state before each test (tests/support/databases.py).
 
 The PostgreSQL leg is skipped only when PANTAU_TEST_SKIP_POSTGRES=1 says so; if the server is
 unreachable otherwise, those tests fail rather than vanish.
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -22,12 +21,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.main import create_app
 from app.settings import Settings
 from app.simulator import Simulator
 from app.store.db import Database
 from app.store.migrate import import_registry, upgrade_schema
-from tests.support.databases import ReusedDatabase
+from tests.support.apps import SharedApps
+from tests.support.databases import ReusedDatabase, restore_sqlite
 
 if TYPE_CHECKING:
     from tests.support.harness import PantauProcess
@@ -117,16 +116,22 @@ def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A migrated database holding the region registry, fresh for each test."""
     if request.param == "sqlite":
-        path = tmp_path / "pantau.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        path: Path = request.getfixturevalue("sqlite_database")
+        restore_sqlite(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite+aiosqlite:///{path}"
         return
     reused: ReusedDatabase = request.getfixturevalue("postgres_database")
     reused.take()
     yield sqlalchemy_postgres_url(reused.name)
+
+
+@pytest.fixture(scope="session")
+def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's one SQLite test file, a fresh copy of the template for each test."""
+    return tmp_path_factory.mktemp("sqlite") / "pantau.db"
 
 
 @pytest.fixture(scope="session")
@@ -155,11 +160,21 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
         await db.dispose()
 
 
+@pytest.fixture(scope="session")
+def shared_apps() -> SharedApps:
+    return SharedApps()
+
+
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
+async def app(settings: Settings, shared_apps: SharedApps) -> AsyncIterator[FastAPI]:
+    """The app for these settings, with a lifespan and state of its own for this test; the
+    routes are resolved once per process (tests/support/apps.py)."""
+    application = shared_apps.take(settings)
+    try:
+        async with application.router.lifespan_context(application):
+            yield application
+    finally:
+        shared_apps.give_back(application)
 
 
 @pytest.fixture

@@ -1,24 +1,50 @@
-"""The PostgreSQL test database handed from test to test (tests/support/databases.py) comes
-back as fresh as a new clone of the template: rows gone, sequences back at their start, other
-connections ended, and a changed registry or schema replaced by a new clone."""
+"""The test databases handed from test to test (tests/support/databases.py) come back as fresh
+as a new copy of the template. SQLite: a new file, nothing left beside it. PostgreSQL: rows gone,
+sequences back at their start, other connections ended, and a changed registry or schema
+replaced by a new clone."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 
 from tests.conftest import POSTGRES_URL, SKIP_POSTGRES
-from tests.support.databases import ReusedDatabase
+from tests.support.databases import ReusedDatabase, restore_sqlite
 
-pytestmark = pytest.mark.skipif(SKIP_POSTGRES, reason="PANTAU_TEST_SKIP_POSTGRES=1")
+POSTGRES = pytest.mark.skipif(SKIP_POSTGRES, reason="PANTAU_TEST_SKIP_POSTGRES=1")
 AUDIT = (
     "INSERT INTO audit_entry (action, target_id, target_type, at, actor)"
     " VALUES ('create', '1', 'service', now(), 'admin') RETURNING id"
 )
+
+
+def test_a_restored_sqlite_file_is_a_new_copy_of_the_template(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "pantau.db"
+    restore_sqlite(sqlite_template, path)
+    held = sqlite3.connect(path)  # left open, as a killed process or a leaked connection would
+    held.execute("PRAGMA journal_mode=WAL")
+    held.execute("UPDATE region SET name = 'changed'")
+    held.commit()
+    assert path.with_name("pantau.db-wal").exists()
+    inode = path.stat().st_ino
+
+    restore_sqlite(sqlite_template, path)
+
+    assert path.stat().st_ino != inode
+    assert not path.with_name("pantau.db-wal").exists()
+    assert path.read_bytes() == sqlite_template.read_bytes()
+    held.execute("UPDATE region SET name = 'later'")  # lands in the old, removed file
+    held.commit()
+    held.close()
+    assert path.read_bytes() == sqlite_template.read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +65,7 @@ def query(database: ReusedDatabase, sql: str) -> Any:
     return asyncio.run(run())
 
 
+@POSTGRES
 def test_rows_and_sequences_are_reset_without_a_new_clone(reused: ReusedDatabase) -> None:
     reused.take()
     regions = query(reused, "SELECT count(*) FROM region")
@@ -56,6 +83,7 @@ def test_rows_and_sequences_are_reset_without_a_new_clone(reused: ReusedDatabase
     assert reused.clones == clones
 
 
+@POSTGRES
 def test_a_connection_left_in_a_transaction_is_ended(reused: ReusedDatabase) -> None:
     async def hold_a_lock_then_take() -> None:
         leftover = await asyncpg.connect(reused.url())
@@ -81,6 +109,7 @@ async def _alive(connection: asyncpg.Connection) -> bool:
     return True
 
 
+@POSTGRES
 @pytest.mark.parametrize(
     "change",
     [

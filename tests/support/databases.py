@@ -1,23 +1,29 @@
-"""One PostgreSQL database per test session (per xdist worker), handed to one test after
+"""One database per backend and test process (per xdist worker), handed to one test after
 another and brought back to the template's state in between.
 
-CREATE DATABASE … TEMPLATE and DROP DATABASE cost one to four seconds a test on a busy two-core
-machine (every DROP waits for a forced checkpoint that writes out the last clone's pages), which
-made them most of a PostgreSQL test's time. A test sees the same thing either way: before each
-test, every other connection to the database is ended, every table the template held empty is
-emptied and every sequence set back to the template's value. What emptying cannot undo —
-a changed schema (a table, column, constraint, index, type, function, trigger, schema or
-extension added, changed or removed) or changed rows in a table the template filled (the region
-registry, alembic_version) — is seen by comparing fingerprints, and the database is then dropped
-and cloned afresh from the template, as before.
+SQLite: the file (with its -wal and -shm) is removed and the template copied in its place.
+One path for every test keeps the tests' settings equal, so they can share an app
+(tests/support/apps.py).
+
+PostgreSQL: CREATE DATABASE … TEMPLATE and DROP DATABASE cost one to four seconds a test on a
+busy two-core machine (every DROP waits for a forced checkpoint that writes out the last
+clone's pages), which made them most of a PostgreSQL test's time. A test sees the same thing
+either way: before each test, every other connection to the database is ended, every table the
+template held empty is emptied and every sequence set back to the template's value. What
+emptying cannot undo — a changed schema (a table, column, constraint, index, type, function,
+trigger, schema or extension added, changed or removed) or changed rows in a table the
+template filled (the region registry, alembic_version) — is seen by comparing fingerprints,
+and the database is then dropped and cloned afresh from the template, as before.
 """
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import uuid
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
+from pathlib import Path
 
 import asyncpg
 
@@ -224,3 +230,11 @@ async def _restore_sequences(
             start, last = baseline[name]
             value, called = (start, False) if last is None else (last, True)
             await connection.execute("SELECT setval($1::regclass, $2, $3)", name, value, called)
+
+
+def restore_sqlite(template: Path, path: Path) -> None:
+    """`path` as a fresh copy of `template`: a new file, so nothing still holding the old one
+    (a killed process, a leaked connection) can write into it, and no WAL left beside it."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    shutil.copyfile(template, path)
