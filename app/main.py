@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__
-from app.api import health, regions
+from app.api import health, letters, regions
 from app.api.agents import region_router as region_agents_router
 from app.api.agents import router as agents_router
 from app.api.audit import router as audit_router
@@ -153,8 +153,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agents_router)
     app.include_router(region_agents_router)
     app.include_router(maintenance_router)
+    # Before the JSON route of the same path: it answers multipart declarations only.
+    app.include_router(letters.multipart_router)
     app.include_router(declarations_router)
     app.include_router(declaration_list_router)
+    app.include_router(letters.router)
     app.include_router(incident_updates_router)
     app.include_router(audit_router)
     app.include_router(statuspage_maintenance_router)

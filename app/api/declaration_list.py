@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.api.schemas.declarations import DeclarationListed, DeclarationPage
-from app.http.deps import ReadSession
+from app.http.deps import ReadSession, SettingsDep
 from app.http.paging import Cursor, Since, Until, decode_cursor, encode_cursor, time_range
 from app.http.region_codes import RegionPrefix, optional_region_code
 from app.http.responses import NOT_MODIFIED
 from app.reads.cache import json_response
+from app.reads.letters import public_letter_urls
 from app.reads.region_shapes import DeclarationPublic
 from app.store.declarations import DeclarationKind, list_declarations
 from app.store.regions import places
@@ -23,6 +24,7 @@ router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"])
 @router.get("", response_model=DeclarationPage, responses=NOT_MODIFIED)
 async def all_declarations(
     session: ReadSession,
+    settings: SettingsDep,
     kind: Annotated[DeclarationKind | None, Query(description="Only this kind")] = None,
     region: RegionPrefix = None,
     since: Since = None,
@@ -44,10 +46,12 @@ async def all_declarations(
     )
     shown = rows[:limit]
     named = await places(session, {d.region_code for d in shown})
+    urls = await public_letter_urls(session, (d.id for d in shown), settings.public_base_url)
     items = []
     for declaration in shown:
         place = named.get(declaration.region_code)
         public = DeclarationPublic.model_validate(declaration, from_attributes=True)
+        public.letter_url = urls.get(public.id)
         items.append(
             DeclarationListed(
                 **public.model_dump(),

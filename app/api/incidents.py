@@ -26,7 +26,7 @@ from app.core.episodes import episode_seconds
 from app.core.errors import NotFound
 from app.core.incidents import latest_reason, timeline_of
 from app.http.auth import IsOperator
-from app.http.deps import ReadSession
+from app.http.deps import ReadSession, SettingsDep
 from app.http.paging import (
     Cursor,
     Since,
@@ -52,9 +52,14 @@ MAX_TRANSITIONS = 500
 
 
 def incident_public(
-    incident: Incident, region: Region | None, cited: Sequence[dict[str, Any]], now: datetime
+    incident: Incident,
+    region: Region | None,
+    cited: Sequence[dict[str, Any]],
+    now: datetime,
+    base_url: str,
 ) -> dict[str, Any]:
-    """The fields of IncidentPublic, as a dict the detail view extends."""
+    """The fields of IncidentPublic, as a dict the detail view extends; public letters are
+    linked below `base_url`."""
     reason = Reason(incident.reason)
     timeline = timeline_of(incident.reason_timeline)
     spans = [
@@ -83,7 +88,7 @@ def incident_public(
         "latest_reason": latest_reason(timeline) or reason,
         "reasons_seen": [Reason(r) for r in incident.reasons_seen],
         "reason_timeline": spans,
-        "declarations": [DeclarationCitation.model_validate(c) for c in cited],
+        "declarations": [DeclarationCitation.of(c, base_url) for c in cited],
         "wave_id": incident.wave_id,
         "updated_at": incident.updated_at,
     }
@@ -99,6 +104,7 @@ async def _regions(session: AsyncSession, codes: set[str]) -> dict[str, Region]:
 @router.get("", response_model=IncidentPage, responses=NOT_MODIFIED)
 async def list_incidents(
     session: ReadSession,
+    settings: SettingsDep,
     active: Annotated[bool | None, Query(description="Only open (true) or ended (false)")] = None,
     region: Annotated[
         str | None,
@@ -130,9 +136,11 @@ async def list_incidents(
     ids = [i.id for i in shown if i.id is not None]
     cited = await store.declarations_cited(session, ids)
     regions = await _regions(session, {i.region_code for i in shown})
-    now = utcnow()
+    now, base_url = utcnow(), settings.public_base_url
     items = [
-        IncidentPublic(**incident_public(i, regions.get(i.region_code), cited[i.id or 0], now))
+        IncidentPublic(
+            **incident_public(i, regions.get(i.region_code), cited[i.id or 0], now, base_url)
+        )
         for i in shown
     ]
     more = len(rows) > limit and shown
@@ -142,7 +150,7 @@ async def list_incidents(
 
 @router.get("/{incident_id}", response_model=IncidentDetail, responses=NOT_FOUND)
 async def get_incident(
-    incident_id: IncidentId, session: ReadSession, operator: IsOperator
+    incident_id: IncidentId, session: ReadSession, operator: IsOperator, settings: SettingsDep
 ) -> Response:
     """One incident with its transitions and the operators' updates; with a `services:write`
     token, each transition's whole evidence."""
@@ -152,7 +160,8 @@ async def get_incident(
     transitions = await store.transitions_of(session, incident_id, limit=MAX_TRANSITIONS + 1)
     cited = await store.declarations_cited(session, [incident_id])
     region = await session.get(Region, incident.region_code)
-    fields = incident_public(incident, region, cited[incident_id], utcnow())
+    base_url = settings.public_base_url
+    fields = incident_public(incident, region, cited[incident_id], utcnow(), base_url)
     shown = transitions[:MAX_TRANSITIONS]
     fields |= {
         "has_more_transitions": len(transitions) > MAX_TRANSITIONS,

@@ -85,7 +85,8 @@ async def list_regions(
     remaining = _after(views, after, ranked=q is not None)
     page = remaining[:limit]
     services = await store.services_of_regions(session, [v.code for v in page])
-    notes = await load_region_notes(session, services, now=utcnow())
+    base_url = cache.database.settings.public_base_url
+    notes = await load_region_notes(session, services, now=utcnow(), base_url=base_url)
     items = [
         region_status(v.row, services[v.code], notes.get(v.code, NO_NOTES), view=v) for v in page
     ]
@@ -104,5 +105,6 @@ async def get_region(code: RegionCode, session: ReadSession, cache: ReadCacheDep
     if region.level == RegionLevel.PROVINCE:
         view = (await cache.overview(await cache.version())).regions.get(code)
     services = await store.services_of_regions(session, [code])
-    notes = await load_region_notes(session, services, now=utcnow())
+    base_url = cache.database.settings.public_base_url
+    notes = await load_region_notes(session, services, now=utcnow(), base_url=base_url)
     return region_status(region, services[code], notes.get(code, NO_NOTES), view=view)

@@ -18,7 +18,7 @@ from app.api.schemas.reports import (
     TimeZoneName,
 )
 from app.core.reports import REPORT_ZONE
-from app.http.deps import ReadSession
+from app.http.deps import ReadSession, SettingsDep
 from app.http.report_query import ReportQuery, ReportQueryDep
 from app.http.responses import NOT_MODIFIED
 from app.reads import outage_report as reads
@@ -43,37 +43,40 @@ async def _report(session: ReadSession, query: ReportQuery, now: datetime) -> re
 
 
 @router.get("/outages", response_model=OutageReport, responses=NOT_MODIFIED)
-async def outages(session: ReadSession, query: ReportQueryDep) -> Response:
+async def outages(session: ReadSession, query: ReportQueryDep, settings: SettingsDep) -> Response:
     """Episodes overlapping the days `from` … `to` (both included, read in WIB: 00:00 WIB of
     `from` until 24:00 WIB of `to`), oldest first, with times also in each region's own zone;
     regions' downtime by cause within the range, policy cutoffs and coverage; the ranking by
     policy downtime. At most 400 days; at most 10 000 episodes (else 422: narrow it)."""
     report = await _report(session, query, utcnow())
-    body = report_document(report)
+    body = report_document(report, settings.public_base_url)
     return Response(body.model_dump_json(by_alias=True), media_type="application/json")
 
 
 @router.get("/outages.csv", response_class=Response, responses={**CSV_RESPONSE, **NOT_MODIFIED})
-async def outages_csv(session: ReadSession, query: ReportQueryDep) -> Response:
+async def outages_csv(
+    session: ReadSession, query: ReportQueryDep, settings: SettingsDep
+) -> Response:
     """The same episodes as CSV (UTF-8): times in the region's zone with their UTC offset,
     `duration_seconds` the whole episode, the letter's date as the day it bears there. Text
     cells that a spreadsheet would read as a formula start with `'`."""
     report = await _report(session, query, utcnow())
     name = reads.csv_filename(query.range.first, query.range.last)
     return Response(
-        reads.outage_csv(report),
+        reads.outage_csv(report, settings.public_base_url),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
-def _letter(letter: reads.Letter) -> ReportLetter:
+def _letter(letter: reads.Letter, base_url: str) -> ReportLetter:
     return ReportLetter(
         kind=letter.kind,
         reference=letter.reference,
         issuer=letter.issuer,
         issued_at=letter.issued_at,
         url=letter.url,
+        letter_url=letter.letter_url(base_url),
     )
 
 
@@ -87,7 +90,7 @@ def _where(place: Place) -> dict[str, str | None]:
     }
 
 
-def _episode(e: reads.ReportEpisode) -> ReportEpisode:
+def _episode(e: reads.ReportEpisode, base_url: str) -> ReportEpisode:
     label = reason_label(e.facts.reason)
     assert label is not None
     return ReportEpisode(
@@ -103,8 +106,8 @@ def _episode(e: reads.ReportEpisode) -> ReportEpisode:
         ended_local=e.ended_local,
         duration_seconds=e.seconds,
         duration_in_range_seconds=e.seconds_in_range,
-        letter=None if e.letter is None else _letter(e.letter),
-        letters=[_letter(x) for x in e.letters],
+        letter=None if e.letter is None else _letter(e.letter, base_url),
+        letters=[_letter(x, base_url) for x in e.letters],
     )
 
 
@@ -121,7 +124,8 @@ def _region(r: reads.ReportRegion) -> ReportRegion:
     )
 
 
-def report_document(report: reads.OutageReport) -> OutageReport:
+def report_document(report: reads.OutageReport, base_url: str) -> OutageReport:
+    """The JSON document; letters' links below `base_url` (PANTAU_PUBLIC_URL)."""
     regions = {r.place.code: r.place for r in report.regions}
     return OutageReport(
         from_=report.range.first,
@@ -132,7 +136,7 @@ def report_document(report: reads.OutageReport) -> OutageReport:
         region=report.region,
         category=report.category,
         generated_at=report.generated_at,
-        episodes=[_episode(e) for e in report.episodes],
+        episodes=[_episode(e, base_url) for e in report.episodes],
         regions=[_region(r) for r in report.regions],
         ranking=[
             RankedRegion(

@@ -40,6 +40,10 @@ CUTOFF_LETTER = {
     "url": "https://dukcapil.kemendagri.go.id/berita/470-1234",
 }
 LIFTING_LETTER = CUTOFF_LETTER | {"id": 4, "kind": "lifted", "reference": "470/1301/Dukcapil"}
+# Sent with its declaration and public: the event links the letter itself.
+CUTOFF_LETTER_LINKED = CUTOFF_LETTER | {
+    "letter_url": "https://pantau.example.go.id/api/v1/declarations/3/letter"
+}
 SIGNED = (
     "Sent to subscriptions whose `event_types` (empty: all), `region_prefixes` and `categories`"
     " admit it, signed as every Standard Webhooks delivery (`webhook-id`, `webhook-timestamp`,"
@@ -192,7 +196,7 @@ _document(
     E.CUTOFF_DECLARED,
     CutoffEvent,
     "the ministry's cutoff letter, recorded by an operator",
-    _cutoff(_palopo_cut(E.CUTOFF_DECLARED, letter=CUTOFF_LETTER, transition_id=42)),
+    _cutoff(_palopo_cut(E.CUTOFF_DECLARED, letter=CUTOFF_LETTER_LINKED, transition_id=42)),
 )
 _document(
     E.CUTOFF_LIFTED,

@@ -90,10 +90,12 @@ class LiftedBy(StrEnum):
 def letter_of(citation: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """A declaration's citation (Declaration.citation(), or as a transition's evidence holds
     it) as an event's `letter`: reference, issuer, date (the letter's own), and where to read
-    it. Only the public fields (app/core/disclosure.py)."""
+    it. Only the public fields (app/core/disclosure.py); `letter_url`, the letter itself when
+    it is public, as the outbox found it (app/core/letters.py)."""
     if citation is None:
         return None
     public = public_evidence({"declaration": citation}).get("declaration", {})
+    linked = citation.get("letter_url")
     return {
         "declaration_id": public.get("id"),
         "kind": public.get("kind"),
@@ -101,6 +103,7 @@ def letter_of(citation: Mapping[str, Any] | None) -> dict[str, Any] | None:
         "issuer": public.get("issuer"),
         "date": public.get("issued_at"),
         "url": public.get("url"),
+        "letter_url": linked if isinstance(linked, str) else None,
     }
 
 

@@ -1,8 +1,13 @@
-"""Request bodies: a size limit (`PANTAU_MAX_BODY_BYTES`) counted on the bytes actually
-received, so a chunked upload without Content-Length is held to it too; and one 422 shape for
+"""Request bodies: a size limit (`PANTAU_MAX_BODY_BYTES`; a declaration's letter uploaded as
+multipart gets `PANTAU_LETTER_MAX_BYTES` more) counted on the bytes actually received, so a
+chunked upload without Content-Length is held to it too; and one 422 shape for
 a body that is not JSON text at all (FastAPI's bare 400 names no field)."""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -10,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import InvalidInput
@@ -23,8 +29,8 @@ UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's wording for
 class BodyTooLarge(HTTPException):
     """An HTTPException, so FastAPI re-raises it from body parsing instead of masking it as 400."""
 
-    def __init__(self, limit: int) -> None:
-        detail = f"request body larger than {limit} bytes (PANTAU_MAX_BODY_BYTES)"
+    def __init__(self, limit: int, setting: str = "PANTAU_MAX_BODY_BYTES") -> None:
+        detail = f"request body larger than {limit} bytes ({setting})"
         # Closed: the rest of the body is never read, so the connection cannot serve another.
         super().__init__(status_code=413, detail=detail, headers={"Connection": "close"})
 
@@ -34,21 +40,49 @@ def declared_length(headers: Headers) -> int | None:
     return int(value) if value is not None and value.isdigit() else None
 
 
+@cache
+def _pattern(path: str) -> re.Pattern[str]:
+    return compile_path(path)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class LargerBodies:
+    """Routes that take more than PANTAU_MAX_BODY_BYTES: multipart uploads (a declaration's
+    letter) to these path templates may hold up to `max_bytes`, named by `setting`."""
+
+    paths: tuple[str, ...]
+    max_bytes: int
+    setting: str
+
+    def admits(self, scope: Scope, headers: Headers) -> bool:
+        content_type = headers.get("content-type", "").lower()
+        return (
+            scope["method"] in ("POST", "PUT")
+            and content_type.startswith("multipart/form-data")
+            and any(_pattern(path).match(scope["path"]) for path in self.paths)
+        )
+
+
 class BodyLimit:
     """Refuses a declared Content-Length over the limit before the route runs, and stops
-    reading once the received bytes pass it."""
+    reading once the received bytes pass it (a larger limit for the routes `larger` names)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: LargerBodies | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = declared_length(Headers(scope=scope))
-        if declared is not None and declared > self.max_bytes:
-            await _too_large(self.max_bytes)(scope, receive, send)
+        headers = Headers(scope=scope)
+        limit, setting = self.max_bytes, "PANTAU_MAX_BODY_BYTES"
+        if self.larger is not None and self.larger.admits(scope, headers):
+            limit, setting = self.larger.max_bytes, self.larger.setting
+        declared = declared_length(headers)
+        if declared is not None and declared > limit:
+            await _too_large(limit, setting)(scope, receive, send)
             return
         received = 0
         started = False
@@ -58,8 +92,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > limit:
+                    raise BodyTooLarge(limit, setting)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -73,11 +107,11 @@ class BodyLimit:
             # Read outside a route (no exception handler in between): answer here.
             if started:
                 raise
-            await _too_large(self.max_bytes)(scope, receive, send)
+            await _too_large(limit, setting)(scope, receive, send)
 
 
-def _too_large(limit: int) -> Response:
-    detail = BodyTooLarge(limit).detail
+def _too_large(limit: int, setting: str) -> Response:
+    detail = BodyTooLarge(limit, setting).detail
     return JSONResponse({"detail": detail}, status_code=413, headers={"Connection": "close"})
 
 
@@ -88,8 +122,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, exc)
 
 
-def install_body_rules(app: FastAPI, max_bytes: int) -> None:
+def install_body_rules(app: FastAPI, max_bytes: int, larger: LargerBodies | None = None) -> None:
     """The limit outermost, so the NUL check reads no more than the limit allows."""
     app.add_exception_handler(HTTPException, _http_error)
     app.add_middleware(RejectNul)
-    app.add_middleware(BodyLimit, max_bytes=max_bytes)
+    app.add_middleware(BodyLimit, max_bytes=max_bytes, larger=larger)

@@ -17,9 +17,10 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.letters import DECLARE_PATH, UPLOAD_PATH
 from app.http.auth_gate import AuthBeforeBody
 from app.http.body_deadline import BodyDeadline
-from app.http.body_limit import install_body_rules
+from app.http.body_limit import LargerBodies, install_body_rules
 from app.http.head import HeadAsGet
 from app.http.request_id import RequestId
 from app.http.security_headers import SecurityHeaders, is_console
@@ -160,6 +161,15 @@ class PublicReadCors:
             await self.app(scope, receive, send)
 
 
+def letter_uploads(settings: Settings) -> LargerBodies:
+    """A declaration's letter, with the form's other fields (at most an ordinary body)."""
+    return LargerBodies(
+        paths=(DECLARE_PATH, UPLOAD_PATH),
+        max_bytes=settings.letter_max_bytes + settings.max_body_bytes,
+        setting="PANTAU_LETTER_MAX_BYTES + PANTAU_MAX_BODY_BYTES",
+    )
+
+
 def install_http(app: FastAPI, settings: Settings) -> None:
     """Innermost first: ETag/304 sees the plain body; gzip compresses what is sent; CORS wraps
     everything, preflights included; body limits before any route reads, inside the body's
@@ -169,7 +179,7 @@ def install_http(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(ConditionalGet)
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     app.add_middleware(PublicReadCors, origins=settings.cors_origins)
-    install_body_rules(app, settings.max_body_bytes)
+    install_body_rules(app, settings.max_body_bytes, letter_uploads(settings))
     app.add_middleware(BodyDeadline, seconds=settings.body_timeout_seconds)
     app.add_middleware(AuthBeforeBody)
     app.add_middleware(HeadAsGet)

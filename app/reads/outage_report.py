@@ -52,6 +52,7 @@ CSV_HEADER = (
     "letter_reference",
     "letter_issuer",
     "letter_date",
+    "letter_url",
 )
 
 
@@ -64,6 +65,10 @@ class Letter:
     issuer: str
     issued_at: datetime | None
     url: str | None
+    letter_path: str | None = None  # the letter itself, when attached and public
+
+    def letter_url(self, base_url: str) -> str | None:
+        return None if self.letter_path is None else f"{base_url}{self.letter_path}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,13 +197,14 @@ def _letter(citation: Mapping[str, object]) -> Letter:
         value = citation.get(key)
         return value if isinstance(value, str) else ""
 
-    url = citation.get("url")
+    url, path = citation.get("url"), citation.get("letter_path")
     return Letter(
         kind=text("kind"),
         reference=text("reference"),
         issuer=text("issuer"),
         issued_at=stored_instant(citation.get("issued_at")),
         url=url if isinstance(url, str) else None,
+        letter_path=path if isinstance(path, str) else None,
     )
 
 
@@ -238,9 +244,10 @@ def csv_filename(first: date, last: date) -> str:
     return f"pantau-outages-{first.isoformat()}-{last.isoformat()}.csv"
 
 
-def outage_csv(report: OutageReport) -> str:
+def outage_csv(report: OutageReport, base_url: str) -> str:
     """One row per episode under `CSV_HEADER`: times in the region's zone with their offset,
-    the letter's date as the day it bears there; text cells safe from formula injection."""
+    the letter's date as the day it bears there, the letter itself below `base_url` when it
+    is public; text cells safe from formula injection."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
@@ -261,6 +268,7 @@ def outage_csv(report: OutageReport) -> str:
                 safe_cell(letter.reference if letter else ""),
                 safe_cell(letter.issuer if letter else ""),
                 "" if issued is None else issued.astimezone(e.zone.tz).date().isoformat(),
+                (letter.letter_url(base_url) if letter else None) or "",
             ]
         )
     return out.getvalue()

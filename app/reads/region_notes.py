@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.domain import State
 from app.core.overrides import ScheduledWindow, covers_region
 from app.core.state_machine import UP_STATES
+from app.reads.letters import public_letter_urls
 from app.reads.region_shapes import DeclarationPublic, DeclarationStatus, MaintenanceNotice
 from app.store.declarations import Declaration, in_force_by_region
 from app.store.maintenance import scheduled, windows_overlapping
@@ -62,11 +63,18 @@ def _notices(
 
 
 async def load_region_notes(
-    session: AsyncSession, services: Mapping[str, Sequence[Service]], *, now: datetime
+    session: AsyncSession,
+    services: Mapping[str, Sequence[Service]],
+    *,
+    now: datetime,
+    base_url: str,
 ) -> dict[str, RegionNotes]:
-    """Notes for each region in `services` (region code → its services)."""
+    """Notes for each region in `services` (region code → its services); a declaration's
+    public letter is linked below `base_url` (PANTAU_PUBLIC_URL)."""
     codes = list(services)
     in_force = await in_force_by_region(session, codes)
+    cited = [d.id for f in in_force.values() for d in (f.cause, f.warning) if d is not None]
+    public = await public_letter_urls(session, cited, base_url)
     end = now + UPCOMING_HORIZON
     windows = scheduled(await windows_overlapping(session, start=now, end=end), start=now, end=end)
     notes = {}
@@ -76,14 +84,17 @@ async def load_region_notes(
         if force is None and not notices:
             continue
         notes[code] = RegionNotes(
-            declaration=_public(force.cause) if force else None,
-            warning=_public(force.warning) if force else None,
+            declaration=_public(force.cause, public) if force else None,
+            warning=_public(force.warning, public) if force else None,
             maintenance=notices,
         )
     return notes
 
 
-def _public(declaration: Declaration | None) -> DeclarationPublic | None:
+def _public(
+    declaration: Declaration | None, letter_urls: Mapping[int, str]
+) -> DeclarationPublic | None:
     if declaration is None:
         return None
-    return DeclarationPublic.model_validate(declaration, from_attributes=True)
+    public = DeclarationPublic.model_validate(declaration, from_attributes=True)
+    return public.model_copy(update={"letter_url": letter_urls.get(public.id)})

@@ -47,6 +47,12 @@ class DeclarationPublic(BaseModel):
     note: str | None
     deadline: datetime | None = Field(description="A warning's deadline")
     created_at: datetime
+    letter_url: str | None = Field(
+        default=None,
+        description="Where the letter itself (a PDF or image) is downloaded, when it is "
+        "attached and public; null otherwise",
+        examples=["https://pantau.example.go.id/api/v1/declarations/12/letter"],
+    )
 
 
 class DeclarationStatus(DeclarationPublic):

@@ -15,8 +15,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.domain import Category, Reason, State, TransitionSource
+from app.core.letters import letter_path
 from app.core.regions.status import RegionState, ServiceState, summarise
 from app.store.history import in_region, older_than
+from app.store.letters import public_letter_ids
 from app.store.models import Incident, Region, Service, Transition
 
 DECLARED_REASONS = (Reason.POLICY_CUTOFF, Reason.LOCAL_INFRASTRUCTURE)
@@ -99,7 +101,10 @@ async def declarations_cited(
     session: AsyncSession, incident_ids: Sequence[int]
 ) -> dict[int, list[dict[str, Any]]]:
     """The declarations (cutoff letters, liftings) that incidents' transitions cite, each once,
-    in the order first cited. Only declared reasons and operators' transitions carry them."""
+    in the order first cited. Only declared reasons and operators' transitions carry them. A
+    citation whose declaration carries a public letter gains `letter_path`, where the letter
+    itself is downloaded (app/core/letters.py), as it is now: a letter attached or published
+    after the transition shows too."""
     cited: dict[int, list[dict[str, Any]]] = {incident_id: [] for incident_id in incident_ids}
     if not incident_ids:
         return cited
@@ -117,4 +122,11 @@ async def declarations_cited(
         seen = cited.get(incident_id or 0)
         if seen is not None and isinstance(citation, dict) and citation not in seen:
             seen.append(citation)
-    return cited
+    ids = [c["id"] for found in cited.values() for c in found if isinstance(c.get("id"), int)]
+    public = await public_letter_ids(session, ids)
+    return {
+        incident_id: [
+            c | {"letter_path": letter_path(c["id"])} if c.get("id") in public else c for c in found
+        ]
+        for incident_id, found in cited.items()
+    }

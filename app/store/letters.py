@@ -153,6 +153,13 @@ async def put_letter(session: AsyncSession, letter: Letter) -> Letter | None:
     return before
 
 
+async def visibility_of(session: AsyncSession, declaration_id: int) -> Visibility | None:
+    """Who may read the declaration's letter now; None: it has none."""
+    query = select(Letter.visibility).where(Letter.declaration_id == declaration_id)
+    found = (await session.exec(query)).first()
+    return None if found is None else Visibility(found)
+
+
 async def hash_in_use(session: AsyncSession, sha256: str) -> bool:
     query = select(func.count()).select_from(Letter).where(Letter.sha256 == sha256)
     return bool((await session.exec(query)).one())

@@ -5,9 +5,10 @@ recovery ending one) and from an operator's declaration (a cutoff letter, a lift
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,9 +24,13 @@ from app.core.cutoffs import (
 )
 from app.core.domain import Reason, State, TransitionSource
 from app.core.events import EventType
+from app.core.letters import letter_url
 from app.core.regions.status import summarise
+from app.settings import Settings
+from app.store.db import SETTINGS
 from app.store.declarations import Declaration, DeclarationKind
 from app.store.incidents import get_incident, lock_region, open_incident
+from app.store.letters import public_letter_ids
 from app.store.models import Incident, Transition
 from app.store.region_events import episode_carried_cutoff, latest_cut, services_now
 from app.usecases.outbox import outbox_cache, write_event
@@ -38,13 +43,31 @@ async def _cut(session: AsyncSession, region_code: str) -> Cut:
     return cache.cuts[region_code]
 
 
+async def _with_letter_links(session: AsyncSession, facts: CutoffFacts) -> CutoffFacts:
+    """The letters an event cites, each with `letter_url` when its file is attached and
+    public (an absolute link below PANTAU_PUBLIC_URL, from the write session's settings)."""
+    cited = [c for c in (facts.letter, facts.lifts) if c is not None]
+    settings = session.info.get(SETTINGS)
+    ids = [c["id"] for c in cited if isinstance(c.get("id"), int)]
+    if not ids or not isinstance(settings, Settings):
+        return facts
+    public = await public_letter_ids(session, ids)
+
+    def linked(citation: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+        if citation is None or citation.get("id") not in public:
+            return citation
+        return {**citation, "letter_url": letter_url(settings.public_base_url, citation["id"])}
+
+    return replace(facts, letter=linked(facts.letter), lifts=linked(facts.lifts))
+
+
 async def _write(session: AsyncSession, facts: CutoffFacts) -> None:
     cache = outbox_cache(session)
     cache.cuts[facts.region_code] = Cut.after(str(facts.event_type), str(facts.reason))
     await write_event(
         session,
         event_type=str(facts.event_type),
-        data=cutoff_data(facts),
+        data=cutoff_data(await _with_letter_links(session, facts)),
         region_code=facts.region_code,
         category=str(facts.reason.category),
         reason=str(facts.reason),

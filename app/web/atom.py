@@ -1,5 +1,6 @@
 """Incidents → an Atom 1.0 document (RFC 4287): one entry per incident, its content telling
-the cause, the letters cited and the operators' updates in Indonesian and English. Pure."""
+the cause, the letters cited and the operators' updates in Indonesian and English, and the
+letters themselves, where public, as `enclosure` links. Pure."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ class FeedEntry:
     summary: str
     updates: Sequence[EntryUpdate] = ()
     categories: Sequence[str] = ()
+    # The letters cited, where public: (their file's absolute link, a title naming them).
+    enclosures: Sequence[tuple[str, str]] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,8 @@ def _entry(parent: ET.Element, entry: FeedEntry) -> None:
     _sub(element, "id", entry.id)
     _sub(element, "title", entry.title, type="text")
     _sub(element, "link", rel="alternate", type="text/html", href=entry.link)
+    for href, title in entry.enclosures:
+        _sub(element, "link", rel="enclosure", href=href, title=title)
     _sub(element, "published", stamp(entry.published))
     _sub(element, "updated", stamp(entry.updated))
     for term in entry.categories:

@@ -4,8 +4,9 @@ timestamps themselves stay UTC). Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from app.core.domain import Reason, State
 from app.core.regions.zones import Zone, view_zone
@@ -19,7 +20,7 @@ from app.web.wave_view import wave_entry
 LANGS: tuple[Lang, ...] = ("id", "en")
 
 
-def _summary(record: IncidentRecord, zone: Zone) -> str:
+def _summary(record: IncidentRecord, zone: Zone, base_url: str) -> str:
     incident = record.incident
     state, reason = State(incident.worst_state), Reason(incident.reason)
     parts = []
@@ -33,8 +34,16 @@ def _summary(record: IncidentRecord, zone: Zone) -> str:
             text += f", {ended} {local_time(incident.ended_at, zone, lang)}"
         parts.append(text + ".")
     for citation in record.citations:
-        parts.append(f"Surat / Letter {citation.get('reference')} ({citation.get('issuer')}).")
+        cited = f"Surat / Letter {citation.get('reference')} ({citation.get('issuer')})"
+        link = _letter_link(citation, base_url)
+        parts.append(f"{cited}: {link}" if link else f"{cited}.")
     return "\n".join(parts)
+
+
+def _letter_link(citation: Mapping[str, Any], base_url: str) -> str | None:
+    """The letter itself, when public (`declarations_cited` gives its path)."""
+    path = citation.get("letter_path")
+    return f"{base_url}{path}" if isinstance(path, str) else None
 
 
 def entry_of(record: IncidentRecord, base_url: str, zone: Zone) -> FeedEntry:
@@ -56,9 +65,14 @@ def entry_of(record: IncidentRecord, base_url: str, zone: Zone) -> FeedEntry:
         link=f"{base_url}/regions/{incident.region_code}",
         published=incident.started_at,
         updated=newest,
-        summary=_summary(record, zone),
+        summary=_summary(record, zone, base_url),
         updates=updates,
         categories=[incident.category],
+        enclosures=[
+            (link, f"Surat / Letter {c.get('reference')}")
+            for c in record.citations
+            if (link := _letter_link(c, base_url))
+        ],
     )
 
 

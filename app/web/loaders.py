@@ -72,7 +72,8 @@ async def current_status(
     if region.level == RegionLevel.PROVINCE:
         view = (await cache.overview(await cache.version())).regions.get(region.code)
     services = await services_of_regions(session, [region.code])
-    notes = await load_region_notes(session, services, now=now)
+    base_url = cache.database.settings.public_base_url
+    notes = await load_region_notes(session, services, now=now, base_url=base_url)
     return region_status(region, services[region.code], notes.get(region.code, NO_NOTES), view=view)
 
 

@@ -27,6 +27,7 @@ class Letter:
     issuer: str
     url: str | None
     issued: str
+    download: str | None = None  # the letter itself, when attached and public
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,13 @@ def letter(citation: Mapping[str, Any], zone: Zone, lang: Lang) -> Letter:
         issuer=str(citation.get("issuer", "")),
         url=web_link(citation.get("url")),
         issued=local_time(when, zone, lang),
+        download=_path(citation.get("letter_path")),
     )
+
+
+def _path(value: object) -> str | None:
+    """A link within this site (what `declarations_cited` gives), else nothing."""
+    return value if isinstance(value, str) and value.startswith("/api/") else None
 
 
 def incident_line(record: IncidentRecord, zone: Zone, lang: Lang, *, now: datetime) -> IncidentLine:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from app.core.domain import Reason, State, TransitionSource
 from app.core.episodes import Episode, Since, SinceKind, region_since
+from app.core.letters import letter_path
 from app.core.regions.overview import AFFECTED
 from app.core.regions.zones import Zone, zone_of
 from app.core.uptime_maths import Span, uptime
@@ -60,6 +61,7 @@ class Notice:
     title: str
     detail: str
     url: str | None
+    download: str | None = None  # the declaration's letter itself, when attached and public
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +184,8 @@ def declaration_notice(declaration: DeclarationPublic, zone: Zone, lang: Lang) -
         "warning": vocabulary["warnings"],
         "lifted": vocabulary["lifted"],
     }.get(str(declaration.kind), str(declaration.kind))
-    return Notice(kind, detail, web_link(declaration.url))
+    download = letter_path(declaration.id) if declaration.letter_url else None
+    return Notice(kind, detail, web_link(declaration.url), download)
 
 
 @dataclass(frozen=True, slots=True)

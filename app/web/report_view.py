@@ -48,6 +48,7 @@ class LetterLine:
     issuer: str
     issued: str
     url: str | None
+    download: str | None = None  # the letter itself, when attached and public
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,4 +223,5 @@ def _letter_line(letter: Letter, zone: Zone, lang: Lang) -> LetterLine:
         issuer=letter.issuer,
         issued="" if issued is None else local_date(issued.astimezone(zone.tz).date(), lang),
         url=web_link(letter.url),
+        download=letter.letter_path,
     )

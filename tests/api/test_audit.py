@@ -128,6 +128,8 @@ AUDITED_WRITE_ROUTES = {
     ("PATCH", "/api/v1/maintenance/{window_id}"): "maintenance.update",
     ("DELETE", "/api/v1/maintenance/{window_id}"): "maintenance.delete",
     ("POST", "/api/v1/regions/{code}/declarations"): "declaration.<kind>",
+    # tests/api/test_letters.py: with the declaration (multipart) or afterwards
+    ("POST", "/api/v1/regions/{code}/declarations/{declaration_id}/letter"): "declaration.letter",
     ("POST", "/api/v1/incidents/{incident_id}/updates"): "incident_update.create",
     ("POST", "/api/v1/subscriptions"): "subscription.create",
     ("PATCH", "/api/v1/subscriptions/{subscription_id}"): "subscription.update",

@@ -83,6 +83,7 @@ async def test_every_region_newest_first_with_region_and_province(
         "note",
         "deadline",
         "created_at",
+        "letter_url",  # null: no letter attached (tests/api/test_letters.py)
     }
     # The per-region route still answers beside it.
     palopo = (await client.get("/api/v1/regions/7373/declarations")).json()

@@ -195,6 +195,7 @@ async def test_csv_one_row_per_episode_parsed_back(
         "letter_reference",
         "letter_issuer",
         "letter_date",
+        "letter_url",
     ]
     rows = list(reader)
     assert [r["region_code"] for r in rows] == ["73.73", "73.71", "81.71", "82.71"]
@@ -211,6 +212,7 @@ async def test_csv_one_row_per_episode_parsed_back(
         "letter_reference": LETTER["reference"],
         "letter_issuer": LETTER["issuer"],
         "letter_date": "2026-11-28",  # 09:00 WITA that day
+        "letter_url": "",  # no letter attached (tests/api/test_letters.py attaches one)
     }
     started = datetime.fromisoformat(palopo["started"])
     assert started.astimezone(UTC) == outages.minutes(10)

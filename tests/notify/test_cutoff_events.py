@@ -120,6 +120,7 @@ async def test_the_palopo_story_reaches_a_cutoff_subscriber_once_each(
         "issuer": LETTER["issuer"],
         "date": None,
         "url": LETTER["url"],
+        "letter_url": None,  # no letter file attached (tests/api/test_letters.py attaches one)
     }
     assert datetime.fromisoformat(declared["letter"]["date"]) == datetime.fromisoformat(
         LETTER["issued_at"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -19,6 +20,17 @@ class DeclarationCitation(BaseModel):
     issuer: str = Field(examples=["Ditjen Dukcapil Kemendagri"])
     issued_at: datetime
     url: str | None = None
+    letter_url: str | None = Field(
+        default=None,
+        description="The letter itself (a PDF or image), when attached and public",
+        examples=["https://pantau.example.go.id/api/v1/declarations/12/letter"],
+    )
+
+    @classmethod
+    def of(cls, citation: dict[str, Any], base_url: str) -> DeclarationCitation:
+        """A citation as `declarations_cited` gives it (`letter_path` for a public letter)."""
+        path = citation.get("letter_path")
+        return cls.model_validate(citation | {"letter_url": f"{base_url}{path}" if path else None})
 
 
 class ReasonSpanPublic(BaseModel):

@@ -23,6 +23,11 @@ class ReportLetter(BaseModel):
     issuer: str = Field(examples=["Ditjen Dukcapil Kemendagri"])
     issued_at: datetime | None = Field(description="The letter's date")
     url: str | None
+    letter_url: str | None = Field(
+        default=None,
+        description="The letter itself (a PDF or image), when attached and public",
+        examples=["https://pantau.example.go.id/api/v1/declarations/12/letter"],
+    )
 
 
 class ReportEpisode(BaseModel):

@@ -137,7 +137,13 @@ class Letter(BaseModel):
     reference: str | None = Field(description="The letter's number", examples=["470/1234/Dukcapil"])
     issuer: str | None = Field(examples=["Ditjen Dukcapil Kemendagri"])
     date: datetime | None = Field(description="The letter's own date")
-    url: str | None
+    url: str | None = Field(description="A link the operator gave with the declaration")
+    letter_url: str | None = Field(
+        default=None,
+        description="The letter itself (a PDF or image kept by Pantau) when it is public and"
+        " was attached by the time of the event (sent with the declaration); else null",
+        examples=["https://pantau.example.go.id/api/v1/declarations/3/letter"],
+    )
 
 
 class CutoffEventData(BaseModel):
