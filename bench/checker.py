@@ -6,6 +6,8 @@ Each part runs in its own process, so CPU and peak RSS belong to it alone, on th
 `pantau serve` runs on (uvicorn picks uvloop when it is installed; `--loop asyncio` for the
 stdlib one):
 - floor: the plain httpx loop, saturated (CONCURRENCY workers back to back) → probes/s;
+- raw floor: plain asyncio streams, HTTP/1.1, a fresh connection per probe, saturated the same
+  way → probes/s (the physical floor: no client library at all);
 - floor at a rate: the plain httpx loop paced at the rate a steady run needs → its CPU %;
 - saturated: N services due every second (more than one core can probe) → achieved probes/s;
 - steady: N services on --interval (60 s by default) → schedule lag p50/p99, CPU %, peak RSS.
@@ -122,6 +124,56 @@ async def floor(base_url: str, duration: float, rate: float) -> dict[str, Any]:
     elapsed = time.monotonic() - started
     cpu = cpu_seconds() - start_cpu
     await client.aclose()
+    return {
+        "probes_per_s": done / elapsed,
+        "cpu_pct": 100 * cpu / elapsed,
+        "cpu_ms_per_probe": 1000 * cpu / max(done, 1),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+async def read_response(reader: asyncio.StreamReader) -> int:
+    """One HTTP/1.1 response, parsed as little as a client must: the status line, headers to
+    the blank line, then Content-Length bytes of body (or to EOF without it). Its status."""
+    status = int((await reader.readline()).split(b" ", 2)[1])
+    length = -1
+    while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    await (reader.readexactly(length) if length >= 0 else reader.read())
+    return status
+
+
+async def raw_floor(base_url: str, duration: float) -> dict[str, Any]:
+    """The physical floor: plain asyncio streams, HTTP/1.1, a fresh TCP connection per probe
+    (what the checker does), CONCURRENCY workers back to back, the probe's headers."""
+    codes = region_codes()
+    host, port = base_url.removeprefix("http://").split(":")
+    done = 0
+    stop_at = time.monotonic() + duration
+
+    async def worker(offset: int) -> None:
+        nonlocal done
+        i = offset
+        while time.monotonic() < stop_at:
+            reader, writer = await asyncio.open_connection(host, int(port))
+            request = (
+                f"GET /r/{codes[i % len(codes)]} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                f"User-Agent: {USER_AGENT}\r\nAccept-Encoding: identity\r\n"
+                "Connection: close\r\n\r\n"
+            )
+            writer.write(request.encode())
+            await read_response(reader)
+            writer.close()
+            await writer.wait_closed()
+            done += 1
+            i += CONCURRENCY
+
+    start_cpu, started = cpu_seconds(), time.monotonic()
+    await asyncio.gather(*(worker(n) for n in range(CONCURRENCY)))
+    elapsed = time.monotonic() - started
+    cpu = cpu_seconds() - start_cpu
     return {
         "probes_per_s": done / elapsed,
         "cpu_pct": 100 * cpu / elapsed,
@@ -255,6 +307,12 @@ def measure_floor(base_url: str, duration: float, rate: float = 0, loop: str = "
     return run_part([*args, "--rate", str(rate)], loop)
 
 
+def measure_raw_floor(base_url: str, duration: float, loop: str = "uvloop") -> Any:
+    return run_part(
+        ["--part", "raw-floor", "--base-url", base_url, "--duration", str(duration)], loop
+    )
+
+
 def measure_checker(
     base_url: str, services: int, interval: int, duration: float, loop: str = "uvloop"
 ) -> dict[str, Any]:
@@ -274,7 +332,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="floor and saturated runs")
     parser.add_argument("--steady-duration", type=float, default=60.0)
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
-    parser.add_argument("--part", choices=["floor", "seed", "checker"], help=argparse.SUPPRESS)
+    parts = ["floor", "raw-floor", "seed", "checker"]
+    parser.add_argument("--part", choices=parts, help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--rate", type=float, default=0.0, help=argparse.SUPPRESS)
@@ -283,6 +342,9 @@ def main() -> None:
     if args.part == "floor":
         result = run_loop(floor(args.base_url, args.duration, args.rate), args.loop)
         print(json.dumps(result))
+        return
+    if args.part == "raw-floor":
+        print(json.dumps(run_loop(raw_floor(args.base_url, args.duration), args.loop)))
         return
     if args.part == "seed":
         run_loop(seed(args.db, args.base_url, args.services, args.interval), args.loop)
@@ -295,6 +357,7 @@ def main() -> None:
     simulator, base_url = start_simulator()
     try:
         floor_result = measure_floor(base_url, args.duration, loop=args.loop)
+        raw = measure_raw_floor(base_url, args.duration, args.loop)
         saturated = measure_checker(base_url, args.services, 1, args.duration, args.loop)
         rate = args.services / args.interval
         paced = measure_floor(base_url, args.steady_duration / 2, rate, args.loop)
@@ -304,7 +367,7 @@ def main() -> None:
     finally:
         simulator.terminate()
         simulator.wait()
-    report(args, floor_result, saturated, paced, steady)
+    report(args, floor_result, saturated, paced, steady, raw)
 
 
 def report(
@@ -313,10 +376,16 @@ def report(
     saturated: dict[str, Any],
     paced: dict[str, Any],
     steady: dict[str, Any],
+    raw: dict[str, Any],
 ) -> None:
     ratio = saturated["probes_per_s"] / floor_result["probes_per_s"]
+    raw_ratio = saturated["probes_per_s"] / raw["probes_per_s"]
     print(f"machine: {os.cpu_count()} cores; loop {args.loop}; concurrency {CONCURRENCY}")
     print(f"floor (plain httpx loop):   {floor_result['probes_per_s']:8.0f} probes/s")
+    print(
+        f"raw floor (asyncio streams, HTTP/1.1, a connection per probe): "
+        f"{raw['probes_per_s']:8.0f} probes/s; the saturated checker is {raw_ratio:.2f}x of it"
+    )
     print(
         f"checker, saturated ({args.services} due every 1 s): "
         f"{saturated['probes_per_s']:8.0f} probes/s = {ratio:.2f}x floor, "
@@ -333,7 +402,8 @@ def report(
         f"p99 {steady['lag_p99_s'] * 1000:.0f} ms, CPU {steady['cpu_pct']:.1f}% of one core "
         f"({steady['cpu_ms_per_probe']:.2f} ms/probe), peak RSS {steady['peak_rss_mb']:.0f} MB"
     )
-    print(json.dumps({"floor": floor_result, "saturated": saturated, "steady": steady}))
+    found = {"floor": floor_result, "raw_floor": raw, "saturated": saturated, "steady": steady}
+    print(json.dumps(found))
 
 
 if __name__ == "__main__":

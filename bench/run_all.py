@@ -1,16 +1,19 @@
 """`make bench`: every benchmark in one go, each part in its own process, subjects beside their
 floor in the same run, and BENCHMARKS.md rewritten with the figures as ratios to the floor.
 
-(a) the floor: a plain httpx probe loop against the simulator, saturated and paced;
+(a) the floors: a plain httpx probe loop against the simulator, saturated and paced, and the
+    raw floor (plain asyncio streams, HTTP/1.1, a connection per probe), saturated;
 (b) the checker at 1,000 / 5,000 / 10,000 services on a 60 s interval, and compressed to 10 s;
     plus 10,000 services due every second (saturated) against the saturated floor;
 (c) the read API (bench/api.py) beside a bare FastAPI app, when that benchmark is present;
 (d) sample and rollup writes against the bare driver (bench/inserts.py), and database growth
     per simulated day at 10,000 services (bench/growth.py);
 (e) attribution: the cause given per region, waves found and detection time over a scenario
-    table (bench/attribution.py).
+    table (bench/attribution.py);
+(f) the status page `/` rendered uncached beside a bare Jinja2 page of the same size
+    (bench/page.py).
 
-    python bench/run_all.py                 # about 8 minutes on 2 cores
+    python bench/run_all.py                 # about 12 minutes on 2 cores
     python bench/run_all.py --quick         # a smoke run of every part (about 2 minutes)
 """
 
@@ -39,6 +42,8 @@ TARGET_LAG_P99_S = 2.0
 TARGET_RSS_MB = 300.0
 TARGET_SATURATED_RATIO = 0.8
 TARGET_INSERT_RATIO = 0.5
+TARGET_RAW_RATIO = 0.3
+TARGET_PAGE_MS = 150.0
 
 
 def machine() -> dict[str, Any]:
@@ -93,6 +98,7 @@ def checker_part(quick: bool) -> dict[str, Any]:
     found: dict[str, Any] = {"steady": {}, "compressed": {}}
     try:
         found["floor"] = checker.measure_floor(base_url, saturated_s)
+        found["raw_floor"] = checker.measure_raw_floor(base_url, saturated_s)
         found["saturated"] = checker.measure_checker(base_url, 10_000, 1, saturated_s)
         for size in sizes:
             paced = checker.measure_floor(base_url, paced_s, size / 60)
@@ -136,6 +142,7 @@ def checker_section(found: dict[str, Any]) -> list[str]:
         f"| checker, 10,000 services due every 1 s (saturated) | "
         f"{saturated['probes_per_s']:.0f} | **{ratio:.2f}x** | {saturated['cpu_pct']:.0f} | "
         f"≥ {TARGET_SATURATED_RATIO}x: {verdict(ratio >= TARGET_SATURATED_RATIO)} |",
+        *raw_floor_lines(found),
         "",
         f"Steady runs ({d['steady_s']:.0f} s each, services spread over the interval; the "
         f"floor paced at the same probes/s for {d['paced_s']:.0f} s):",
@@ -171,6 +178,66 @@ def checker_section(found: dict[str, Any]) -> list[str]:
         "",
     ]
     return lines
+
+
+def raw_floor_lines(found: dict[str, Any]) -> list[str]:
+    """The saturated checker against the raw floor: plain asyncio streams, HTTP/1.1, a fresh
+    connection per probe, on the same simulator (#19 item 3)."""
+    raw, saturated = found.get("raw_floor"), found["saturated"]
+    if raw is None:
+        return []
+    ratio = saturated["probes_per_s"] / raw["probes_per_s"]
+    cpu_times = saturated["cpu_ms_per_probe"] / raw["cpu_ms_per_probe"]
+    return [
+        "",
+        "Raw floor: plain asyncio streams, HTTP/1.1, a fresh connection per probe, the same "
+        "100 workers back to back on the same simulator: no client library at all. When it "
+        "saturates the simulator rather than its own core (CPU % well under 100), probes/s "
+        "measure the simulator; CPU ms per probe compares the clients either way.",
+        "",
+        "| run | probes/s | CPU % | CPU ms/probe | checker vs raw floor |",
+        "|---|---:|---:|---:|---|",
+        f"| raw floor, saturated | {raw['probes_per_s']:.0f} | {raw['cpu_pct']:.0f} | "
+        f"{raw['cpu_ms_per_probe']:.3f} | |",
+        f"| checker, saturated | {saturated['probes_per_s']:.0f} | "
+        f"{saturated['cpu_pct']:.0f} | {saturated['cpu_ms_per_probe']:.3f} | "
+        f"probes/s **{ratio:.2f}x** (≥ {TARGET_RAW_RATIO}x: "
+        f"{verdict(ratio >= TARGET_RAW_RATIO)}); {cpu_times:.1f}x its CPU per probe |",
+    ]
+
+
+def page_section(text: str, found: dict[str, Any] | None) -> list[str]:
+    lines = ["## (f) The status page `/`, uncached, against a bare Jinja2 page", ""]
+    if found is None:
+        return [*lines, "```", text, "```", ""]
+    lines += [
+        "`GET /` in process through the ASGI app (bench/page.py), the read cache emptied "
+        "before each render, on 514 monitored regions with about 20 transitions each over 90 "
+        "days. Floor: a bare FastAPI route that reads the same 90 days of transitions with one "
+        "plain query and renders a flat Jinja2 template of the same size from the same page's "
+        "values, its heap frozen as Pantau's is at start-up. Milliseconds per render, median "
+        "(p95); CPU is this process's "
+        "(`time.process_time`, all threads), which other work on the machine does not "
+        "inflate as it does wall time; PostgreSQL's own CPU is not in it.",
+        "",
+        "| database | floor CPU ms | Pantau CPU ms | CPU vs floor | Pantau wall ms | "
+        f"bytes (gzip) | target CPU ≤ {TARGET_PAGE_MS:.0f} ms |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for backend, result in found.items():
+        if result is None:
+            lines.append(f"| {backend} | skipped | | | | | |")
+            continue
+        floor, ours = result["floor"], result["pantau"]
+        ratio = ours["cpu_ms_median"] / floor["cpu_ms_median"]
+        lines.append(
+            f"| {backend} | {floor['cpu_ms_median']:.0f} ({floor['cpu_ms_p95']:.0f}) | "
+            f"{ours['cpu_ms_median']:.0f} ({ours['cpu_ms_p95']:.0f}) | **{ratio:.2f}x** | "
+            f"{ours['wall_ms_median']:.0f} ({ours['wall_ms_p95']:.0f}) | "
+            f"{ours['bytes']:,} ({ours['gzip_bytes']:,}) | "
+            f"{verdict(ours['cpu_ms_median'] <= TARGET_PAGE_MS)} |"
+        )
+    return [*lines, ""]
 
 
 def inserts_section(text: str, found: dict[str, Any] | None) -> list[str]:
@@ -299,8 +366,14 @@ def main() -> None:
     sections += attribution_section(text, attribution)
     print(text, flush=True)
 
+    page_args = ["--renders", "10" if args.quick else "30"]
+    text, page = run_script("page.py", page_args, timeout=600)
+    sections += page_section(text, page)
+    print(text, flush=True)
+
     raw = {"machine": about, "checker": found, "inserts": inserts, "growth": growth}
     raw["attribution"] = attribution
+    raw["page"] = page
     sections += ["<details><summary>raw figures (JSON)</summary>", "", "```json"]
     sections += [json.dumps(raw, indent=1, default=str), "```", "", "</details>"]
     write_report(sections, about, time.monotonic() - started, args.quick)
