@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from app.console.forms import Invalid, problem, problems_of
 from app.console.sessions import Operator, Refused
-from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound, OutsideArea
+from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound, OutsideArea, TooLarge
 
 T = TypeVar("T")
 
@@ -37,12 +37,15 @@ def outside_area(exc: OutsideArea) -> Refused:
 
 
 async def perform(operation: Awaitable[T]) -> T:
-    """The operation's result; its refusals as Invalid (shown on the form: 422, or 409 for a
-    conflict) or Refused (a page: 403 outside the key's area or scope, 404)."""
+    """The operation's result; its refusals as Invalid (shown on the form: 422, 409 for a
+    conflict, 413 for a letter too large) or Refused (a page: 403 outside the key's area or
+    scope, 404)."""
     try:
         return await operation
     except InvalidInput as exc:
         raise Invalid(problems_of(exc)) from None
+    except TooLarge as exc:
+        raise Invalid([problem(exc.location, "too_large", exc.message)], status_code=413) from None
     except Conflict as exc:
         raise Invalid(
             [problem(("body", "form"), "conflict", exc.message)], status_code=409

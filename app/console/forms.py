@@ -52,6 +52,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "event_types": ("Jenis peristiwa", "Event types"),
     "channel": ("Saluran", "Channel"),
     "file": ("Berkas surat", "Letter file"),
+    "visibility": ("Siapa boleh membaca surat", "Who may read the letter"),
 }
 
 # pydantic's error types → what they mean, in Indonesian.
@@ -74,6 +75,8 @@ _GIST: dict[str, str] = {
     "url_scheme": "bukan URL http(s)",
     "extra_forbidden": "tidak dikenal",
     "conflict": "bertentangan dengan keadaan saat ini",
+    "letter_type": "bukan berkas PDF, PNG atau JPEG",
+    "too_large": "terlalu besar",
 }
 _DEFAULT_GIST = "tidak sah"
 

@@ -1,5 +1,7 @@
 """One region in the console, and what an operator does there through the API's own
-operations: declare (warning, cutoff, lifting, infrastructure or VPN fault, with the letter),
+operations: declare (warning, cutoff, lifting, infrastructure or VPN fault, citing the letter
+and, multipart, attaching the file itself in the same transaction as the API's multipart
+declaration; each declaration's letter downloadable here whoever may read it),
 write an incident update, schedule maintenance in the region's zone (previewing its next
 occurrences first), add a service.
 
@@ -9,28 +11,33 @@ A refused form comes back with its values and the problems (422, or 409 for a co
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Response, UploadFile
+from pydantic import BaseModel
 
 from app.api import declarations as declarations_api
 from app.api import incident_updates as updates_api
+from app.api import letters as letters_api
 from app.api import maintenance as maintenance_api
 from app.api import services as services_api
 from app.api.schemas.declarations import DeclarationCreate
 from app.api.schemas.incident_updates import IncidentUpdateCreate
+from app.api.schemas.letters import DeclarationForm
 from app.api.schemas.maintenance import MaintenanceCreate
-from app.console.actions import perform, require_scope
+from app.console.actions import NOT_HERE, perform, require_scope
 from app.console.forms import Invalid, local_instant, parse, problem
 from app.console.render import page, see_other
-from app.console.sessions import Form, Operator, Posted, SignedIn
+from app.console.sessions import Form, Operator, Posted, Refused, SignedIn
 from app.console.views import reachable_region, region_console
+from app.core.letters import CONSOLE_DECLARE_PATH, Visibility
 from app.core.local_format import local_time
 from app.core.regions.zones import zone_of
 from app.core.windows import InvalidWindow, next_occurrences, validate
-from app.http.deps import ClockDep, DatabaseDep, ReadCacheDep
+from app.http.deps import ClockDep, DatabaseDep, ReadCacheDep, SettingsDep
 from app.http.region_codes import region_code_or_none
-from app.store.declarations import DeclarationKind
+from app.store.declarations import Declaration, DeclarationKind
 from app.store.incident_updates import UpdateStatus
 from app.store.keys import Scope
 from app.store.maintenance import MaintenanceWindow
@@ -96,7 +103,7 @@ async def region_page(
     return await _render(operator, database, cache, clock, _code(code), done=done)
 
 
-def _declaration(form: Form, code: str) -> DeclarationCreate:
+def _declaration(form: Form, code: str) -> DeclarationForm:
     zone = zone_of(code)
     values = {
         "kind": form.one("kind"),
@@ -107,10 +114,45 @@ def _declaration(form: Form, code: str) -> DeclarationCreate:
         "note": form.given("note"),
         "deadline": local_instant(form.one("deadline"), zone),
     }
-    return parse(DeclarationCreate, values)
+    return parse(DeclarationForm, values)
 
 
-@router.post("/regions/{code}/declarations")
+class LetterChoice(BaseModel):
+    """Who may read the letter attached on the form, refused as the API's form field is."""
+
+    visibility: Visibility | None = None
+
+
+async def _declare(
+    code: str,
+    body: DeclarationCreate,
+    form: Form,
+    operator: Operator,
+    database: DatabaseDep,
+    settings: SettingsDep,
+) -> None:
+    """The API's declaration; with a file chosen, the API's multipart one (the declaration
+    and its letter in one transaction, so its events link a public letter)."""
+    upload = form.file("file")
+    if upload is None:
+        await perform(declarations_api.declare(code, body, database, operator.principal))
+        return
+    choice = parse(LetterChoice, {"visibility": form.given("visibility")})
+    file = UploadFile(io.BytesIO(upload.data), size=len(upload.data), filename=upload.filename)
+    await perform(
+        letters_api.declare_with_letter(
+            code,
+            DeclarationForm.model_validate(body.model_dump()),
+            file,
+            database,
+            settings,
+            operator.principal,
+            choice.visibility,
+        )
+    )
+
+
+@router.post(CONSOLE_DECLARE_PATH.removeprefix(router.prefix))
 async def declare(
     code: str,
     form: Posted,
@@ -118,12 +160,15 @@ async def declare(
     database: DatabaseDep,
     cache: ReadCacheDep,
     clock: ClockDep,
+    settings: SettingsDep,
 ) -> Response:
+    """A declaration from the form (urlencoded, or multipart with the letter's `file` and
+    its `visibility`)."""
     code = _code(code)
     require_scope(operator, Scope.DECLARATIONS_WRITE)
     try:
         body = _declaration(form, code)
-        await perform(declarations_api.declare(code, body, database, operator.principal))
+        await _declare(code, body, form, operator, database, settings)
     except Invalid as exc:
         return await _render(
             operator,
@@ -137,6 +182,22 @@ async def declare(
             values=form,
         )
     return see_other(f"/console/regions/{code}?done=declaration")
+
+
+@router.get("/declarations/{declaration_id}/letter")
+async def download_letter(
+    declaration_id: int, operator: SignedIn, database: DatabaseDep, settings: SettingsDep
+) -> Response:
+    """A declaration's letter in the key's area, served as the API serves it (an attachment,
+    never rendered here); an operators-only one needs `declarations:write`, as there."""
+    may_read_private = operator.principal.has_scope(Scope.DECLARATIONS_WRITE)
+    async with database.read() as session:
+        declaration = await session.get(Declaration, declaration_id)
+        if declaration is None or not operator.principal.reaches(declaration.region_code):
+            raise Refused(404, NOT_HERE)
+        return await perform(
+            letters_api.download_letter(declaration_id, session, settings, may_read_private)
+        )
 
 
 @router.post("/regions/{code}/incidents/{incident_id}/updates")

@@ -41,4 +41,6 @@ async def sign_in_needed(_request: Request, exc: Exception) -> Response:
 
 async def refused(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Refused)
-    return page("console_error.html", status_code=exc.status_code, message=exc.message)
+    response = page("console_error.html", status_code=exc.status_code, message=exc.message)
+    response.headers.update(exc.headers)
+    return response

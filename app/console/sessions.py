@@ -9,12 +9,13 @@ of it (`app/store/console.py`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated
 from urllib.parse import parse_qsl
 
 from fastapi import Depends, Request, Response
+from starlette.exceptions import HTTPException
 
 from app.core.console_rules import (
     SIGN_IN_WINDOW_SECONDS,
@@ -26,6 +27,7 @@ from app.core.console_rules import (
 )
 from app.core.mail_rules import Limit, client_key, digest
 from app.http.auth import Principal
+from app.http.body_limit import BodyTooLarge
 from app.http.deps import ClockDep, DatabaseDep, SettingsDep
 from app.http.subscribing import client_address
 from app.settings import Settings
@@ -46,10 +48,16 @@ class Refused(Exception):
     """A request the console will not serve, shown as a page with this status and message
     (Indonesian, English)."""
 
-    def __init__(self, status_code: int, message: tuple[str, str]) -> None:
+    def __init__(
+        self,
+        status_code: int,
+        message: tuple[str, str],
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message[1])
         self.status_code = status_code
         self.message = message
+        self.headers = headers or {}
 
 
 CROSS_SITE = (
@@ -60,6 +68,18 @@ BAD_CSRF = (
     "Formulir ini kedaluwarsa atau tidak sah. Muat ulang halaman dan coba lagi.",
     "This form has expired or is not valid. Reload the page and try again.",
 )
+UNREADABLE = (
+    "Formulir ini tidak dapat dibaca.",
+    "This form could not be read.",
+)
+
+
+def too_large(detail: object) -> tuple[str, str]:
+    """A form past even its upload's allowance, naming the file field."""
+    return (
+        f"Berkas surat (file) terlalu besar: {detail}",
+        f"The letter file (file) is too large: {detail}",
+    )
 
 
 def limits(settings: Settings) -> SessionLimits:
@@ -153,6 +173,14 @@ def require_same_origin(request: Request, settings: Settings) -> None:
         raise Refused(403, CROSS_SITE)
 
 
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file posted with a multipart form: the name its sender gave it, and its bytes."""
+
+    filename: str | None
+    data: bytes
+
+
 async def read_form(request: Request) -> dict[str, list[str]]:
     """An urlencoded form's fields, each with all its values; undecodable bytes replaced."""
     fields: dict[str, list[str]] = {}
@@ -162,11 +190,34 @@ async def read_form(request: Request) -> dict[str, list[str]]:
     return fields
 
 
+async def read_multipart(request: Request) -> tuple[dict[str, list[str]], dict[str, Upload]]:
+    """A multipart/form-data form's fields, each with all its values, and its file (one)."""
+    fields: dict[str, list[str]] = {}
+    files: dict[str, Upload] = {}
+    async with request.form(max_files=1) as form:
+        for name, value in form.multi_items():
+            if isinstance(value, str):
+                fields.setdefault(name, []).append(value)
+            else:
+                files.setdefault(name, Upload(value.filename, await value.read()))
+    return fields, files
+
+
 @dataclass(frozen=True, slots=True)
 class Form:
-    """A posted form's fields: `one` the first value (stripped), `many` every non-empty one."""
+    """A posted form's fields: `one` the first value (stripped), `many` every non-empty one,
+    `file` a file chosen for a file field."""
 
     fields: dict[str, list[str]]
+    files: dict[str, Upload] = field(default_factory=dict)
+
+    def file(self, name: str) -> Upload | None:
+        """The file posted as `name`; None when none was chosen (a browser sends an empty
+        part without a name then)."""
+        upload = self.files.get(name)
+        if upload is None or (not upload.filename and not upload.data):
+            return None
+        return upload
 
     def one(self, name: str) -> str:
         values = self.fields.get(name)
@@ -183,7 +234,15 @@ class Form:
 async def posted(request: Request, settings: SettingsDep, operator: SignedIn) -> Form:
     """A signed-in operator's form post, from the console's origin, with the session's token."""
     require_same_origin(request, settings)
-    form = Form(await read_form(request))
+    try:
+        if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+            form = Form(*await read_multipart(request))
+        else:
+            form = Form(await read_form(request))
+    except BodyTooLarge as exc:  # past even the letter's allowance: the rest stays unread
+        raise Refused(413, too_large(exc.detail), headers=dict(exc.headers or {})) from None
+    except HTTPException:  # a malformed multipart body, or more than one file
+        raise Refused(400, UNREADABLE) from None
     if not csrf_matches(operator.session_id, form.one(CSRF_FIELD) or None):
         raise Refused(403, BAD_CSRF)
     return form

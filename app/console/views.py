@@ -1,6 +1,7 @@
 """What the console's pages show, read as the public pages and the API read it: the regions
 in a key's area with their state and cause (the read cache's overview), and one region with
-its services (paused ones too), incidents, declarations and maintenance windows."""
+its services (paused ones too), incidents, declarations (with their letters, whoever may read
+them) and maintenance windows."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from app.store import maintenance as maintenance_store
 from app.store.declarations import Declaration, declarations_of
 from app.store.incident_updates import updates_of
 from app.store.incidents import list_incidents
+from app.store.letters import LetterFacts, letter_facts
 from app.store.models import Incident, Region, Service
 from app.store.regions import services_of_regions
 from app.web.loaders import current_status
@@ -64,6 +66,7 @@ class RegionConsole:
     services: list[Service]
     incidents: list[IncidentView]
     declarations: list[Declaration]
+    letters: dict[int, LetterFacts]  # by declaration, for those that carry their letter
     windows: list[MaintenancePublic]
     now: datetime
 
@@ -86,13 +89,16 @@ async def region_console(
         for w in await maintenance_store.list_windows(session)
         if any(covers_region(t, region.code) or covers_region(region.code, t) for t in w.regions)
     ]
+    declarations = (await declarations_of(session, region.code))[:DECLARATIONS_SHOWN]
+    letters = await letter_facts(session, [d.id for d in declarations if d.id is not None])
     return RegionConsole(
         region=region,
         zone=zone_of(region.code),
         status=status,
         services=services,
         incidents=told,
-        declarations=(await declarations_of(session, region.code))[:DECLARATIONS_SHOWN],
+        declarations=declarations,
+        letters=letters,
         windows=[w for w in windows if w.status != "completed"],
         now=now,
     )

@@ -107,6 +107,8 @@ def content_disposition(filename: str) -> str:
 # or to an existing one. The body limit admits PANTAU_LETTER_MAX_BYTES more on these alone.
 DECLARE_PATH = "/api/v1/regions/{code}/declarations"
 UPLOAD_PATH = "/api/v1/regions/{code}/declarations/{declaration_id}/letter"
+# The operators' console's declaration form, which may carry the letter too.
+CONSOLE_DECLARE_PATH = "/console/regions/{code}/declarations"
 
 
 def letter_path(declaration_id: int) -> str:

@@ -11,7 +11,7 @@ from functools import cache
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -22,6 +22,7 @@ from app.core.errors import InvalidInput
 from app.http.errors import error_response
 from app.http.json_text import NOT_UTF8
 from app.http.nul_guard import RejectNul
+from app.http.security_headers import is_console
 
 UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's wording for a non-JSON body
 
@@ -82,7 +83,7 @@ class BodyLimit:
             limit, setting = self.larger.max_bytes, self.larger.setting
         declared = declared_length(headers)
         if declared is not None and declared > limit:
-            await _too_large(limit, setting)(scope, receive, send)
+            await _too_large(limit, setting, scope["path"])(scope, receive, send)
             return
         received = 0
         started = False
@@ -107,12 +108,18 @@ class BodyLimit:
             # Read outside a route (no exception handler in between): answer here.
             if started:
                 raise
-            await _too_large(limit, setting)(scope, receive, send)
+            await _too_large(limit, setting, scope["path"])(scope, receive, send)
 
 
-def _too_large(limit: int, setting: str) -> Response:
+def _too_large(limit: int, setting: str, path: str) -> Response:
     detail = BodyTooLarge(limit, setting).detail
-    return JSONResponse({"detail": detail}, status_code=413, headers={"Connection": "close"})
+    headers = {"Connection": "close"}
+    if is_console(path):  # a browser's form post: words, Indonesian first, not JSON
+        text = (
+            f"Formulir atau berkasnya terlalu besar. / The form or its file is too large: {detail}"
+        )
+        return PlainTextResponse(text, status_code=413, headers=headers)
+    return JSONResponse({"detail": detail}, status_code=413, headers=headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

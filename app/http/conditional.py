@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.letters import DECLARE_PATH, UPLOAD_PATH
+from app.core.letters import CONSOLE_DECLARE_PATH, DECLARE_PATH, UPLOAD_PATH
 from app.http.auth_gate import AuthBeforeBody
 from app.http.body_deadline import BodyDeadline
 from app.http.body_limit import LargerBodies, install_body_rules
@@ -164,7 +164,7 @@ class PublicReadCors:
 def letter_uploads(settings: Settings) -> LargerBodies:
     """A declaration's letter, with the form's other fields (at most an ordinary body)."""
     return LargerBodies(
-        paths=(DECLARE_PATH, UPLOAD_PATH),
+        paths=(DECLARE_PATH, UPLOAD_PATH, CONSOLE_DECLARE_PATH),
         max_bytes=settings.letter_max_bytes + settings.max_body_bytes,
         setting="PANTAU_LETTER_MAX_BYTES + PANTAU_MAX_BODY_BYTES",
     )

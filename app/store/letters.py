@@ -12,6 +12,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -174,3 +175,29 @@ async def public_letter_ids(session: AsyncSession, declaration_ids: Sequence[int
         Letter.visibility == str(Visibility.PUBLIC),
     )
     return set((await session.exec(query)).all())
+
+
+@dataclass(frozen=True, slots=True)
+class LetterFacts:
+    """What a page lists of a letter: never its bytes."""
+
+    declaration_id: int
+    media_type: str
+    size: int
+    visibility: Visibility
+
+
+async def letter_facts(
+    session: AsyncSession, declaration_ids: Sequence[int]
+) -> dict[int, LetterFacts]:
+    """These declarations' letters (those that have one), by declaration, whoever may read
+    them."""
+    if not declaration_ids:
+        return {}
+    query = select(Letter.declaration_id, Letter.media_type, Letter.size, Letter.visibility).where(
+        col(Letter.declaration_id).in_(set(declaration_ids))
+    )
+    return {
+        row[0]: LetterFacts(row[0], row[1], row[2], Visibility(row[3]))
+        for row in (await session.exec(query)).all()
+    }

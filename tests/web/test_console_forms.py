@@ -5,6 +5,7 @@ API's validation messages on the forms, and a Palopo key confined to Palopo."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,17 +17,21 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from sqlmodel import col, select
 
+from app.core.domain import Reason
+from app.core.letters import NOT_A_LETTER
 from app.main import create_app
 from app.settings import Settings
 from app.store.audit import AuditEntry
 from app.store.console import ConsoleSession
+from app.store.declarations import Declaration
 from app.store.incident_updates import IncidentUpdate
 from app.store.keys import Scope, create_key
 from app.store.maintenance import MaintenanceWindow
 from app.store.models import Service
-from app.store.webhooks import Subscription
+from app.store.types import utcnow
+from app.store.webhooks import Subscription, WebhookEvent
 from tests.conftest import make_settings
-from tests.factories import add_incident, add_service, bearer
+from tests.factories import add_incident, add_service, bearer, probe
 from tests.support.routes import CONSOLE, concrete
 
 ORIGIN = "https://pantau.test"
@@ -37,6 +42,18 @@ OFFICE_SCOPES = [
     Scope.SUBSCRIPTIONS_WRITE,
 ]
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+# Small limits, so that a letter past the ordinary body limit (yet within its own) is cheap.
+MAX_BODY = 16 * 1024
+LETTER_MAX = 64 * 1024
+# A real one-page PDF, padded by a comment past MAX_BODY: only the console's declaration
+# route admits it.
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"%" + b"0" * (MAX_BODY + 100) + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+PNG_HEAD = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass
@@ -56,6 +73,8 @@ def settings(database_url: str) -> Settings:
         run_dispatcher=False,
         console_sign_in_failures=3,
         webhook_allowed_networks="127.0.0.1/32",
+        max_body_bytes=MAX_BODY,
+        letter_max_bytes=LETTER_MAX,
     )
 
 
@@ -100,6 +119,12 @@ async def sign_in(client: httpx.AsyncClient, token: str) -> str:
 async def rows(app: FastAPI, model: type) -> list:  # type: ignore[type-arg]
     async with app.state.db.read() as session:
         return list((await session.exec(select(model))).all())
+
+
+async def audit_actions(app: FastAPI) -> list[str]:
+    async with app.state.db.read() as session:
+        query = select(AuditEntry.action).order_by(col(AuditEntry.id))
+        return list((await session.exec(query)).all())
 
 
 async def test_sign_in_opens_a_server_side_session_behind_a_strict_cookie(
@@ -402,10 +427,7 @@ async def test_a_palopo_key_runs_its_region_through_the_console(
     assert retried.headers["location"] == f"/console/subscriptions/{subscription.id}?done=retried"
 
     # Every write is the API's, audited under the key.
-    async with app.state.db.read() as session:
-        query = select(AuditEntry.action).order_by(col(AuditEntry.id))
-        actions = list((await session.exec(query)).all())
-    assert actions == [
+    assert await audit_actions(app) == [
         "service.create",
         "service.update",
         "service.update",
@@ -415,3 +437,101 @@ async def test_a_palopo_key_runs_its_region_through_the_console(
         "declaration.cutoff",
         "delivery.retry",
     ]
+
+
+async def test_a_declaration_carries_its_letter_through_the_console(
+    app: FastAPI, browser: httpx.AsyncClient
+) -> None:
+    palopo = await add_service(app.state.db, "73.73", failure_threshold=2)
+    start = utcnow() - timedelta(minutes=10)
+    for second, reason in enumerate((Reason.OK, Reason.NETWORK_TIMEOUT, Reason.NETWORK_TIMEOUT)):
+        await probe(app.state.db, palopo, reason, start + timedelta(seconds=second))
+    csrf = await sign_in(browser, await issue(app))
+    path = "/console/regions/73.73/declarations"
+    letter = {"csrf": csrf, "reference": "400.8/77", "issuer": "Dukcapil"}
+    letter |= {"issued_at": "2026-12-03"}
+
+    async def declare(kind: str, file: tuple[str, bytes], **fields: str) -> httpx.Response:
+        files = {"file": (file[0], file[1], "application/octet-stream")}
+        return await browser.post(path, data=letter | {"kind": kind, **fields}, files=files)
+
+    # Refused by content, past its limit, past the route's body allowance: nothing written.
+    html = await declare("cutoff", ("surat.pdf", b"<!doctype html><p>surat</p>"))
+    assert html.status_code == 422
+    shown = dict(re.findall(r'<li data-field="(\w+)">([^<]+)</li>', html.text))
+    assert shown["file"].startswith("Berkas surat / Letter file: bukan berkas PDF, PNG atau JPEG")
+    assert shown["file"].endswith(NOT_A_LETTER)
+    assert 'value="400.8/77"' in html.text  # the form keeps what was typed
+    large = await declare("cutoff", ("surat.pdf", b"%PDF-1.4\n" + bytes(LETTER_MAX)))
+    assert large.status_code == 413
+    shown = dict(re.findall(r'<li data-field="(\w+)">([^<]+)</li>', large.text))
+    assert shown["file"].startswith("Berkas surat / Letter file: terlalu besar")
+    huge = await declare("cutoff", ("surat.pdf", b"%PDF-1.4\n" + bytes(LETTER_MAX + MAX_BODY)))
+    assert huge.status_code == 413 and "Formulir atau berkasnya terlalu besar." in huge.text
+    assert await rows(app, Declaration) == []
+
+    # A public PDF with a cutoff: one transaction, so cutoff.declared links it.
+    declared = await declare("cutoff", ("Surat Palopo.pdf", PDF), visibility="public")
+    assert declared.status_code == 303, declared.text[:500]
+    (cutoff,) = await rows(app, Declaration)
+    public_path = f"/api/v1/declarations/{cutoff.id}/letter"
+    async with app.state.db.read() as session:
+        events = select(WebhookEvent).where(WebhookEvent.type == "cutoff.declared")
+        (event,) = (await session.exec(events)).all()
+    assert json.loads(event.body)["data"]["letter"]["letter_url"].endswith(public_path)
+    anonymous = await browser.get(public_path, headers={"Origin": ""})
+    assert anonymous.status_code == 200 and anonymous.content == PDF
+
+    # An operators-only PNG with the lifting: the console serves it, the public API does not.
+    lifted = await declare("lifted", ("scan.png", PNG_HEAD + b"\x00" * 64), visibility="")
+    assert lifted.status_code == 303
+    lifting = max(d.id or 0 for d in await rows(app, Declaration))
+    assert (await browser.get(f"/api/v1/declarations/{lifting}/letter")).status_code == 404
+    page = (await browser.get("/console/regions/73.73")).text
+    links = re.findall(
+        r'<a href="(/console/declarations/\d+/letter)" data-role="letter-link"', page
+    )
+    assert links == [
+        f"/console/declarations/{lifting}/letter",
+        f"/console/declarations/{cutoff.id}/letter",
+    ]
+    visibilities = re.findall(r'data-role="letter-visibility" data-visibility="(\w+)"', page)
+    assert visibilities == ["operators", "public"]
+    assert f'href="{public_path}" data-role="public-letter-link"' in page
+    for declaration_id, content, media_type in (
+        (cutoff.id, PDF, "application/pdf"),
+        (lifting, PNG_HEAD + b"\x00" * 64, "image/png"),
+    ):
+        download = await browser.get(f"/console/declarations/{declaration_id}/letter")
+        assert download.status_code == 200 and download.content == content
+        assert download.headers["content-type"] == media_type
+        assert download.headers["content-disposition"].startswith("attachment;")
+        assert download.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert await audit_actions(app) == [
+        "declaration.letter",
+        "declaration.cutoff",
+        "declaration.letter",
+        "declaration.lifted",
+    ]
+
+
+async def test_a_letter_outside_the_keys_area_is_not_served(
+    app: FastAPI, browser: httpx.AsyncClient
+) -> None:
+    elsewhere = await issue(app, region="51.71", name="Kantor Denpasar")
+    api = await browser.post(
+        "/api/v1/regions/51.71/declarations",
+        data={
+            "kind": "warning",
+            "reference": "1",
+            "issuer": "D",
+            "issued_at": "2026-12-01T00:00:00+08:00",
+        }
+        | {"deadline": "2026-12-20T00:00:00+08:00", "visibility": "public"},
+        files={"file": ("s.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+        headers=bearer(elsewhere) | {"Origin": ""},
+    )
+    assert api.status_code == 201, api.text
+    await sign_in(browser, await issue(app))
+    response = await browser.get(f"/console/declarations/{api.json()['id']}/letter")
+    assert response.status_code == 404 and "%PDF" not in response.text
