@@ -25,7 +25,9 @@ from tests.support.servers import respond, serve
 
 require_browser()
 
-from playwright.async_api import Browser, Page, ViewportSize, expect  # noqa: E402
+from playwright.async_api import Browser, FilePayload, Page, ViewportSize, expect  # noqa: E402
+
+LETTER_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
@@ -160,6 +162,20 @@ async def test_a_palopo_key_runs_its_region_in_the_console(page: Page, site: Sit
         await update.locator("button").click()
         await expect(page.locator("[data-role='done']")).to_contain_text("Pembaruan insiden")
         await expect(page.locator("[data-role='updates']")).to_contain_text("Akses VPN diputus")
+
+        declaration = page.locator("[data-role='declaration-form']")
+        await declaration.locator("[name='kind']").select_option("cutoff")
+        await declaration.locator("[name='reference']").fill("400.8/77")
+        await declaration.locator("[name='issuer']").fill("Ditjen Dukcapil")
+        await declaration.locator("[name='issued_at']").fill("2026-12-03")
+        letter = FilePayload(name="surat.pdf", mimeType="application/pdf", buffer=LETTER_PDF)
+        await declaration.locator("[name='file']").set_input_files(letter)
+        await declaration.locator("[name='visibility']").select_option("public")
+        await declaration.locator("button").click()
+        await expect(page.locator("[data-role='done']")).to_contain_text("Pernyataan dicatat")
+        shown = page.locator("[data-role='letter-visibility']")
+        await expect(shown).to_have_attribute("data-visibility", "public")
+        await expect(page.locator("[data-role='letter-link']")).to_have_count(1)
         await shoot(page, "region")
 
         await page.click("[data-role='nav-subscriptions']")
