@@ -24,6 +24,7 @@ _PRECEDENCE = [
     Category.LOCAL,
     Category.MAINTENANCE,
     Category.PROBE,
+    Category.PERFORMANCE,
 ]
 OK_KIND, DEGRADED_KIND, NO_DATA_KIND = "ok", "performance", "none"
 
@@ -65,9 +66,9 @@ def kind_of_day(down: dict[Category, float], degraded: float, up: float) -> str:
             best, most = category, seconds
     if best is not None:
         return best.value
-    if any(seconds > 0 for seconds in down.values()):
-        raise ValueError(f"no colour for a day down for {sorted(down)}")
-    if degraded > 0:
+    # Down with no cause of its own (an `ok` reason on an outage): a page must still draw it,
+    # as the least alarming colour that is not "up".
+    if degraded > 0 or any(seconds > 0 for seconds in down.values()):
         return DEGRADED_KIND
     return OK_KIND if up > 0 else NO_DATA_KIND
 

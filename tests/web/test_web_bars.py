@@ -70,6 +70,9 @@ def test_day_kind_precedence_and_fallbacks() -> None:
     assert kind_of_day({Category.MAINTENANCE: 10.0, Category.UPSTREAM: 5.0}, 0, 9) == "maintenance"
     assert kind_of_day({}, degraded=5, up=100) == "performance"
     assert kind_of_day({}, degraded=0, up=100) == "ok"
+    # Causes outside the usual outage colours never stop a page from drawing the day.
+    assert kind_of_day({Category.PERFORMANCE: 30.0}, degraded=0, up=100) == "performance"
+    assert kind_of_day({Category.OK: 30.0}, degraded=0, up=100) == "performance"
     assert kind_of_day({}, degraded=0, up=0) == "none"
 
 
