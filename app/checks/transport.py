@@ -22,6 +22,7 @@ import httpcore
 import httpx
 
 from app.checks.netio import AsyncioBackend
+from app.outbound.tls import verified_tls
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -80,7 +81,7 @@ class ProbeTransport(httpx.AsyncBaseTransport):
     def __init__(self, max_connections: int, ssl_context: ssl.SSLContext | None = None) -> None:
         self.max_connections = max_connections
         self._slots = asyncio.Semaphore(max_connections)
-        self._ssl_context = ssl_context or httpx.create_ssl_context(trust_env=False)
+        self._ssl_context = ssl_context or verified_tls()
         self._backend = AsyncioBackend()
 
     async def fetch(

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from app.outbound.tls import verified_tls
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -236,9 +238,9 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     TLS still verifies the URL's host name: the SNI comes from the request, not the address."""
 
     def __init__(self, guard: AddressGuard, limits: httpx.Limits) -> None:
-        super().__init__(limits=limits, trust_env=False)
+        super().__init__(verify=verified_tls(), limits=limits, trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=verified_tls(),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
