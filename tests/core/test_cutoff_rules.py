@@ -68,7 +68,11 @@ def test_a_letter_shows_only_its_public_fields() -> None:
         "issuer": "Dukcapil",
         "date": "2026-11-28T01:00:00+00:00",
         "url": None,
+        "letter_url": None,
     }
+    linked = citation | {"letter_url": "https://pantau.test/api/v1/declarations/3/letter"}
+    assert letter_of(linked)["letter_url"] == linked["letter_url"]  # type: ignore[index]
+    assert letter_of(citation | {"letter_url": 7})["letter_url"] is None  # type: ignore[index]
     assert letter_of(None) is None
 
 
