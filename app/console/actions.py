@@ -3,10 +3,13 @@ what its refusals become (a field's problem shown on the form, or a refusal page
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from fastapi import Response
+
 from app.console.forms import Invalid, problem, problems_of
+from app.console.render import see_other
 from app.console.sessions import Operator, Refused
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound, OutsideArea, TooLarge
 
@@ -56,3 +59,17 @@ async def perform(operation: Awaitable[T]) -> T:
         raise Refused(403, (f"Ditolak: {exc.message}", f"Refused: {exc.message}")) from None
     except NotFound:
         raise Refused(404, NOT_HERE) from None
+
+
+async def submit(
+    attempt: Callable[[], Awaitable[str | Response]],
+    show_refused: Callable[[Invalid], Awaitable[Response]],
+) -> Response:
+    """A form's post: `attempt` parses it and runs the API's operation, returning where to go
+    next (a 303 there, so a reload does not post again) or a page to show as it is; a form it
+    refuses is shown again by `show_refused`, with its problems."""
+    try:
+        outcome = await attempt()
+    except Invalid as exc:
+        return await show_refused(exc)
+    return see_other(outcome) if isinstance(outcome, str) else outcome

@@ -12,9 +12,11 @@ A refused form comes back with its values and the problems (422, or 409 for a co
 from __future__ import annotations
 
 import io
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response, UploadFile
+from fastapi import APIRouter, Depends, Response, UploadFile
 from pydantic import BaseModel
 
 from app.api import declarations as declarations_api
@@ -26,9 +28,9 @@ from app.api.schemas.declarations import DeclarationCreate
 from app.api.schemas.incident_updates import IncidentUpdateCreate
 from app.api.schemas.letters import DeclarationForm
 from app.api.schemas.maintenance import MaintenanceCreate
-from app.console.actions import NOT_HERE, perform, require_scope
+from app.console.actions import NOT_HERE, perform, require_scope, submit
 from app.console.forms import Invalid, local_instant, parse, problem
-from app.console.render import page, see_other
+from app.console.render import page
 from app.console.sessions import Form, Operator, Posted, Refused, SignedIn
 from app.console.views import reachable_region, region_console
 from app.core.letters import CONSOLE_DECLARE_PATH, Visibility
@@ -37,11 +39,14 @@ from app.core.regions.zones import zone_of
 from app.core.windows import InvalidWindow, next_occurrences, validate
 from app.http.deps import ClockDep, DatabaseDep, ReadCacheDep, SettingsDep
 from app.http.region_codes import region_code_or_none
+from app.reads.cache import ReadCache
+from app.store.db import Database
 from app.store.declarations import Declaration, DeclarationKind
 from app.store.incident_updates import UpdateStatus
 from app.store.keys import Scope
 from app.store.maintenance import MaintenanceWindow
 from app.store.service_models import ServiceCreate
+from app.workers.clock import Clock
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -59,48 +64,73 @@ def _code(raw: str) -> str:
     return region_code_or_none(raw) or raw
 
 
-async def _render(
-    operator: Operator,
-    database: DatabaseDep,
-    cache: ReadCacheDep,
-    clock: ClockDep,
-    code: str,
-    *,
-    status_code: int = 200,
-    failed: str | None = None,
-    problems: list[Any] | None = None,
-    values: Form | None = None,
-    preview: list[tuple[str, str]] | None = None,
-    done: str | None = None,
-) -> Response:
-    async with database.read() as session:
-        region = await reachable_region(session, operator.principal, code)
-        view = await region_console(session, cache, region, now=clock.now())
-    return page(
-        "console_region.html",
-        operator=operator,
-        status_code=status_code,
-        view=view,
-        failed=failed,
-        problems=problems or [],
-        values_for=lambda name: values if values is not None and failed == name else Form({}),
-        preview=preview,
-        done=DONE.get(done or ""),
-        kinds=list(DeclarationKind),
-        update_statuses=list(UpdateStatus),
-    )
+@dataclass(frozen=True, slots=True)
+class Desk:
+    """The signed-in operator at one region's page, with what showing that page again needs."""
+
+    code: str
+    operator: Operator
+    database: Database
+    cache: ReadCache
+    clock: Clock
+
+    def done(self, what: str) -> str:
+        return f"/console/regions/{self.code}?done={what}"
+
+    async def render(
+        self,
+        *,
+        status_code: int = 200,
+        failed: str | None = None,
+        problems: list[Any] | None = None,
+        values: Form | None = None,
+        preview: list[tuple[str, str]] | None = None,
+        done: str | None = None,
+    ) -> Response:
+        async with self.database.read() as session:
+            region = await reachable_region(session, self.operator.principal, self.code)
+            view = await region_console(session, self.cache, region, now=self.clock.now())
+        return page(
+            "console_region.html",
+            operator=self.operator,
+            status_code=status_code,
+            view=view,
+            failed=failed,
+            problems=problems or [],
+            values_for=lambda name: values if values is not None and failed == name else Form({}),
+            preview=preview,
+            done=DONE.get(done or ""),
+            kinds=list(DeclarationKind),
+            update_statuses=list(UpdateStatus),
+        )
+
+    async def submit(
+        self, scope: str, failed: str, form: Form, attempt: Callable[[], Awaitable[str | Response]]
+    ) -> Response:
+        """The form `failed` names, posted with `scope`: `attempt`'s outcome, or the region's
+        page again with the form's values and problems."""
+        require_scope(self.operator, scope)
+
+        async def show_refused(exc: Invalid) -> Response:
+            return await self.render(
+                status_code=exc.status_code, failed=failed, problems=exc.problems, values=form
+            )
+
+        return await submit(attempt, show_refused)
+
+
+def _desk(
+    code: str, operator: SignedIn, database: DatabaseDep, cache: ReadCacheDep, clock: ClockDep
+) -> Desk:
+    return Desk(_code(code), operator, database, cache, clock)
+
+
+RegionDesk = Annotated[Desk, Depends(_desk)]
 
 
 @router.get("/regions/{code}")
-async def region_page(
-    code: str,
-    operator: SignedIn,
-    database: DatabaseDep,
-    cache: ReadCacheDep,
-    clock: ClockDep,
-    done: str | None = None,
-) -> Response:
-    return await _render(operator, database, cache, clock, _code(code), done=done)
+async def region_page(desk: RegionDesk, done: str | None = None) -> Response:
+    return await desk.render(done=done)
 
 
 def _declaration(form: Form, code: str) -> DeclarationForm:
@@ -153,35 +183,16 @@ async def _declare(
 
 
 @router.post(CONSOLE_DECLARE_PATH.removeprefix(router.prefix))
-async def declare(
-    code: str,
-    form: Posted,
-    operator: SignedIn,
-    database: DatabaseDep,
-    cache: ReadCacheDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-) -> Response:
+async def declare(form: Posted, desk: RegionDesk, settings: SettingsDep) -> Response:
     """A declaration from the form (urlencoded, or multipart with the letter's `file` and
     its `visibility`)."""
-    code = _code(code)
-    require_scope(operator, Scope.DECLARATIONS_WRITE)
-    try:
-        body = _declaration(form, code)
-        await _declare(code, body, form, operator, database, settings)
-    except Invalid as exc:
-        return await _render(
-            operator,
-            database,
-            cache,
-            clock,
-            code,
-            status_code=exc.status_code,
-            failed="declaration",
-            problems=exc.problems,
-            values=form,
-        )
-    return see_other(f"/console/regions/{code}?done=declaration")
+
+    async def attempt() -> str:
+        body = _declaration(form, desk.code)
+        await _declare(desk.code, body, form, desk.operator, desk.database, settings)
+        return desk.done("declaration")
+
+    return await desk.submit(Scope.DECLARATIONS_WRITE, "declaration", form, attempt)
 
 
 @router.get("/declarations/{declaration_id}/letter")
@@ -201,38 +212,20 @@ async def download_letter(
 
 
 @router.post("/regions/{code}/incidents/{incident_id}/updates")
-async def post_update(
-    code: str,
-    incident_id: int,
-    form: Posted,
-    operator: SignedIn,
-    database: DatabaseDep,
-    cache: ReadCacheDep,
-    clock: ClockDep,
-) -> Response:
-    code = _code(code)
-    require_scope(operator, Scope.DECLARATIONS_WRITE)
+async def post_update(incident_id: int, form: Posted, desk: RegionDesk) -> Response:
     values = {
         "status": form.one("status"),
         "body_id": form.one("body_id"),
         "body_en": form.one("body_en"),
     }
-    try:
+
+    async def attempt() -> str:
         body = parse(IncidentUpdateCreate, values)
-        await perform(updates_api.post_update(incident_id, body, database, operator.principal))
-    except Invalid as exc:
-        return await _render(
-            operator,
-            database,
-            cache,
-            clock,
-            code,
-            status_code=exc.status_code,
-            failed=f"update-{incident_id}",
-            problems=exc.problems,
-            values=form,
-        )
-    return see_other(f"/console/regions/{code}?done=update")
+        principal = desk.operator.principal
+        await perform(updates_api.post_update(incident_id, body, desk.database, principal))
+        return desk.done("update")
+
+    return await desk.submit(Scope.DECLARATIONS_WRITE, f"update-{incident_id}", form, attempt)
 
 
 def _window(form: Form, code: str) -> MaintenanceCreate:
@@ -265,44 +258,16 @@ def _preview(body: MaintenanceCreate, clock: ClockDep, code: str) -> list[tuple[
 
 
 @router.post("/regions/{code}/maintenance")
-async def schedule_maintenance(
-    code: str,
-    form: Posted,
-    operator: SignedIn,
-    database: DatabaseDep,
-    cache: ReadCacheDep,
-    clock: ClockDep,
-) -> Response:
-    code = _code(code)
-    require_scope(operator, Scope.MAINTENANCE_WRITE)
-    try:
-        body = _window(form, code)
+async def schedule_maintenance(form: Posted, desk: RegionDesk) -> Response:
+    async def attempt() -> str | Response:
+        body = _window(form, desk.code)
         if form.one("action") == "preview":
-            shown = _preview(body, clock, code)
-            return await _render(
-                operator,
-                database,
-                cache,
-                clock,
-                code,
-                failed="maintenance",
-                values=form,
-                preview=shown,
-            )
-        await perform(maintenance_api.create_window(body, database, operator.principal))
-    except Invalid as exc:
-        return await _render(
-            operator,
-            database,
-            cache,
-            clock,
-            code,
-            status_code=exc.status_code,
-            failed="maintenance",
-            problems=exc.problems,
-            values=form,
-        )
-    return see_other(f"/console/regions/{code}?done=maintenance")
+            shown = _preview(body, desk.clock, desk.code)
+            return await desk.render(failed="maintenance", values=form, preview=shown)
+        await perform(maintenance_api.create_window(body, desk.database, desk.operator.principal))
+        return desk.done("maintenance")
+
+    return await desk.submit(Scope.MAINTENANCE_WRITE, "maintenance", form, attempt)
 
 
 def service_values(form: Form) -> dict[str, Any]:
@@ -317,29 +282,11 @@ def service_values(form: Form) -> dict[str, Any]:
 
 
 @router.post("/regions/{code}/services")
-async def add_service(
-    code: str,
-    form: Posted,
-    operator: SignedIn,
-    database: DatabaseDep,
-    cache: ReadCacheDep,
-    clock: ClockDep,
-) -> Response:
-    code = _code(code)
-    require_scope(operator, Scope.SERVICES_WRITE)
-    try:
-        spec = parse(ServiceCreate, {"region_code": code, **service_values(form)})
-        created = await perform(services_api.create_service(spec, database, operator.principal))
-    except Invalid as exc:
-        return await _render(
-            operator,
-            database,
-            cache,
-            clock,
-            code,
-            status_code=exc.status_code,
-            failed="service",
-            problems=exc.problems,
-            values=form,
-        )
-    return see_other(f"/console/services/{created.id}?done=created")
+async def add_service(form: Posted, desk: RegionDesk) -> Response:
+    async def attempt() -> str:
+        spec = parse(ServiceCreate, {"region_code": desk.code, **service_values(form)})
+        principal = desk.operator.principal
+        created = await perform(services_api.create_service(spec, desk.database, principal))
+        return f"/console/services/{created.id}?done=created"
+
+    return await desk.submit(Scope.SERVICES_WRITE, "service", form, attempt)
