@@ -202,7 +202,71 @@ WORDS: dict[str, tuple[str, str]] = {
         "Terlalu banyak kejadian: persempit tanggal, daerah atau penyebab.",
         "Too many episodes: narrow the dates, region or cause.",
     ),
+    # The citizens' email subscription pages (app/web/subscriber_pages.py).
+    "sub_check_title": ("Periksa email Anda", "Check your email"),
+    "sub_check": (
+        "Jika alamat ini dapat menerima email, kami mengirim tautan konfirmasi ke sana. "
+        "Tanpa konfirmasi, tidak ada email lain yang dikirim.",
+        "If this address can receive email, a confirmation link is on its way to it. "
+        "Without confirmation, nothing else is sent.",
+    ),
+    "sub_bad_email_title": ("Alamat email tidak valid", "Not a valid email address"),
+    "sub_too_many_title": ("Terlalu banyak permintaan", "Too many requests"),
+    "sub_too_many": (
+        "Terlalu banyak permintaan berlangganan. Coba lagi nanti.",
+        "Too many subscription requests. Please try again later.",
+    ),
+    "sub_unavailable_title": ("Email belum tersedia", "Email is not available"),
+    "sub_unavailable": (
+        "Server Pantau ini belum disiapkan untuk mengirim email.",
+        "This Pantau server is not set up to send email.",
+    ),
+    "sub_cross_site_title": ("Permintaan ditolak", "Request refused"),
+    "sub_cross_site": (
+        "Formulir ini hanya dapat dikirim dari halaman Pantau sendiri.",
+        "This form can only be sent from Pantau's own pages.",
+    ),
+    "sub_confirm_title": ("Konfirmasi langganan email", "Confirm your email subscription"),
+    "sub_confirm": (
+        "Tekan tombol untuk menerima email tentang layanan e-KTP daerah berikut:",
+        "Press the button to receive email about the e-KTP service of:",
+    ),
+    "sub_confirm_button": ("Konfirmasi", "Confirm"),
+    "sub_confirmed_title": ("Langganan aktif", "Subscription confirmed"),
+    "sub_confirmed": (
+        "Anda akan menerima email saat layanan e-KTP daerah berikut diputus, terganggu, "
+        "mendapat teguran, atau pulih. Setiap email memuat tautan berhenti berlangganan.",
+        "You will get an email when the e-KTP service of these regions is cut off, goes "
+        "down, gets a warning, or recovers. Every email has an unsubscribe link.",
+    ),
+    "sub_bad_link_title": ("Tautan tidak berlaku", "This link does not work"),
+    "sub_unknown_region_title": ("Daerah tidak dikenal", "Unknown region"),
+    "sub_bad_confirm": (
+        "Tautan konfirmasi ini tidak dikenal, sudah dipakai, atau kedaluwarsa (7 hari). "
+        "Minta tautan baru dari halaman daerah.",
+        "This confirmation link is unknown, used already, or expired (7 days). Ask for a "
+        "new one on the region's page.",
+    ),
+    "sub_bad_unsubscribe": (
+        "Tautan berhenti berlangganan ini tidak dikenal.",
+        "This unsubscribe link is unknown.",
+    ),
+    "sub_unsubscribe_title": ("Berhenti berlangganan", "Unsubscribe"),
+    "sub_unsubscribe": (
+        "Tekan tombol untuk berhenti menerima email dari Pantau.",
+        "Press the button to stop receiving email from Pantau.",
+    ),
+    "sub_unsubscribe_button": ("Berhenti berlangganan", "Unsubscribe"),
+    "sub_unsubscribed_title": ("Anda telah berhenti berlangganan", "You are unsubscribed"),
+    "sub_unsubscribed": (
+        "Pantau tidak akan mengirim email lagi ke alamat ini.",
+        "Pantau will send no more email to this address.",
+    ),
 }
+
+
+def word(key: str, lang: Lang) -> str:
+    return WORDS[key][0 if lang == "id" else 1]
 
 
 def words(lang: Lang) -> dict[str, str]:

@@ -13,11 +13,12 @@ No page shows an address. None is cached (`Cache-Control: no-store`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Annotated
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.email_address import MAX_LENGTH, normalise_address
 from app.core.errors import InvalidInput, TooManyRequests, Unavailable
@@ -31,7 +32,7 @@ from app.usecases.subscribers import (
     pending_confirmation,
     unsubscribe,
 )
-from app.web.i18n import Lang, negotiate, other, words
+from app.web.i18n import WORDS, Lang, negotiate, other, word, words
 from app.web.pages import AcceptLanguage, LangQuery
 from app.web.render import html_response, render_html
 
@@ -39,70 +40,6 @@ router = APIRouter(include_in_schema=False)
 
 # The link's token; without one, the page says the link does not work (404).
 Token = Annotated[str, Query(max_length=100)]
-
-# key → (Indonesian, English)
-TEXT: dict[str, tuple[str, str]] = {
-    "heading": ("Berlangganan email", "Subscribe by email"),
-    "check_title": ("Periksa email Anda", "Check your email"),
-    "check": (
-        "Jika alamat ini dapat menerima email, kami mengirim tautan konfirmasi ke sana. "
-        "Tanpa konfirmasi, tidak ada email lain yang dikirim.",
-        "If this address can receive email, a confirmation link is on its way to it. "
-        "Without confirmation, nothing else is sent.",
-    ),
-    "bad_email_title": ("Alamat email tidak valid", "Not a valid email address"),
-    "too_many_title": ("Terlalu banyak permintaan", "Too many requests"),
-    "too_many": (
-        "Terlalu banyak permintaan berlangganan. Coba lagi nanti.",
-        "Too many subscription requests. Please try again later.",
-    ),
-    "unavailable_title": ("Email belum tersedia", "Email is not available"),
-    "unavailable": (
-        "Server Pantau ini belum disiapkan untuk mengirim email.",
-        "This Pantau server is not set up to send email.",
-    ),
-    "cross_site_title": ("Permintaan ditolak", "Request refused"),
-    "cross_site": (
-        "Formulir ini hanya dapat dikirim dari halaman Pantau sendiri.",
-        "This form can only be sent from Pantau's own pages.",
-    ),
-    "confirm_title": ("Konfirmasi langganan email", "Confirm your email subscription"),
-    "confirm": (
-        "Tekan tombol untuk menerima email tentang layanan e-KTP daerah berikut:",
-        "Press the button to receive email about the e-KTP service of:",
-    ),
-    "confirm_button": ("Konfirmasi", "Confirm"),
-    "confirmed_title": ("Langganan aktif", "Subscription confirmed"),
-    "confirmed": (
-        "Anda akan menerima email saat layanan e-KTP daerah berikut diputus, terganggu, "
-        "mendapat teguran, atau pulih. Setiap email memuat tautan berhenti berlangganan.",
-        "You will get an email when the e-KTP service of these regions is cut off, goes "
-        "down, gets a warning, or recovers. Every email has an unsubscribe link.",
-    ),
-    "bad_link_title": ("Tautan tidak berlaku", "This link does not work"),
-    "unknown_region_title": ("Daerah tidak dikenal", "Unknown region"),
-    "bad_confirm": (
-        "Tautan konfirmasi ini tidak dikenal, sudah dipakai, atau kedaluwarsa (7 hari). "
-        "Minta tautan baru dari halaman daerah.",
-        "This confirmation link is unknown, used already, or expired (7 days). Ask for a "
-        "new one on the region's page.",
-    ),
-    "bad_unsubscribe": (
-        "Tautan berhenti berlangganan ini tidak dikenal.",
-        "This unsubscribe link is unknown.",
-    ),
-    "unsubscribe_title": ("Berhenti berlangganan", "Unsubscribe"),
-    "unsubscribe": (
-        "Tekan tombol untuk berhenti menerima email dari Pantau.",
-        "Press the button to stop receiving email from Pantau.",
-    ),
-    "unsubscribe_button": ("Berhenti berlangganan", "Unsubscribe"),
-    "unsubscribed_title": ("Anda telah berhenti berlangganan", "You are unsubscribed"),
-    "unsubscribed": (
-        "Pantau tidak akan mengirim email lagi ke alamat ini.",
-        "Pantau will send no more email to this address.",
-    ),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +52,6 @@ class SubscriberPage:
     action: str | None = None  # a form posting to this URL, with `button`
     button: tuple[str, str] = ("", "")
     back: str = "/"
-
-
-def text(key: str, lang: Lang) -> str:
-    return TEXT[key][0 if lang == "id" else 1]
 
 
 def _link(path: str, lang: Lang, **query: str) -> str:
@@ -167,16 +100,18 @@ async def subscribe_form(
     back = _link(f"/regions/{region or code}", lang)
     lang_href = _link(f"/regions/{region or code}", other(lang))
 
-    def page(title: str, message: str, status_code: int, **extra: int) -> Response:
-        shown = SubscriberPage(TEXT[title], message, back=back)
+    def page(key: str, status_code: int, message: str | None = None, **extra: int) -> Response:
+        """The page titled `key`'s title, saying `message` (by default `key`'s words)."""
+        said = word(key, lang) if message is None else message
+        shown = SubscriberPage(WORDS[f"{key}_title"], said, back=back)
         return _render(shown, lang, status_code=status_code, lang_href=lang_href, **extra)
 
     if cross_site(request, settings):
-        return page("cross_site_title", text("cross_site", lang), 403)
+        return page("sub_cross_site", 403)
     try:
         email = normalise_address(form.get("email", "")[: MAX_LENGTH + 1])
     except ValueError as exc:
-        return page("bad_email_title", str(exc), 422)
+        return page("sub_bad_email", 422, str(exc))
     try:
         await accept_subscription(
             database,
@@ -189,12 +124,12 @@ async def subscribe_form(
             regions_at=("path", "code"),
         )
     except Unavailable:
-        return page("unavailable_title", text("unavailable", lang), 503)
+        return page("sub_unavailable", 503)
     except InvalidInput as exc:
-        return page("unknown_region_title", exc.message, 404)
+        return page("sub_unknown_region", 404, exc.message)
     except TooManyRequests as exc:
-        return page("too_many_title", text("too_many", lang), 429, retry_after=exc.retry_after)
-    return page("check_title", text("check", lang), 200)
+        return page("sub_too_many", 429, retry_after=exc.retry_after)
+    return page("sub_check", 200)
 
 
 def _form(body: bytes) -> dict[str, str]:
@@ -205,86 +140,83 @@ def _form(body: bytes) -> dict[str, str]:
     return fields
 
 
-def _link_page(page: SubscriberPage | None, bad: str, lang: Lang, lang_href: str) -> Response:
-    """The page a mail's link leads to, or, for a link that does not work, the page saying
-    so (404)."""
-    if page is None:
-        shown = SubscriberPage(TEXT["bad_link_title"], text(bad, lang))
-        return _render(shown, lang, status_code=404, lang_href=lang_href)
-    return _render(page, lang, lang_href=lang_href)
+@dataclass(frozen=True, slots=True)
+class MailLink:
+    """A mail's link as followed: its page, its token (empty without one) and the language
+    the page speaks."""
+
+    path: str
+    token: str
+    lang: Lang
+
+    def here(self, lang: Lang) -> str:
+        return _link(self.path, lang, token=self.token)
+
+    def page(self, key: str, regions: list[tuple[str, str]] | None = None) -> SubscriberPage:
+        """The page titled `key`'s title, saying `key`'s words, with `regions`."""
+        return SubscriberPage(WORDS[f"{key}_title"], word(key, self.lang), regions or [])
+
+    def button_page(self, key: str, regions: list[tuple[str, str]] | None = None) -> SubscriberPage:
+        """`key`'s page with its button, posting to this link."""
+        shown = self.page(key, regions)
+        return replace(shown, action=self.here(self.lang), button=WORDS[f"{key}_button"])
+
+    def answer(self, page: SubscriberPage | None, bad: str, *, done: bool = False) -> Response:
+        """`page`, or, for a link that does not work, the page saying `bad` (404). The other
+        language's link is this one's, or the home page's once the link has been `done`."""
+        lang_href = _link("/", other(self.lang)) if done else self.here(other(self.lang))
+        if page is None:
+            shown = SubscriberPage(WORDS["sub_bad_link_title"], word(bad, self.lang))
+            return _render(shown, self.lang, status_code=404, lang_href=lang_href)
+        return _render(page, self.lang, lang_href=lang_href)
+
+
+def _mail_link(path: str) -> Callable[..., MailLink]:
+    def followed(
+        token: Token = "", lang: LangQuery = None, accept_language: AcceptLanguage = None
+    ) -> MailLink:
+        return MailLink(path, token, negotiate(lang, accept_language))
+
+    return followed
+
+
+ConfirmLink = Annotated[MailLink, Depends(_mail_link("/subscribers/confirm"))]
+UnsubscribeLink = Annotated[MailLink, Depends(_mail_link("/subscribers/unsubscribe"))]
 
 
 @router.get("/subscribers/confirm")
-async def confirm_page(
-    session: ReadSession,
-    clock: ClockDep,
-    token: Token = "",
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
-) -> Response:
-    chosen = negotiate(lang, accept_language)
-    pending = await pending_confirmation(session, token, now=clock.now())
+async def confirm_page(session: ReadSession, clock: ClockDep, link: ConfirmLink) -> Response:
+    pending = await pending_confirmation(session, link.token, now=clock.now())
     page = None
     if pending is not None:
-        page = SubscriberPage(
-            TEXT["confirm_title"],
-            text("confirm", chosen),
-            regions=await _named(session, pending.regions),
-            action=_link("/subscribers/confirm", chosen, token=token),
-            button=TEXT["confirm_button"],
-        )
-    lang_href = _link("/subscribers/confirm", other(chosen), token=token)
-    return _link_page(page, "bad_confirm", chosen, lang_href)
+        page = link.button_page("sub_confirm", await _named(session, pending.regions))
+    return link.answer(page, "sub_bad_confirm")
 
 
 @router.post("/subscribers/confirm")
-async def confirm(
-    database: DatabaseDep,
-    clock: ClockDep,
-    token: Token = "",
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
-) -> Response:
-    chosen = negotiate(lang, accept_language)
+async def confirm(database: DatabaseDep, clock: ClockDep, link: ConfirmLink) -> Response:
     async with database.transaction() as session:
-        confirmed = await confirm_subscription(session, token, now=clock.now())
+        confirmed = await confirm_subscription(session, link.token, now=clock.now())
         page = None
         if confirmed is not None:
-            regions = await _named(session, confirmed.regions)
-            page = SubscriberPage(TEXT["confirmed_title"], text("confirmed", chosen), regions)
-    return _link_page(page, "bad_confirm", chosen, _link("/", other(chosen)))
+            page = link.page("sub_confirmed", await _named(session, confirmed.regions))
+    return link.answer(page, "sub_bad_confirm", done=True)
 
 
 @router.get("/subscribers/unsubscribe")
-async def unsubscribe_page(
-    session: ReadSession,
-    token: Token = "",
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
-) -> Response:
-    chosen = negotiate(lang, accept_language)
-    known = await known_unsubscribe_token(session, token) is not None
-    page = SubscriberPage(
-        TEXT["unsubscribe_title"],
-        text("unsubscribe", chosen),
-        action=_link("/subscribers/unsubscribe", chosen, token=token),
-        button=TEXT["unsubscribe_button"],
+async def unsubscribe_page(session: ReadSession, link: UnsubscribeLink) -> Response:
+    known = await known_unsubscribe_token(session, link.token) is not None
+    return link.answer(
+        link.button_page("sub_unsubscribe") if known else None, "sub_bad_unsubscribe"
     )
-    lang_href = _link("/subscribers/unsubscribe", other(chosen), token=token)
-    return _link_page(page if known else None, "bad_unsubscribe", chosen, lang_href)
 
 
 @router.post("/subscribers/unsubscribe")
 async def unsubscribe_now(
-    database: DatabaseDep,
-    clock: ClockDep,
-    token: Token = "",
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
+    database: DatabaseDep, clock: ClockDep, link: UnsubscribeLink
 ) -> Response:
     """The button's POST and RFC 8058's one-click POST alike: unsubscribed at once."""
-    chosen = negotiate(lang, accept_language)
     async with database.transaction() as session:
-        done = await unsubscribe(session, token, now=clock.now()) is not None
-    page = SubscriberPage(TEXT["unsubscribed_title"], text("unsubscribed", chosen))
-    return _link_page(page if done else None, "bad_unsubscribe", chosen, _link("/", other(chosen)))
+        done = await unsubscribe(session, link.token, now=clock.now()) is not None
+    page = link.page("sub_unsubscribed") if done else None
+    return link.answer(page, "sub_bad_unsubscribe", done=True)
