@@ -14,12 +14,13 @@ from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.domain import Category, Reason, State, TransitionSource
+from app.core.domain import Category, Reason, TransitionSource
 from app.core.letters import letter_path
-from app.core.regions.status import RegionState, ServiceState, summarise
+from app.core.regions.status import RegionState, summarise
 from app.store.history import in_region, older_than
 from app.store.letters import public_letter_ids
-from app.store.models import Incident, Region, Service, Transition
+from app.store.models import Incident, Region, Transition
+from app.store.region_events import services_now
 
 DECLARED_REASONS = (Reason.POLICY_CUTOFF, Reason.LOCAL_INFRASTRUCTURE)
 
@@ -34,11 +35,7 @@ async def lock_region(session: AsyncSession, region_code: str) -> None:
 
 async def region_state(session: AsyncSession, region_code: str) -> RegionState:
     """The region as it now is: the worst state of its services that are not paused."""
-    query = select(Service.state, Service.reason, Service.state_changed_at).where(
-        Service.region_code == region_code, col(Service.is_paused).is_(False)
-    )
-    rows = (await session.exec(query)).all()
-    return summarise([ServiceState(State(s), Reason(r) if r else None, at) for s, r, at in rows])
+    return summarise(await services_now(session, region_code))
 
 
 async def open_incident(session: AsyncSession, region_code: str) -> Incident | None:
