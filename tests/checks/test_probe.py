@@ -1,7 +1,8 @@
 """probe: failures become data, the deadline and the body bound hold, cancellation passes.
 
 Cause-dependent failures are tested two ways: MockTransport raising the chains httpx builds
-(respx would overwrite `__cause__`), and tiny raw loopback servers that make the real stack
+(respx would overwrite `__cause__`, and the probe's direct path is below the
+httpcore layer respx patches), and tiny raw loopback servers that make the real stack
 build them. Only 127.0.0.1 / ::1 are ever contacted; `.invalid` names are answered locally.
 """
 
@@ -20,7 +21,6 @@ from typing import Any
 
 import httpx
 import pytest
-import respx
 import trustme
 
 from app.checks.probe import (
@@ -205,34 +205,39 @@ async def test_body_is_decoded_leniently() -> None:
     assert result.body_excerpt.endswith("\ufffd")
 
 
-# --- respx: plain status codes ---------------------------------------------------------------
+# --- plain status codes, from a loopback server ------------------------------------------------
 
 
-@respx.mock
 async def test_status_answer_headers_and_user_agent() -> None:
-    route = respx.get("http://siak.test/health").respond(
-        503, headers={"Retry-After": "600", "X-Region": "73.73"}, text="Sedang pemeliharaan"
-    )
-    async with make_probe_client() as client:
-        result = await probe(client, ProbeSpec("http://siak.test/health"))
+    seen: list[bytes] = []
+    body = b"Sedang pemeliharaan"
+
+    async def record(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: Any) -> None:
+        seen.append(await reader.readuntil(b"\r\n\r\n"))
+        writer.write(
+            b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 600\r\nX-Region: 73.73\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        await writer.drain()
+
+    async with make_probe_client() as client, serve(record) as server:
+        result = await probe(client, ProbeSpec(server.url() + "health"))
     assert result.failure is None
     assert result.status_code == 503
     assert result.headers["retry-after"] == "600"
     assert result.headers["x-region"] == "73.73"
     assert result.body_excerpt == "Sedang pemeliharaan"
-    assert route.calls.last.request.headers["user-agent"] == USER_AGENT
+    assert f"user-agent: {USER_AGENT}".lower().encode() in seen[0].lower().split(b"\r\n")
     assert classify(result, CheckRules()).reason is Reason.MAINTENANCE_ANNOUNCED
 
 
-@respx.mock
 @pytest.mark.parametrize(
     ("status", "reason"),
     [(200, Reason.OK), (404, Reason.UPSTREAM_UNEXPECTED), (502, Reason.UPSTREAM_ERROR)],
 )
 async def test_status_codes_end_to_end(status: int, reason: Reason) -> None:
-    respx.get("http://siak.test/").respond(status)
-    async with make_probe_client() as client:
-        result = await probe(client, ProbeSpec("http://siak.test/"))
+    async with make_probe_client() as client, serve(respond(status)) as server:
+        result = await probe(client, ProbeSpec(server.url()))
     assert result.status_code == status
     assert classify(result, CheckRules()).reason is reason
 

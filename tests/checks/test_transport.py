@@ -136,3 +136,44 @@ async def test_the_transport_serves_plain_httpx_requests() -> None:
     ):
         response = await client.get(server.url())
     assert (response.status_code, response.content) == (200, b"x" * 10)
+
+
+def _answer(raw: bytes, *, then_close: bool = True) -> Any:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: Any) -> None:
+        await read_request(reader)
+        writer.write(raw)
+        await writer.drain()
+        if then_close:
+            writer.close()
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",  # closed before any answer
+        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",  # body cut short
+        b"NOT HTTP AT ALL\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n3\r\n!!!\r\n0\r\n\r\n",
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\n\r\nread to the close",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n" + b"x" * 70000,  # past the bound
+    ],
+)
+async def test_the_direct_path_reads_answers_as_the_httpx_path_does(raw: bytes) -> None:
+    """`fetch` runs h11 without httpcore's connection: the same bytes give the same result,
+    malformed ones the same failure and message."""
+    async with make_probe_client() as client, serve(_answer(raw)) as server:
+        direct = await probe(client, ProbeSpec(server.url()))
+        followed = await probe(client, ProbeSpec(server.url(), follow_redirects=True))
+    assert (direct.failure, direct.error) == (followed.failure, followed.error)
+    assert (direct.status_code, direct.headers) == (followed.status_code, followed.headers)
+    assert direct.body_excerpt == followed.body_excerpt
+
+
+def test_the_target_cache_holds_a_hundred_thousand_services() -> None:
+    # Cycled through once an interval, a smaller cache would miss on every probe.
+    maxsize = target.cache_info().maxsize
+    assert maxsize is not None and maxsize >= 100_000
