@@ -43,10 +43,8 @@ from sqlalchemy import insert
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from checker import region_codes, start_simulator  # noqa: E402
-
+from app.core.regions.registry import load_regions  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.store.db import Database  # noqa: E402
 from app.store.migrate import import_registry, upgrade_schema  # noqa: E402
@@ -197,6 +195,22 @@ class Replica:
         return self.log_path.read_text(errors="replace")[-3000:]
 
 
+def start_simulator() -> tuple[subprocess.Popen[str], str]:
+    """`python -m app.simulator` on a free loopback port (as bench/checker.py starts it)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.simulator", "--port", "0", "--log-level", "warning"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    return process, process.stdout.readline().strip().rsplit(" ", 1)[-1]
+
+
+def region_codes() -> list[str]:
+    return [r.code for r in load_regions() if r.parent_code is not None]
+
+
 def free_port() -> int:
     import socket
 
@@ -293,6 +307,19 @@ async def samples_by_service(connection: asyncpg.Connection) -> dict[int, list[f
     return found
 
 
+async def latencies(connection: asyncpg.Connection, start: float, end: float) -> dict[str, Any]:
+    """How long the probes took, as the replicas measured them: with a fixed number of probes
+    in flight per replica, this bounds the rate each can reach."""
+    row = await connection.fetchrow(
+        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50, "
+        "percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) AS p99 FROM probe_sample "
+        "WHERE at >= to_timestamp($1) AND at < to_timestamp($2)",
+        start,
+        end,
+    )
+    return {"probe_latency_p50_ms": row["p50"], "probe_latency_p99_ms": row["p99"]}
+
+
 async def backends(connection: asyncpg.Connection) -> list[tuple[int, float]]:
     """The server processes serving this database, and when each started (Unix time)."""
     rows = await connection.fetch(
@@ -353,6 +380,10 @@ def judge(
         "services_doubled": len(services_doubled),
         "per_slot": {k: {"complete": c, "exactly_one": one} for k, (c, one) in per_slot.items()},
         "gaps_under_half_interval": sum(g < interval / 2 for g in gaps),
+        # A slot passed with no probe at all (rather than a late one): a skip in the test's
+        # sense even when the checker is behind and its slots restart from the claim.
+        "gaps_over_1_5_intervals": sum(g > 1.5 * interval for g in gaps),
+        "services_never_probed": sum(1 for sid in slots if not samples.get(sid)),
         "gap_min_s": min(gaps, default=float("nan")),
         "gap_max_s": max(gaps, default=float("nan")),
         "lag_p50_s": percentile(lags, 0.5),
@@ -437,6 +468,7 @@ async def observe(
     samples = await samples_by_service(connection)
     probes = sum(1 for times in samples.values() for t in times if start <= t < end)
     found |= judge(slots, samples, args.interval, end)
+    found |= await latencies(connection, start, end)
     found["probes_per_s"] = probes / (end - start)
     found["required_per_s"] = args.services / args.interval
     return found | cost(found)
@@ -521,14 +553,17 @@ def report(args: argparse.Namespace, found: dict[str, Any]) -> None:
         f"slot windows {found['windows']:,}: skipped {found['windows_skipped']} "
         f"({found['services_skipped']} services), doubled {found['windows_doubled']} "
         f"({found['services_doubled']} services); gaps under half an interval "
-        f"{found['gaps_under_half_interval']}, gap min {found['gap_min_s']:.2f} s, "
-        f"max {found['gap_max_s']:.2f} s"
+        f"{found['gaps_under_half_interval']}, over 1.5 intervals "
+        f"{found['gaps_over_1_5_intervals']}, gap min {found['gap_min_s']:.2f} s, "
+        f"max {found['gap_max_s']:.2f} s; services never probed {found['services_never_probed']}"
     )
     for k, tally in sorted(found["per_slot"].items()):
         print(f"  slot {k}: {tally['exactly_one']:,} of {tally['complete']:,} probed exactly once")
     print(
         f"lag from the stored samples: p50 {found['lag_p50_s'] * 1000:.0f} ms, "
-        f"p99 {found['lag_p99_s'] * 1000:.0f} ms, max {found['lag_max_s'] * 1000:.0f} ms"
+        f"p99 {found['lag_p99_s'] * 1000:.0f} ms, max {found['lag_max_s'] * 1000:.0f} ms; "
+        f"probe latency p50 {found['probe_latency_p50_ms']:.0f} ms, "
+        f"p99 {found['probe_latency_p99_ms']:.0f} ms"
     )
     total = sum(r["probes"] for r in found["replicas"]) or 1.0
     for i, r in enumerate(found["replicas"]):
