@@ -54,6 +54,7 @@ from app.store.db import Database
 from app.store.migrate import SchemaCheck
 from app.stream.live_feed import LiveFeed
 from app.usecases.services_file import sync_at_start_up
+from app.web.bars_cache import BarsCache
 from app.web.routes import install_web
 from app.web.warm import warm_pages
 from app.workers.clock import SystemClock
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.clock = SystemClock()
         app.state.metrics = Metrics()
         app.state.read_cache = ReadCache(app.state.db)
+        app.state.bars_cache = BarsCache()  # the status page's, beside the read cache
         app.state.live = LiveFeed(app.state.db, encode_transition)  # polls only while listened to
         app.state.probe_client = make_probe_client(settings.checker_concurrency)
         app.state.checker = None

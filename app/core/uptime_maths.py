@@ -157,10 +157,31 @@ def _percent(up: int, observed: int) -> float | None:
     return min(100.0, max(0.0, 100.0 * up / observed))
 
 
-def uptime(spans: Sequence[Span], *, start: datetime, end: datetime) -> Uptime:
-    """Sums spans (already clipped to the window) in whole microseconds, so the parts add up
-    to the window exactly."""
-    window = max(0, (end - start) // _US)
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Whole microseconds of spans by what they count as. Tallies of consecutive stretches
+    add up to the tally of the whole exactly, down's categories in the order they appeared."""
+
+    up: int = 0
+    degraded: int = 0
+    excluded_up: int = 0
+    excluded_down: int = 0
+    down: dict[Category, int] = field(default_factory=dict)
+
+    def __add__(self, later: Tally) -> Tally:
+        down = dict(self.down)
+        for category, micros in later.down.items():
+            down[category] = down.get(category, 0) + micros
+        return Tally(
+            self.up + later.up,
+            self.degraded + later.degraded,
+            self.excluded_up + later.excluded_up,
+            self.excluded_down + later.excluded_down,
+            down,
+        )
+
+
+def tally(spans: Sequence[Span]) -> Tally:
     up = degraded = excluded_up = excluded_down = 0
     down: dict[Category, int] = {}
     for span in spans:
@@ -173,13 +194,26 @@ def uptime(spans: Sequence[Span], *, start: datetime, end: datetime) -> Uptime:
         elif span.state in DOWN:
             down[span.reason.category] = down.get(span.reason.category, 0) + micros
             excluded_down += micros if excluded else 0
-    down_total = sum(down.values())
+    return Tally(up, degraded, excluded_up, excluded_down, down)
+
+
+def uptime(spans: Sequence[Span], *, start: datetime, end: datetime) -> Uptime:
+    """Sums spans (already clipped to the window) in whole microseconds, so the parts add up
+    to the window exactly."""
+    return uptime_of(tally(spans), start=start, end=end)
+
+
+def uptime_of(counted: Tally, *, start: datetime, end: datetime) -> Uptime:
+    """The window's figures from its spans' tally."""
+    window = max(0, (end - start) // _US)
+    up, excluded_up, excluded_down = counted.up, counted.excluded_up, counted.excluded_down
+    down_total = sum(counted.down.values())
     return Uptime(
         window_seconds=window / 1e6,
         up_seconds=up / 1e6,
-        degraded_seconds=degraded / 1e6,
+        degraded_seconds=counted.degraded / 1e6,
         unmonitored_seconds=max(0, window - up - down_total) / 1e6,
-        down_by_category={c: v / 1e6 for c, v in down.items()},
+        down_by_category={c: v / 1e6 for c, v in counted.down.items()},
         office_excluded_seconds=(excluded_up + excluded_down) / 1e6,
         office_excluded_down_seconds=excluded_down / 1e6,
         citizens_percent=_percent(up, up + down_total),

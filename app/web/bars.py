@@ -110,7 +110,7 @@ def bar_runs(spans: Sequence[Span], grid: DayGrid) -> list[BarRun]:
     """`runs(day_bars(spans, grid))` without a `DayBar` per day: the status page draws these
     for every region."""
     kinds, percents = day_kinds(spans, grid)
-    return _runs(grid.dates, kinds, percents)
+    return runs_of(grid.dates, kinds, percents)
 
 
 def day_kinds(spans: Sequence[Span], grid: DayGrid) -> tuple[list[str], list[float | None]]:
@@ -164,10 +164,10 @@ def day_kinds(spans: Sequence[Span], grid: DayGrid) -> tuple[list[str], list[flo
 
 def runs(bars: Sequence[DayBar]) -> list[BarRun]:
     """Consecutive days of one kind, each run with the lowest percent among its days."""
-    return _runs([b.day for b in bars], [b.kind for b in bars], [b.uptime_percent for b in bars])
+    return runs_of([b.day for b in bars], [b.kind for b in bars], [b.uptime_percent for b in bars])
 
 
-def _runs(
+def runs_of(
     dates: Sequence[date], kinds: Sequence[str], percents: Sequence[float | None]
 ) -> list[BarRun]:
     found: list[BarRun] = []
@@ -175,13 +175,13 @@ def _runs(
     while first < count:
         kind, worst, end = kinds[first], percents[first], first + 1
         while end < count and kinds[end] == kind:
-            worst = _lower(worst, percents[end])
+            worst = lower_percent(worst, percents[end])
             end += 1
         found.append(BarRun(kind, first, end - first, dates[first], dates[end - 1], worst))
         first = end
     return found
 
 
-def _lower(a: float | None, b: float | None) -> float | None:
+def lower_percent(a: float | None, b: float | None) -> float | None:
     known = [p for p in (a, b) if p is not None]
     return min(known) if known else None

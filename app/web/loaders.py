@@ -22,6 +22,7 @@ from app.store.models import Region, Service, Transition
 from app.store.regions import services_of_regions
 from app.store.waves import active_waves
 from app.web.bars import DAYS
+from app.web.bars_cache import BarsCache
 from app.web.queries import (
     incidents_with_context,
     maintenance_ahead,
@@ -36,7 +37,11 @@ TIMELINE_LIMIT = 100
 REGION_INCIDENTS = 20
 
 
-async def status_inputs(cache: ReadCache, *, now: datetime) -> StatusInputs:
+async def status_inputs(
+    cache: ReadCache, *, now: datetime, bars: BarsCache | None = None
+) -> StatusInputs:
+    """`bars`: the process's kept bars, brought up to date; without it every region's spans
+    are read and drawn from nothing."""
     version = await cache.version()
     async with cache.database.read() as session:
         # Read before the overview: the page's live stream resumes after this id, so a
@@ -44,7 +49,11 @@ async def status_inputs(cache: ReadCache, *, now: datetime) -> StatusInputs:
         newest_id = (await session.exec(select(func.max(Transition.id)))).one() or 0
     overview = await cache.overview(version)
     async with cache.database.read() as session:
-        spans = await region_spans(session, start=now - timedelta(days=DAYS), end=now)
+        if bars is None:
+            spans = await region_spans(session, start=now - timedelta(days=DAYS), end=now)
+            kept = None
+        else:
+            spans, kept = {}, await bars.regions(session, now=now)
         incidents = await incidents_with_context(session, active=True)
         warnings = await warnings_in_force(session)
         maintenance = await maintenance_ahead(session, now=now)
@@ -61,6 +70,7 @@ async def status_inputs(cache: ReadCache, *, now: datetime) -> StatusInputs:
         newest_transition_id=int(newest_id),
         now=now,
         waves=waves,
+        bars=kept,
     )
 
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from app.core.regions.search import Match, clean_query, region_index
@@ -20,6 +20,7 @@ from app.http.slash_redirect import redirect_location
 from app.settings import Settings
 from app.store.models import Region
 from app.store.types import utcnow
+from app.web.bars_cache import BarsCache
 from app.web.i18n import Lang, negotiate, other, words
 from app.web.loaders import (
     current_status,
@@ -76,9 +77,17 @@ async def find_region(session: ReadSession, raw_code: str) -> Region | None:
     return None if code is None else await session.get(Region, code)
 
 
+def kept_bars(request: Request) -> BarsCache | None:
+    """The process's kept bars; None (set by bench/page.py to measure what they save) draws
+    every region's bars from its spans at each render."""
+    bars: BarsCache | None = request.app.state.bars_cache
+    return bars
+
+
 @router.get("/")
 async def status(
     cache: ReadCacheDep,
+    bars: Annotated[BarsCache | None, Depends(kept_bars)],
     q: SearchQuery = None,
     lang: LangQuery = None,
     accept_language: AcceptLanguage = None,
@@ -87,7 +96,7 @@ async def status(
     version = await cache.version()
 
     async def build() -> bytes:
-        inputs = await status_inputs(cache, now=utcnow())
+        inputs = await status_inputs(cache, now=utcnow(), bars=bars)
         page = status_page(inputs, chosen)
         if q is not None:  # only what matches, best first
             page = replace(page, provinces=search_provinces(page.provinces, q))

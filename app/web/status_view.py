@@ -5,7 +5,7 @@ Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +29,7 @@ from app.web.notices_view import (
     warning_line,
 )
 from app.web.queries import IncidentRecord
+from app.web.region_bars import RegionBars
 from app.web.wave_view import WaveBanner, wave_banner
 
 COUNTED_CAUSES = [
@@ -100,11 +101,7 @@ def blast_text(affected: int, total: int, monitored: int, lang: Lang) -> str:
     return indonesian if lang == "id" else english
 
 
-def region_line(
-    view: RegionView, spans: Sequence[Span] | None, grid: DayGrid, now: datetime, lang: Lang
-) -> RegionLine:
-    monitored = view.is_monitored and spans is not None
-    bars = bars_of(spans or [], grid=grid, now=now, lang=lang) if monitored else None
+def region_line(view: RegionView, bars: Bars | None, lang: Lang) -> RegionLine:
     return RegionLine(
         code=view.code,
         name=view.row.name,
@@ -120,9 +117,7 @@ def region_line(
 def province_block(
     overview: Overview,
     province: RegionView,
-    spans: Mapping[str, Sequence[Span]],
-    grid: DayGrid,
-    now: datetime,
+    bars: Callable[[RegionView], Bars | None],
     lang: Lang,
 ) -> ProvinceBlock:
     children = overview.children_of(province)
@@ -136,8 +131,26 @@ def province_block(
         total=len(children),
         monitored=sum(1 for c in children if c.is_monitored),
         is_open=affected > 0,
-        regions=[region_line(c, spans.get(c.code, []), grid, now, lang) for c in children],
+        regions=[region_line(c, bars(c), lang) for c in children],
     )
+
+
+def bars_drawer(
+    inputs: StatusInputs, grid: DayGrid, lang: Lang
+) -> Callable[[RegionView], Bars | None]:
+    """A monitored region's bars, from the kept ones (`inputs.bars`) when given, else from
+    its spans; the same either way."""
+    now, kept, spans = inputs.now, inputs.bars, inputs.spans
+
+    def draw(view: RegionView) -> Bars | None:
+        if not view.is_monitored:
+            return None
+        found = None if kept is None else kept.get(view.code)
+        if found is not None:
+            return found.bars(grid, now, lang)
+        return bars_of(spans.get(view.code, []), grid=grid, now=now, lang=lang)
+
+    return draw
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +167,7 @@ class StatusInputs:
     now: datetime
     newest_transition_id: int = 0  # the live stream resumes after it
     waves: Sequence[WaveRecord] = ()  # the active ones
+    bars: Mapping[str, RegionBars] | None = None  # kept between renders (bars_cache.py)
 
 
 def _count_label(state: State, vocabulary: Mapping[str, str], lang: Lang) -> str:
@@ -167,7 +181,7 @@ def status_page(inputs: StatusInputs, lang: Lang) -> StatusPage:
     monitored = sum(1 for v in regions if v.is_monitored)
     by_state = state_counts(regions)
     vocabulary = words(lang)
-    grid = day_grid(now)
+    bars = bars_drawer(inputs, day_grid(now), lang)
     return StatusPage(
         lang=lang,
         other_lang=other(lang),
@@ -190,9 +204,7 @@ def status_page(inputs: StatusInputs, lang: Lang) -> StatusPage:
         maintenance=[
             maintenance_line(w, inputs.names, now, NATIONAL, lang) for w in inputs.maintenance
         ],
-        provinces=[
-            province_block(overview, p, inputs.spans, grid, now, lang) for p in overview.provinces()
-        ],
+        provinces=[province_block(overview, p, bars, lang) for p in overview.provinces()],
         waves=[wave_banner(w, now, NATIONAL, lang) for w in inputs.waves],
     )
 
