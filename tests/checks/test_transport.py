@@ -160,6 +160,17 @@ def _answer(raw: bytes, *, then_close: bool = True) -> Any:
         b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n",
         b"HTTP/1.1 200 OK\r\n\r\nread to the close",
         b"HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n" + b"x" * 70000,  # past the bound
+        b"HTTP/1.1 200 OK\r\ncontent-length:  007 \r\nX-Empty:\r\nX-B: a  b\r\n\r\n1234567",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok",
+        b"HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\nContent-Length: 2\r\n\r\nok",
+        b"HTTP/1.1 200 OK\nContent-Length: 2\n\nok",  # bare LF line ends
+        b"HTTP/1.1 200 OK\r\nBad Header: x\r\nContent-Length: 2\r\n\r\nok",
+        b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok",
+        b"\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 \xe9t\xe9\r\nContent-Length: 2\r\nX-Latin: caf\xe9\r\n\r\nok",
     ],
 )
 async def test_the_direct_path_reads_answers_as_the_httpx_path_does(raw: bytes) -> None:
@@ -177,3 +188,50 @@ def test_the_target_cache_holds_a_hundred_thousand_services() -> None:
     # Cycled through once an interval, a smaller cache would miss on every probe.
     maxsize = target.cache_info().maxsize
     assert maxsize is not None and maxsize >= 100_000
+
+
+def _in_pieces(*pieces: bytes) -> Any:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: Any) -> None:
+        await read_request(reader)
+        for piece in pieces:
+            writer.write(piece)
+            await writer.drain()
+            await asyncio.sleep(0.05)
+        writer.close()
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Le", b"ngth: 4\r\n\r\nfull"),  # the head split
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nhalf", b"more"),  # the body split
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nhalf",),  # then closed, cut short
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+async def test_answers_in_pieces_read_the_same_on_both_paths(
+    pieces: tuple[bytes, ...], method: str
+) -> None:
+    async with make_probe_client() as client, serve(_in_pieces(*pieces)) as server:
+        direct = await probe(client, ProbeSpec(server.url(), method=method))
+        followed = await probe(
+            client, ProbeSpec(server.url(), method=method, follow_redirects=True)
+        )
+    assert (direct.failure, direct.error) == (followed.failure, followed.error)
+    assert (direct.status_code, direct.headers) == (followed.status_code, followed.headers)
+    assert direct.body_excerpt == followed.body_excerpt
+
+
+async def test_a_plain_answer_is_read_without_h11s_state_machine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_connection(*_: Any, **__: Any) -> None:
+        raise AssertionError("the plain answer went through h11.Connection")
+
+    monkeypatch.setattr("app.checks.exchange.h11.Connection", no_connection)
+    answer = _answer(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: 1\r\n\r\nok")
+    async with make_probe_client() as client, serve(answer) as server:
+        result = await probe(client, ProbeSpec(server.url()))
+    assert (result.status_code, result.body_excerpt, result.headers["x-a"]) == (200, "ok", "1")
