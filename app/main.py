@@ -44,6 +44,7 @@ from app.console import install_console
 from app.http.api_docs import install_api_docs
 from app.http.conditional import install_http
 from app.http.errors import install_error_handler
+from app.http.event_stream import server_exiting
 from app.metrics import Metrics
 from app.notify.dispatcher import Dispatcher
 from app.notify.mailer import Mailer
@@ -107,7 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.metrics = Metrics()
         app.state.read_cache = ReadCache(app.state.db)
         app.state.bars_cache = BarsCache()  # the status page's, beside the read cache
-        app.state.live = LiveFeed(app.state.db, encode_transition)  # polls only while listened to
+        # Polls only while listened to; ends the open streams when the server shuts down.
+        app.state.live = LiveFeed(app.state.db, encode_transition, exiting=server_exiting)
         app.state.probe_client = make_probe_client(settings.checker_concurrency)
         app.state.checker = None
         app.state.webhook_client = make_webhook_client(

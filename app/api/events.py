@@ -4,21 +4,22 @@ A client that reconnects with `Last-Event-ID` gets what it missed from the datab
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
-from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.api.schemas.history import TransitionPublic
 from app.core.domain import Category
 from app.core.errors import InvalidInput
 from app.core.events import region_matches
 from app.http.deps import LiveFeedDep
+from app.http.event_stream import EventStream
 from app.http.paging import ROW_ID_MAX
 from app.http.region_codes import optional_region_code
 from app.store.models import Transition
-from app.stream.live_feed import LiveEvent, LiveFeed
+from app.stream.live_feed import LiveEvent, LiveFeed, Subscriber, sse_frame
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
@@ -80,60 +81,48 @@ def _in_scope(event: LiveEvent, regions: Sequence[str], categories: Sequence[str
     return not categories or event.category in categories
 
 
-def _sse(event: LiveEvent) -> ServerSentEvent:
-    if event.kind == "wave":
-        # No id: a client's Last-Event-ID stays the last transition's, so a resume replays
-        # transitions only; the active waves are sent again on every (re)connect.
-        return ServerSentEvent(data=event.data, event="wave")
-    return ServerSentEvent(data=event.data, id=str(event.id), event="transition")
+RETRY_FRAME = sse_frame(retry=RETRY_MS)
 
 
 async def stream(
     feed: LiveFeed,
+    subscriber: Subscriber,
     *,
     after: int | None,
     regions: Sequence[str],
     categories: Sequence[str],
-) -> AsyncIterator[ServerSentEvent]:
-    """Replay after `after` (if given), then live events; each transition once, filtered."""
+) -> AsyncGenerator[bytes, None]:
+    """Replay after `after` (if given), then live events; each transition once, filtered.
+    Subscribed before the replay, so nothing committed in between is missed."""
     sent = _Sent()
 
     def wanted(event: LiveEvent) -> bool:
+        if event.kind == "ping":
+            return True
         if not _in_scope(event, regions, categories):
             return False
         return event.kind == "wave" or sent.first_time(event.id)
 
-    # Subscribed before the replay, so nothing committed in between is missed; subscribed in
-    # here, so a stream that never starts leaves no subscriber behind.
-    subscriber = await feed.subscribe()
-    try:
-        yield ServerSentEvent(retry=RETRY_MS)
-        for event in await feed.active_waves():
-            if wanted(event):
-                yield _sse(event)
-        if after is not None:
-            async for event in feed.replay(after):
-                if wanted(event):
-                    yield _sse(event)
-        while True:
-            if subscriber.dropped_from is not None:  # fell behind: catch up from the database
-                start, subscriber.dropped_from = subscriber.dropped_from - 1, None
-                async for event in feed.replay(start):
-                    if wanted(event):
-                        yield _sse(event)
-            if subscriber.missed_waves:  # a wave event was dropped: where the waves stand now
-                subscriber.missed_waves = False
-                for event in await feed.active_waves():
-                    if wanted(event):
-                        yield _sse(event)
-            event = await subscriber.queue.get()
-            if wanted(event):
-                yield _sse(event)
-    finally:
-        feed.unsubscribe(subscriber)
+    def frames(events: Iterable[LiveEvent]) -> bytes:
+        return b"".join(event.frame for event in events if wanted(event))
+
+    yield RETRY_FRAME + frames(await feed.active_waves())
+    if after is not None and (chunk := frames([e async for e in feed.replay(after)])):
+        yield chunk
+    while not subscriber.closed:
+        if subscriber.dropped_from is not None:  # fell behind: catch up from the database
+            start, subscriber.dropped_from = subscriber.dropped_from - 1, None
+            if chunk := frames([event async for event in feed.replay(start)]):
+                yield chunk
+        if subscriber.missed_waves:  # a wave event was dropped: where the waves stand now
+            subscriber.missed_waves = False
+            if chunk := frames(await feed.active_waves()):
+                yield chunk
+        if chunk := frames(await subscriber.take()):
+            yield chunk
 
 
-@router.get("/events", response_class=EventSourceResponse, responses=STREAM_DOC)
+@router.get("/events", response_class=EventStream, responses=STREAM_DOC)
 async def events(
     feed: LiveFeedDep,
     region: Annotated[
@@ -145,18 +134,17 @@ async def events(
         Query(ge=0, le=ROW_ID_MAX, description="For clients that cannot send Last-Event-ID"),
     ] = None,
     last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-) -> EventSourceResponse:
+) -> EventStream:
     """Transitions as they are committed (within about a second), as `transition` events
     with the transition's id; heartbeats every 15 s. Reconnect with `Last-Event-ID` to get
     everything after that id from the database, then the live feed, each transition once."""
     after = _resume_point(last_event_id_header, last_event_id)
     prefixes = [p for p in (optional_region_code(r) for r in region or []) if p]
-    return EventSourceResponse(
-        stream(
-            feed,
-            after=after,
-            regions=prefixes,
-            categories=[str(c) for c in category or []],
-        ),
-        ping=feed.heartbeat_seconds,
+    frames = partial(
+        stream,
+        feed,
+        after=after,
+        regions=prefixes,
+        categories=[str(c) for c in category or []],
     )
+    return EventStream(feed.subscribe, feed.unsubscribe, frames)

@@ -119,3 +119,25 @@ async def test_bad_resume_point_or_filter_is_422(client: httpx.AsyncClient, resu
     assert response.json()["detail"][0]["loc"] == ["query", "region"]
     response = await client.get("/api/v1/events", params={"category": "weather"})
     assert response.json()["detail"][0]["loc"][:2] == ["query", "category"]
+
+
+async def test_stream_headers_and_a_shutdown_ends_the_stream(
+    served: tuple[str, FastAPI],
+) -> None:
+    base_url, app = served
+    exiting = False
+    app.state.live = LiveFeed(
+        app.state.db, encode_transition, interval_seconds=0.05, exiting=lambda: exiting
+    )
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=10) as client,
+        client.stream("GET", "/api/v1/events") as response,
+    ):
+        assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["x-accel-buffering"] == "no"
+        lines = response.aiter_lines()
+        assert [await anext(lines), await anext(lines)] == ["retry: 2000", ""]
+        exiting = True
+        async with asyncio.timeout(5):  # the server ends the response: the stream runs out
+            assert [line async for line in lines] == []
