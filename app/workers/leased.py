@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from app.workers.clock import Clock, SystemClock
 from app.workers.failure_streak import FailureStreak
@@ -29,6 +30,20 @@ Job = Callable[[], Awaitable[None]]
 JOB_DEFAULTS: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 1}
 STOP_GRACE_SECONDS = 5.0
 FLUSH_RESERVE_SECONDS = 1.0
+# A tick's period varies by this share of the tick around its mean.
+TICK_JITTER = 0.5
+
+
+def tick_trigger(tick_seconds: float) -> IntervalTrigger:
+    """Ticks every `tick_seconds` on average, each period drawn at random around it.
+
+    Replicas share work by whose tick comes first after it is due. On a fixed period their
+    ticks keep the phases they started with, and one whose tick follows the longest gap takes
+    most of the work for good (64 / 23 / 13 % of 10,000 services across three replicas,
+    bench/replicas.py). Drawn periods (APScheduler adds the jitter to the previous run) let
+    the phases wander, so each replica's share tends to an even one."""
+    jitter = tick_seconds * TICK_JITTER
+    return IntervalTrigger(seconds=tick_seconds - jitter / 2, jitter=jitter, timezone=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +124,8 @@ class LeasedWorker(ABC, Generic[Claimed, Done]):
 
     def start(self) -> None:
         first_run = datetime.now(UTC)  # APScheduler keeps time by the system clock
-        jobs = [(self.tick, self.tick_seconds), *self.side_jobs()]
-        for job, seconds in jobs:
+        self._scheduler.add_job(self.tick, tick_trigger(self.tick_seconds), next_run_time=first_run)
+        for job, seconds in self.side_jobs():
             self._scheduler.add_job(job, "interval", seconds=seconds, next_run_time=first_run)
         self._scheduler.start()
 
