@@ -438,7 +438,16 @@ def measure(
         wait_healthy(pantau, pantau_port, "pantau serve")
         wait_healthy(floor, floor_port, "floor")
         if args.py_spy:  # samples Pantau from the warm-up on, until it stops
-            spy_args = ["record", "-p", str(pantau.pid), "-o", str(args.py_spy), "-f", "raw"]
+            spy_args = [
+                "record",
+                "--gil",
+                "-p",
+                str(pantau.pid),
+                "-o",
+                str(args.py_spy),
+                "-f",
+                "raw",
+            ]
             spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), *spy_args])
         plan = {
             "servers": {"pantau": [pantau_port, pantau.pid], "floor": [floor_port, floor.pid]},

@@ -19,10 +19,11 @@ from app.http.auth import AUTH_RESPONSES, AdminDep, Principal, require_scope
 from app.http.deps import DatabaseDep, ReadSession, SettingsDep
 from app.http.region_codes import RegionCode, optional_region_code
 from app.http.responses import not_found
+from app.reads.push_rights import KnownAgents, PushRights
 from app.settings import Settings
 from app.store import agents as store
 from app.store.agents import Agent
-from app.store.keys import Scope, create_key, get_key, revoke_key
+from app.store.keys import Scope, create_key, get_key, mark_used, revoke_key
 from app.store.services import known_region_codes
 from app.store.types import utcnow
 
@@ -36,7 +37,8 @@ PUSH_RESPONSES: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
     413: {"description": f"Body over {MAX_BATCH_BYTES} bytes"},
 }
-AgentPusher = Annotated[Principal, Depends(require_scope(Scope.AGENT_PUSH))]
+# The push notes its key's use itself (see push_results).
+AgentPusher = Annotated[Principal, Depends(require_scope(Scope.AGENT_PUSH, note_use=False))]
 
 
 def _stale_since(settings: Settings) -> datetime:
@@ -50,27 +52,42 @@ async def _agent(session: AsyncSession, agent_id: int, *, lock: bool = False) ->
     return agent
 
 
-async def _ensure_may_push(session: AsyncSession, principal: Principal, agent: Agent) -> None:
+def _ensure_may_push(principal: Principal, agent: PushRights, holder: PushRights | None) -> None:
     """An agent's own token pushes for that agent alone: were it good for its whole region,
     one office machine could speak as every agent there and fill a quorum by itself. Other
     `agent:push` keys push for the agents in their area (a province's key for its regencies'
-    and cities' agents), admins for any agent; an unbound `agent:push` key for none."""
+    and cities' agents), admins for any agent; an unbound `agent:push` key for none.
+    `holder`: the agent the principal's key was issued to, if any."""
     if principal.is_admin:
         return
-    holder = None
-    if principal.key_id is not None:
-        holder = await store.agent_holding_key(session, principal.key_id)
-    if holder is not None and holder.id != agent.id:
+    if holder is not None and holder.agent_id != agent.agent_id:
         raise Forbidden(
-            f"this token belongs to agent {holder.id}; "
-            f"it may not push for agent {agent.id} (region {agent.region_code})"
+            f"this token belongs to agent {holder.agent_id}; "
+            f"it may not push for agent {agent.agent_id} (region {agent.region_code})"
         )
     if principal.region_code is None:
         raise Forbidden(
-            f"this token may not push for agent {agent.id} (region {agent.region_code}):"
+            f"this token may not push for agent {agent.agent_id} (region {agent.region_code}):"
             " it is bound to no region"
         )
     principal.require_area(agent.region_code, loc=("path", "agent_id"))
+
+
+async def known_agents(request: Request) -> KnownAgents:
+    """The app's KnownAgents, made on first use."""
+    state = request.app.state
+    known: KnownAgents | None = getattr(state, "known_agents", None)
+    if known is None:
+        known = state.known_agents = KnownAgents()
+    return known
+
+
+KnownAgentsDep = Annotated[KnownAgents, Depends(known_agents)]
+
+
+async def _note_use(session: AsyncSession, principal: Principal, *, now: datetime) -> None:
+    if principal.key_id is not None:
+        await mark_used(session, principal.key_id, now=now)
 
 
 @router.post("", status_code=201, response_model=AgentIssued, responses=AUTH_RESPONSES)
@@ -122,7 +139,11 @@ async def get_agent(
 
 @router.delete("/{agent_id}", status_code=204, responses={**NOT_FOUND, **AUTH_RESPONSES})
 async def remove_agent(
-    agent_id: AgentId, database: DatabaseDep, settings: SettingsDep, principal: AdminDep
+    agent_id: AgentId,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    principal: AdminDep,
+    known: KnownAgentsDep,
 ) -> Response:
     """Remove an agent and its results; its token stops working at once."""
     async with database.transaction() as session:
@@ -140,6 +161,7 @@ async def remove_agent(
             target_id=agent_id,
             before=before,
         )
+    known.forget(agent_id)
     return Response(status_code=204)
 
 
@@ -161,22 +183,38 @@ async def push_results(
     database: DatabaseDep,
     settings: SettingsDep,
     principal: AgentPusher,
+    known: KnownAgentsDep,
 ) -> PushReceipt:
     """An agent's results, oldest first. Idempotent: results already stored (same stream and
     seq) are counted as duplicates, so a batch whose answer was lost can simply be resent.
     Timestamps are moved to server time by the offset between `sent_at` and arrival."""
-    async with database.read() as session:
-        await _ensure_may_push(session, principal, await _agent(session, agent_id))
-    batch = parse_batch(await read_body(request))
+    # The key's use is noted in the push's own transaction (one write a push, not two), or
+    # in one of its own when the push is refused before it.
+    key_id = None if principal.is_admin else principal.key_id
+    try:
+        agent, holder = await known.rights(database, agent_id, key_id=key_id)
+        if agent is None:
+            raise NotFound("agent", agent_id)
+        _ensure_may_push(principal, agent, holder)
+        batch = parse_batch(await read_body(request))
+    except Exception:
+        async with database.transaction() as session:
+            await _note_use(session, principal, now=utcnow())
+        raise
+    received_at = utcnow()
     async with database.transaction() as session:
-        agent = await _agent(session, agent_id, lock=True)
+        await _note_use(session, principal, now=received_at)
         ingested = await store.ingest(
             session,
-            agent,
+            agent_id,
             batch,
-            received_at=utcnow(),
+            received_at=received_at,
             keep_for=timedelta(hours=settings.probe_retention_hours),
+            # An agent's own key: only while the agent still holds it (see KnownAgents).
+            key_id=key_id if holder == agent else None,
         )
+    if ingested is None:  # removed since: nothing was stored
+        raise NotFound("agent", agent_id)
     return PushReceipt(
         accepted=ingested.accepted,
         duplicates=ingested.duplicates,

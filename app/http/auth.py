@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel, Field
+from starlette.types import Scope as AsgiScope
 
 from app.core.areas import covers, first_outside, within
 from app.core.errors import Forbidden, OutsideArea, Unauthorized
@@ -181,6 +182,21 @@ async def authenticate(token: str, settings: Settings, database: Database) -> Pr
     return principal
 
 
+async def _identify(token: str | None, settings: Settings, database: Database) -> Principal:
+    """`find_principal`; when no one could authenticate at all (no admin token configured,
+    no live API key), a Forbidden saying so instead of asking for a token. That is asked only
+    of a token that stands for no one: one that does proves writes are enabled."""
+    if token is not None:
+        try:
+            return await find_principal(token, settings, database)
+        except Forbidden:
+            if not await _writes_disabled(settings, database):
+                raise
+    elif not await _writes_disabled(settings, database):
+        raise Unauthorized("missing or malformed `Authorization: Bearer <token>` header")
+    raise Forbidden("writes are disabled: PANTAU_ADMIN_TOKEN is unset and no API key exists")
+
+
 async def admit(
     token: str | None,
     scope: str,
@@ -188,31 +204,46 @@ async def admit(
     database: Database,
     *,
     note_use: bool = True,
+    known: Principal | None = None,
 ) -> Principal:
-    """The caller, if `token` holds `scope`; Unauthorized or Forbidden saying why not."""
-    # Before the header: when nothing could authenticate, say why instead of asking.
-    if await _writes_disabled(settings, database):
-        raise Forbidden("writes are disabled: PANTAU_ADMIN_TOKEN is unset and no API key exists")
-    if token is None:
-        raise Unauthorized("missing or malformed `Authorization: Bearer <token>` header")
-    identify = authenticate if note_use else find_principal
-    principal = await identify(token, settings, database)
+    """The caller, if `token` holds `scope`; Unauthorized or Forbidden saying why not.
+    `known`: the principal this request's token was already found to stand for (by the auth
+    gate, moments before), not looked up again."""
+    principal = known or await _identify(token, settings, database)
+    if note_use and principal.key_id is not None:
+        async with database.transaction() as session:
+            await keys.mark_used(session, principal.key_id)
     if not principal.has_scope(scope):
         raise Forbidden(f"token lacks the {scope!r} scope")
     return principal
 
 
-def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
-    """A dependency admitting callers whose token holds `scope` (or `admin`)."""
+ADMITTED = "pantau.admitted"  # ASGI scope key: (token, principal) the auth gate found
+
+
+def admitted(scope: AsgiScope, token: str | None) -> Principal | None:
+    """The principal the auth gate found for this request's `token`, as a fresh Principal
+    (its own set of checked regions), or None."""
+    found: tuple[str, Principal] | None = scope.get(ADMITTED)
+    if found is None or token is None or found[0] != token:
+        return None
+    return replace(found[1], checked=set())
+
+
+def require_scope(scope: str, *, note_use: bool = True) -> Callable[..., Awaitable[Principal]]:
+    """A dependency admitting callers whose token holds `scope` (or `admin`), noting the
+    key's use (`note_use=False`: the route notes it, in a transaction of its own making)."""
     scope = str(scope)
 
     async def dependency(
+        request: Request,
         settings: SettingsDep,
         database: DatabaseDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Principal:
         token = credentials.credentials if credentials is not None else None
-        return await admit(token, scope, settings, database)
+        known = admitted(request.scope, token)
+        return await admit(token, scope, settings, database, note_use=note_use, known=known)
 
     dependency.required_scope = scope  # type: ignore[attr-defined]  # read by the auth gate
     return dependency

@@ -2,8 +2,9 @@
 dependencies, and the NUL guard buffers it before that: a caller with no token could make the
 service hold a megabyte per connection. Here a write route's token is checked as soon as the
 headers are in, and a caller it does not admit is answered (401/403, connection closed)
-before a byte of the body is read. The route's own dependency still decides, and notes the
-key's use; this gate only reads."""
+before a byte of the body is read. The route's own dependency still decides (on the
+principal found here, which it does not look up again), and notes the key's use; this gate
+only reads."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.errors import PantauError, Unauthorized
-from app.http.auth import admit
+from app.http.auth import ADMITTED, admit
 from app.http.errors import DATABASE_UNAVAILABLE
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -100,5 +101,12 @@ class AuthBeforeBody:
     async def _admit(scope: Scope, scopes: tuple[str, ...]) -> None:
         state = scope["app"].state
         token = bearer_token(Headers(scope=scope).get("authorization"))
+        principal = None
         for needed in scopes:
-            await admit(token, needed, state.settings, state.db, note_use=False)
+            principal = await admit(
+                token, needed, state.settings, state.db, note_use=False, known=principal
+            )
+        if principal is not None and token is not None:
+            # The route's own dependency takes it from here instead of looking the token up
+            # again within the same request.
+            scope[ADMITTED] = (token, principal)

@@ -17,7 +17,9 @@ from app.stream.live_feed import LiveFeed
 from app.workers.clock import Clock
 
 
-def get_database(request: Request) -> Database:
+# async, these: FastAPI runs a plain-def dependency in a worker thread, a hop per request
+# (two on every write, which asks for both).
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.db
     return database
 
@@ -27,6 +29,10 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+async def app_settings(request: Request) -> Settings:
+    return get_app_settings(request)
+
+
 async def read_session(
     database: Annotated[Database, Depends(get_database)],
 ) -> AsyncIterator[AsyncSession]:
@@ -34,7 +40,6 @@ async def read_session(
         yield session
 
 
-# async, these: FastAPI runs a plain-def dependency in a worker thread, a hop per request.
 async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
@@ -56,7 +61,7 @@ async def get_clock(request: Request) -> Clock:
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ReadCacheDep = Annotated[ReadCache, Depends(get_read_cache)]
 LiveFeedDep = Annotated[LiveFeed, Depends(get_live_feed)]

@@ -7,9 +7,20 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Column, ForeignKey, Index, String, UniqueConstraint, delete, func
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    delete,
+    func,
+    or_,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -102,27 +113,22 @@ async def agent_holding_key(session: AsyncSession, key_id: int) -> Agent | None:
     return (await session.exec(select(Agent).where(Agent.key_id == key_id))).first()
 
 
+async def agent_and_holder(
+    session: AsyncSession, agent_id: int, *, key_id: int | None
+) -> tuple[Agent | None, Agent | None]:
+    """`get_agent(agent_id)` and `agent_holding_key(key_id)` in one query (a push asks both)."""
+    query = select(Agent).where(col(Agent.id) == agent_id)
+    if key_id is not None:
+        query = select(Agent).where(or_(col(Agent.id) == agent_id, col(Agent.key_id) == key_id))
+    agents = (await session.exec(query)).all()
+    agent = next((a for a in agents if a.id == agent_id), None)
+    holder = next((a for a in agents if key_id is not None and a.key_id == key_id), None)
+    return agent, holder
+
+
 async def remove_agent(session: AsyncSession, agent: Agent) -> None:
     await session.exec(delete(AgentResult).where(col(AgentResult.agent_id) == agent.id))  # type: ignore[call-overload]
     await session.delete(agent)
-    await session.flush()
-
-
-async def known_seqs(
-    session: AsyncSession, *, agent_id: int, stream: str, seqs: Collection[int]
-) -> set[int]:
-    if not seqs:
-        return set()
-    query = select(AgentResult.seq).where(
-        AgentResult.agent_id == agent_id,
-        AgentResult.stream == stream,
-        col(AgentResult.seq).between(min(seqs), max(seqs)),
-    )
-    return set((await session.exec(query)).all())
-
-
-async def add_results(session: AsyncSession, results: Sequence[AgentResult]) -> None:
-    session.add_all(results)
     await session.flush()
 
 
@@ -242,57 +248,97 @@ class Ingested:
     offset: timedelta
 
 
-def _rows(
-    batch: ResultBatch, *, agent_id: int, received_at: datetime, known: set[int]
-) -> list[AgentResult]:
+def _rows(batch: ResultBatch, *, agent_id: int, received_at: datetime) -> list[dict[str, Any]]:
     offset = clock_offset(sent_at=batch.sent_at, received_at=received_at)
     rows = []
     for result in batch.results:
-        if result.seq in known:
-            continue
         corrected = correct(result.observed_at, offset=offset, received_at=received_at)
         rows.append(
-            AgentResult(
-                agent_id=agent_id,
-                stream=batch.stream,
-                seq=result.seq,
-                target=result.target,
-                role=result.role,
-                observed_at=corrected.observed_at,
-                reported_at=result.observed_at,
-                received_at=received_at,
-                is_reachable=result.reachable,
-                status_code=result.status_code,
-                latency_ms=result.latency_ms,
-                failure=result.failure,
-                is_clamped=corrected.is_clamped,
-            )
+            {
+                "agent_id": agent_id,
+                "stream": batch.stream,
+                "seq": result.seq,
+                "target": result.target,
+                "role": str(result.role),
+                "observed_at": corrected.observed_at,
+                "reported_at": result.observed_at,
+                "received_at": received_at,
+                "is_reachable": result.reachable,
+                "status_code": result.status_code,
+                "latency_ms": result.latency_ms,
+                "failure": result.failure,
+                "is_clamped": corrected.is_clamped,
+            }
         )
     return rows
 
 
+def _insert_new(dialect: str) -> Any:
+    """Results not stored yet; those already stored (same agent, stream and seq) are skipped
+    by the unique constraint, and what was inserted comes back."""
+    table = AgentResult.__table__  # type: ignore[attr-defined]
+    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_for(table).on_conflict_do_nothing(
+        index_elements=["agent_id", "stream", "seq"]
+    )
+    return statement.returning(table.c.seq, table.c.is_clamped)
+
+
+# Built once: a statement carries its memoized cache key, so a push skips building it.
+_INSERT_NEW = {dialect: _insert_new(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+async def _note_heard(
+    session: AsyncSession,
+    agent_id: int,
+    batch: ResultBatch,
+    *,
+    received_at: datetime,
+    key_id: int | None,
+) -> bool:
+    """The agent was heard from; False when it does not exist (removed meanwhile), or does
+    not hold `key_id` when one is given."""
+    offset = clock_offset(sent_at=batch.sent_at, received_at=received_at)
+    values: dict[str, Any] = {
+        "last_seen_at": received_at,
+        "clock_offset_ms": round(offset.total_seconds() * 1000, 1),
+    }
+    if batch.agent_version:
+        values["version"] = batch.agent_version
+    if batch.interval_seconds:
+        values["interval_seconds"] = batch.interval_seconds
+    table = Agent.__table__  # type: ignore[attr-defined]
+    statement = update(table).where(table.c.id == agent_id)
+    if key_id is not None:
+        statement = statement.where(table.c.key_id == key_id)
+    statement = statement.values(values).returning(table.c.id)
+    return (await (await session.connection()).execute(statement)).first() is not None
+
+
 async def ingest(
     session: AsyncSession,
-    agent: Agent,
+    agent_id: int,
     batch: ResultBatch,
     *,
     received_at: datetime,
     keep_for: timedelta,
-) -> Ingested:
+    key_id: int | None = None,
+) -> Ingested | None:
     """Store a batch's new results (a retried batch's known ones are skipped) in server
-    time, and note that the agent was heard from. `agent` must be locked (get_agent(lock=))."""
-    assert agent.id is not None
-    seqs = [r.seq for r in batch.results]
-    known = await known_seqs(session, agent_id=agent.id, stream=batch.stream, seqs=seqs)
-    rows = _rows(batch, agent_id=agent.id, received_at=received_at, known=known)
-    await add_results(session, rows)
-    await prune_results(session, agent_id=agent.id, before=received_at - keep_for)
+    time, and note that the agent was heard from; None, storing nothing, when no agent has
+    this id (or, given `key_id`, none with this id holds that key).
+
+    The agent's row is updated first: that locks it until the transaction ends, so one push
+    per agent runs at a time (a retried batch waits for the original, then finds its results
+    stored)."""
+    if not await _note_heard(session, agent_id, batch, received_at=received_at, key_id=key_id):
+        return None
+    connection = await session.connection()
+    rows = _rows(batch, agent_id=agent_id, received_at=received_at)
+    stored = (
+        (await connection.execute(_INSERT_NEW[connection.dialect.name], rows)).all() if rows else []
+    )
+    await prune_results(session, agent_id=agent_id, before=received_at - keep_for)
+    clamped = sum(1 for row in stored if row.is_clamped)
     offset = clock_offset(sent_at=batch.sent_at, received_at=received_at)
-    agent.last_seen_at = received_at
-    agent.version = batch.agent_version or agent.version
-    agent.interval_seconds = batch.interval_seconds or agent.interval_seconds
-    agent.clock_offset_ms = round(offset.total_seconds() * 1000, 1)
-    session.add(agent)
-    await session.flush()
-    clamped = sum(1 for row in rows if row.is_clamped)
-    return Ingested(len(rows), len(batch.results) - len(rows), clamped, offset)
+    return Ingested(len(stored), len(batch.results) - len(stored), clamped, offset)

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, String
+from sqlalchemy import Column, ForeignKey, String, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -103,10 +103,11 @@ async def has_active_keys(session: AsyncSession) -> bool:
 
 
 async def mark_used(session: AsyncSession, key_id: int, *, now: datetime | None = None) -> None:
-    key = await session.get(ApiKey, key_id)
-    if key is not None:
-        key.last_used_at = now or utcnow()
-        session.add(key)
+    """One UPDATE, not a read and a flush: every authenticated write (each agent push) does
+    it. A key already loaded into `session` keeps the value it was loaded with."""
+    table = ApiKey.__table__  # type: ignore[attr-defined]
+    statement = update(table).where(table.c.id == key_id).values(last_used_at=now or utcnow())
+    await (await session.connection()).execute(statement)
 
 
 async def list_keys(session: AsyncSession) -> list[ApiKey]:
