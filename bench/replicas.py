@@ -440,7 +440,7 @@ async def observe(
     meters.start(await backends(connection))
     measured_from = time.time()
     load_at_start = os.getloadavg()
-    start, slots = await spread(connection, margin=2.0 if args.services > 20_000 else 1.0)
+    start, slots = await spread(connection, margin=1.0 + args.services / 20_000)
     end = start + (args.intervals + 0.5) * args.interval
     print(f"slots spread; observing for {end - time.time():.0f} s", flush=True)
     polls = 0
@@ -598,7 +598,7 @@ def verdict(ok: bool) -> str:
 
 def section(text: str, found: dict[str, Any] | None) -> list[str]:
     """bench/run_all.py's Markdown for this benchmark (the raw text when it gave no figures)."""
-    lines = ["## (g) Three replicas sharing the services on PostgreSQL (#19 item 5)", ""]
+    lines = ["## (j) Three replicas sharing the services on PostgreSQL (#19 item 5)", ""]
     if found is None:
         return [*lines, "```", text, "```", ""]
     even = shares(found)
@@ -606,6 +606,7 @@ def section(text: str, found: dict[str, Any] | None) -> list[str]:
     ratio = found["probes_per_s"] / found["required_per_s"]
     cpu = " / ".join(f"{r['cpu_pct']:.0f}" for r in found["replicas"])
     rss = " / ".join(f"{r['peak_rss_mb']:.0f}" for r in found["replicas"])
+    ms = found["cpu_ms_per_probe"]
     lines += [
         f"bench/replicas.py: {found['services']:,} healthy services every "
         f"{found['interval']} s on one PostgreSQL database, three `pantau serve` replicas "
@@ -616,14 +617,16 @@ def section(text: str, found: dict[str, Any] | None) -> list[str]:
         "interval)) must each hold exactly one probe; the share per replica is its own "
         "`pantau_probes_total`. CPU % of one core from /proc (replicas; simulator "
         f"{found['simulator']['cpu_pct']:.0f} %; PostgreSQL backends of this database "
-        f"{found['postgres_backends_cpu_pct']:.0f} %).",
+        f"{found['postgres_backends_cpu_pct']:.0f} %). Code: {found['code']}.",
         "",
         "| subject | floor | ratio | target |",
         "|---|---:|---:|---|",
         f"| probes/s {found['probes_per_s']:,.0f} | {found['required_per_s']:,.0f} needed | "
         f"**{ratio:.2f}x** | ≥ 0.99x: {verdict(ratio >= 0.99)} |",
         f"| slot windows skipped {found['windows_skipped']:,} of {found['windows']:,} "
-        f"({found['services_skipped']:,} services) | 0 | | none: "
+        f"({found['services_skipped']:,} services; never probed "
+        f"{found['services_never_probed']:,}, gaps over 1.5 intervals "
+        f"{found['gaps_over_1_5_intervals']:,}) | 0 | | none: "
         f"{verdict(found['windows_skipped'] == 0)} |",
         f"| slot windows probed twice {found['windows_doubled']:,}; gaps < ½ interval "
         f"{found['gaps_under_half_interval']:,} | 0 | | none: "
@@ -634,9 +637,25 @@ def section(text: str, found: dict[str, Any] | None) -> list[str]:
         f"| lag p50 {found['lag_p50_s']:.2f} s, p99 {found['lag_p99_s']:.2f} s | | | "
         f"p99 < 2 s (item 3's): {verdict(found['lag_p99_s'] < 2)} |",
         f"| CPU % per replica {cpu}; peak RSS MB {rss} | | | (reported) |",
+        f"| CPU ms per probe: replicas {ms['replicas']:.2f}, simulator {ms['simulator']:.2f}, "
+        f"PostgreSQL {ms['postgres']:.2f}; probe latency p50 "
+        f"{found['probe_latency_p50_ms']:.0f} ms | | | all three need "
+        f"{found['cores_needed']:.2f} cores at {found['required_per_s']:,.0f} probes/s "
+        f"(of {os.cpu_count()}) |",
         "",
     ]
     return lines
+
+
+def code_version() -> str:
+    """The commit the replicas ran, and whether app/ had changes beyond it (a shared tree)."""
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "app"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return f"{head} (app/ with uncommitted changes)" if changed else head
 
 
 def main() -> None:
@@ -653,8 +672,10 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 20_000), hard))
     folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-replicas-{os.getpid()}"
     folder.mkdir(parents=True, exist_ok=True)
+    code = code_version()  # before the replicas import it
     found = asyncio.run(run(args, folder))
     found |= {"services": args.services, "interval": args.interval, "logs": str(folder)}
+    found["code"] = code
     report(args, found)
     print(json.dumps(found))
 
