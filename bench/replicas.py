@@ -320,14 +320,16 @@ async def latencies(connection: asyncpg.Connection, start: float, end: float) ->
     return {"probe_latency_p50_ms": row["p50"], "probe_latency_p99_ms": row["p99"]}
 
 
-async def backends(connection: asyncpg.Connection) -> list[tuple[int, float]]:
-    """The server processes serving this database, and when each started (Unix time)."""
+async def backends(connection: asyncpg.Connection) -> list[tuple[int, float, str]]:
+    """The server processes serving this database, when each started (Unix time), and what
+    each is doing: its state and what it waits on (a Lock wait would be replicas colliding)."""
     rows = await connection.fetch(
-        "SELECT pid, extract(epoch FROM backend_start)::float8 AS started "
+        "SELECT pid, extract(epoch FROM backend_start)::float8 AS started, "
+        "coalesce(state, backend_type) || ' / ' || coalesce(wait_event_type, 'running') AS doing "
         "FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
         DATABASE,
     )
-    return [(row["pid"], row["started"]) for row in rows]
+    return [(row["pid"], row["started"], row["doing"]) for row in rows]
 
 
 # --- judging what was stored -----------------------------------------------------------------
@@ -412,17 +414,20 @@ class Meters:
     backends: CpuMeter = field(default_factory=CpuMeter)
     server: CpuMeter = field(default_factory=CpuMeter)
     own: dict[int, float] = field(default_factory=dict)
+    doing: dict[str, int] = field(default_factory=dict)  # backend samples by state / wait
 
-    def start(self, seen: list[tuple[int, float]]) -> None:
+    def start(self, seen: list[tuple[int, float, str]]) -> None:
         for pid in [r.pid for r in self.replicas] + [self.simulator_pid]:
             self.own[pid] = cpu_of(pid) or 0.0
-        self.backends.read([pid for pid, _ in seen])
+        self.backends.read([pid for pid, _, _ in seen])
         self.server.read(postgres_pids())
 
-    def poll(self, seen: list[tuple[int, float]], started: float) -> None:
-        older = {pid for pid, born in seen if born < started}
-        self.backends.read([pid for pid, _ in seen], born_before_start=older)
+    def poll(self, seen: list[tuple[int, float, str]], started: float) -> None:
+        older = {pid for pid, born, _ in seen if born < started}
+        self.backends.read([pid for pid, _, _ in seen], born_before_start=older)
         self.server.read(postgres_pids())
+        for _, _, doing in seen:
+            self.doing[doing] = self.doing.get(doing, 0) + 1
 
     def used(self, pid: int) -> float:
         return (cpu_of(pid) or 0.0) - self.own[pid]
@@ -462,6 +467,7 @@ async def observe(
         "postgres_backends_cpu_pct": 100 * meters.backends.seconds / elapsed,
         "postgres_all_cpu_pct": 100 * meters.server.seconds / elapsed,
         "observed_s": elapsed,
+        "postgres_backend_samples": meters.doing,
     }
     for replica in replicas:
         replica.stop()  # results in flight are written on SIGTERM
@@ -578,6 +584,8 @@ def report(args: argparse.Namespace, found: dict[str, Any]) -> None:
         f"database {found['postgres_backends_cpu_pct']:.0f} %, every postgres process "
         f"(other users of the server included) {found['postgres_all_cpu_pct']:.0f} %"
     )
+    doing = ", ".join(f"{k} {n}" for k, n in sorted(found["postgres_backend_samples"].items()))
+    print(f"PostgreSQL backends sampled every {POLL_SECONDS:.0f} s: {doing}")
     ms = found["cpu_ms_per_probe"]
     print(
         f"CPU per probe: replicas {ms['replicas']:.2f} ms, simulator {ms['simulator']:.2f} ms, "
