@@ -4,8 +4,10 @@ runs with tooltips on the days something happened). Pure."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from markupsafe import Markup
 
 from app.core.domain import Category, State
 from app.core.uptime_maths import Span, uptime
@@ -45,6 +47,9 @@ class Bars:
     aria_label: str
     titles: list[str]  # one per run, same order; "" for runs where nothing happened
     figure: UptimeFigure  # the bars' period's figure with its coverage
+    # The runs' rectangles already drawn (kept bars: app/web/region_bars.py); None, the
+    # template draws them. Left out of comparisons: a way of drawing, not a value.
+    drawn: Markup | None = field(default=None, compare=False)
 
 
 def bar_title(run: BarRun, lang: Lang) -> str:

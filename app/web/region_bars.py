@@ -6,14 +6,18 @@ what `chips.bars_of` makes of the same spans at the same instant."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
+
+from markupsafe import Markup
 
 from app.core.uptime_maths import Span, Tally, tally, uptime_of
 from app.web.bars import BarRun, DayGrid, clip, day_kinds, lower_percent, runs_of
 from app.web.chips import QUIET_KINDS, Bars, bar_title, bars_of
-from app.web.i18n import Lang, words
+from app.web.i18n import Lang, word
+from app.web.render import environment
 from app.web.uptime_text import uptime_figure
 
 # Where a region's last span ends while kept: it runs on past every render's `now`.
@@ -32,6 +36,7 @@ class RegionBars:
     middle: Tally  # the closed days'
     tail: tuple[Span, ...]  # the spans from `midnight` on
     titles: dict[Lang, list[str]] = field(default_factory=dict)  # of `closed`, by language
+    drawn: dict[Lang, Markup] = field(default_factory=dict)  # `closed` but its last, drawn
 
     def serves(self, grid: DayGrid, start: datetime) -> bool:
         return self.today == grid.dates[-1] and self.start <= start <= self.first
@@ -44,6 +49,7 @@ class RegionBars:
         kinds, percents = day_kinds(self.tail, today)
         kind, percent = kinds[0], percents[0]
         runs, titles = list(self.closed), list(self._titles(lang))
+        settled = max(0, len(runs) - 1)  # the runs today cannot change: drawn once a day
         last = runs[-1] if runs else None
         if last is not None and last.kind == kind:  # today lengthens the last closed run
             worst = lower_percent(last.worst_percent, percent)
@@ -58,14 +64,37 @@ class RegionBars:
             counted + tally(clip(self.tail, self.midnight, now)), start=start, end=now
         )
         figure = uptime_figure(result, lang)
-        label = f"{words(lang)['uptime_90']}: {figure.text}"
-        return Bars(runs, grid.days, result.citizens_percent, label, titles, figure)
+        label = f"{word('uptime_90', lang)}: {figure.text}"
+        drawn = self._drawn(lang) + bar_rects(runs[settled:], titles[settled:])
+        return Bars(runs, grid.days, result.citizens_percent, label, titles, figure, drawn)
 
     def _titles(self, lang: Lang) -> list[str]:
         found = self.titles.get(lang)
         if found is None:
             found = self.titles[lang] = [_title(run, lang) for run in self.closed]
         return found
+
+    def _drawn(self, lang: Lang) -> Markup:
+        found = self.drawn.get(lang)
+        if found is None:
+            settled = max(0, len(self.closed) - 1)
+            titles = self._titles(lang)[:settled]
+            found = self.drawn[lang] = bar_rects(self.closed[:settled], titles)
+        return found
+
+
+def bar_rects(runs: Sequence[BarRun], titles: Sequence[str]) -> Markup:
+    """The runs' rectangles as the `uptime_bars` macro draws them."""
+    drawn: Markup = _rects_macro()(runs, titles)
+    return drawn
+
+
+@cache
+def _rects_macro() -> Callable[..., Markup]:
+    # Once per process, as the kept days' rectangles are: asking the environment each time
+    # would check the template file's age for every region of every render.
+    found: Callable[..., Markup] = environment().get_template("macros.html").module.bar_rects  # type: ignore[attr-defined]
+    return found
 
 
 def _title(run: BarRun, lang: Lang) -> str:
