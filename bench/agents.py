@@ -24,6 +24,9 @@ errors. Pantau / floor is the ratio of CPU per push.
     python bench/agents.py                        # 2,000 agents, SQLite then PostgreSQL
     python bench/agents.py --quick                # 200 agents, short slices, SQLite only
     python bench/agents.py --backends sqlite --agents 2000 --rounds 1
+    python bench/agents.py --before 6d41077       # also that commit's app, same database and
+                                                  # load, in its own slices (before / after)
+    python bench/agents.py --backends sqlite --rounds 1 --py-spy /tmp/spy.txt   # profile
 """
 
 from __future__ import annotations
@@ -160,8 +163,24 @@ def wait_healthy(process: subprocess.Popen[bytes], port: int, name: str) -> None
     raise RuntimeError(f"{name} did not start")
 
 
-def start_pantau(url: str, port: int, folder: Path) -> subprocess.Popen[bytes]:
-    """As an operator runs it: `pantau serve`, its log to a file (access log included)."""
+def checkout(ref: str, folder: Path) -> Path:
+    """`ref`'s app (with its migrations), to serve as "before" beside the working tree's."""
+    target = folder / "before"
+    target.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref, "app", "migrations", "alembic.ini"],
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
+
+
+def start_pantau(
+    url: str, port: int, folder: Path, code: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """As an operator runs it: `pantau serve`, its log to a file (access log included);
+    `code`: a checkout whose app to serve instead of this tree's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env |= {
         "PANTAU_DATABASE_URL": url,
@@ -170,9 +189,12 @@ def start_pantau(url: str, port: int, folder: Path) -> subprocess.Popen[bytes]:
         "PANTAU_RUN_CHECKER": "false",
         "PANTAU_RUN_DISPATCHER": "false",
     }
-    log = (folder / "pantau.log").open("wb")
-    pantau = Path(sys.executable).parent / "pantau"
-    return subprocess.Popen([str(pantau), "serve"], env=env, cwd=folder, stdout=log, stderr=log)
+    log = (folder / f"pantau-{port}.log").open("wb")
+    if code is None:
+        command = [str(Path(sys.executable).parent / "pantau"), "serve"]
+    else:  # run from the checkout, whose app then comes first on sys.path
+        command = [sys.executable, "-c", "from app.cli import main; main()", "serve"]
+    return subprocess.Popen(command, env=env, cwd=code or folder, stdout=log, stderr=log)
 
 
 def start_floor(port: int) -> subprocess.Popen[bytes]:
@@ -430,38 +452,38 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any] | None
 def measure(
     url: str, agents: list[tuple[int, str]], args: argparse.Namespace, folder: Path
 ) -> dict[str, Any]:
-    pantau_port, floor_port = free_port(), free_port()
-    pantau = start_pantau(url, pantau_port, folder)
-    floor = start_floor(floor_port)
+    """Pantau (and, with --before, the same database served by an older commit's app) and
+    the floor, under the load generator."""
+    ports = {"pantau": free_port(), "floor": free_port()}
+    processes = {"pantau": start_pantau(url, ports["pantau"], folder)}
+    if args.before:
+        ports["before"] = free_port()
+        code = checkout(args.before, folder)
+        processes["before"] = start_pantau(url, ports["before"], folder, code)
+    processes["floor"] = start_floor(ports["floor"])
     spy: subprocess.Popen[bytes] | None = None
     try:
-        wait_healthy(pantau, pantau_port, "pantau serve")
-        wait_healthy(floor, floor_port, "floor")
+        for name, process in processes.items():
+            wait_healthy(process, ports[name], name)
         if args.py_spy:  # samples Pantau from the warm-up on, until it stops
-            spy_args = [
-                "record",
-                "--gil",
-                "-p",
-                str(pantau.pid),
-                "-o",
-                str(args.py_spy),
-                "-f",
-                "raw",
-            ]
+            pid = str(processes["pantau"].pid)
+            spy_args = ["record", "--gil", "-p", pid, "-o", str(args.py_spy), "-f", "raw"]
             spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), *spy_args])
+        # Every agent's first push goes to each Pantau (a first push is not like the rest).
+        warmup = [[name, args.warmup] for name in processes if name != "floor"]
         plan = {
-            "servers": {"pantau": [pantau_port, pantau.pid], "floor": [floor_port, floor.pid]},
+            "servers": {name: [ports[name], p.pid] for name, p in processes.items()},
             "agents": agents,
             "period": PERIOD_SECONDS,
             "idle_seconds": args.idle,
-            # Every agent's first push goes to Pantau (a first push is not like the rest).
-            "warmup": [["pantau", args.warmup], ["floor", args.slice / 3]],
+            "warmup": [*warmup, ["floor", args.slice / 3]],
             "rounds": args.rounds,
             "slice_seconds": args.slice,
         }
         plan_file = folder / "plan.json"
         plan_file.write_text(json.dumps(plan))
-        timeout = 120 + args.warmup + args.idle + args.rounds * 2 * (args.slice + 40)
+        slices = len(processes) * args.rounds * (args.slice + 40)
+        timeout = 120 + len(warmup) * args.warmup + args.idle + slices
         out = subprocess.run(
             [sys.executable, __file__, "--loadgen", str(plan_file)],
             capture_output=True,
@@ -474,8 +496,8 @@ def measure(
         found["load"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
         return found
     finally:
-        stop(pantau)
-        stop(floor)
+        for process in processes.values():
+            stop(process)
         if spy is not None:
             spy.wait(30)
 
@@ -496,7 +518,9 @@ def report(found: dict[str, Any | None], args: argparse.Namespace) -> None:
             print(f"{backend:10} skipped (not reachable)")
             continue
         floor_ms = result["floor"]["cpu_ms_per_push"]
-        for server in ("floor", "pantau"):
+        for server in ("floor", "before", "pantau"):
+            if server not in result:
+                continue
             r = result[server]
             ratio = r["cpu_ms_per_push"] / floor_ms if floor_ms else 0.0
             print(
@@ -524,25 +548,32 @@ def section(text: str, found: dict[str, Any] | None) -> list[str]:
         "does not inflate as it does latency; `@2,000` is the CPU per push at 2,000 agents' "
         "rate (the measured figure when 2,000 agents ran).",
         "",
-        "| database | floor CPU ms/push | Pantau CPU ms/push | CPU vs floor | Pantau CPU % "
-        f"(@2,000) | p50 / p99 / max ms | errors | target CPU < {TARGET_CPU_PCT:.0f} % | "
+        "| database | subject | CPU ms/push (floor's) | CPU vs floor | CPU % (@2,000) | "
+        f"p50 / p99 / max ms | errors | target CPU < {TARGET_CPU_PCT:.0f} % | "
         f"target p99 < {TARGET_P99_MS:.0f} ms |",
-        "|---|---:|---:|---:|---:|---:|---|---|---|",
+        "|---|---|---:|---:|---:|---:|---|---|---|",
     ]
     for backend, result in backends.items():
         if result is None:
             lines.append(f"| {backend} | skipped | | | | | | | |")
             continue
-        floor, ours = result["floor"], result["pantau"]
-        ratio = ours["cpu_ms_per_push"] / floor["cpu_ms_per_push"]
-        errors = sum(ours["errors"].values())
-        lines.append(
-            f"| {backend} | {floor['cpu_ms_per_push']:.2f} | {ours['cpu_ms_per_push']:.2f} | "
-            f"**{ratio:.2f}x** | {ours['cpu_pct']:.1f} ({ours['cpu_pct_national']:.1f}) | "
-            f"{ours['p50_ms']:.0f} / {ours['p99_ms']:.0f} / {ours['max_ms']:.0f} | {errors} | "
-            f"{verdict(ours['cpu_pct_national'] < TARGET_CPU_PCT and not errors)} | "
-            f"{verdict(ours['p99_ms'] < TARGET_P99_MS and not errors)} |"
-        )
+        floor = result["floor"]
+        for subject in ("before", "pantau"):
+            if subject not in result:
+                continue
+            ours = result[subject]
+            ratio = ours["cpu_ms_per_push"] / floor["cpu_ms_per_push"]
+            errors = sum(ours["errors"].values())
+            name = "Pantau" if subject == "pantau" else f"Pantau before ({found.get('before')})"
+            lines.append(
+                f"| {backend} | {name} | {ours['cpu_ms_per_push']:.2f} "
+                f"({floor['cpu_ms_per_push']:.2f}) | **{ratio:.2f}x** | "
+                f"{ours['cpu_pct']:.1f} ({ours['cpu_pct_national']:.1f}) | "
+                f"{ours['p50_ms']:.0f} / {ours['p99_ms']:.0f} / {ours['max_ms']:.0f} | {errors} | "
+                f"{verdict(ours['cpu_pct_national'] < TARGET_CPU_PCT and not errors)} | "
+                f"{verdict(ours['p99_ms'] < TARGET_P99_MS and not errors)} |"
+            )
+        lines.append(f"| {backend} | load average at the end | {result['load']} | | | | | | |")
     return [*lines, ""]
 
 
@@ -560,6 +591,7 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--quick", action="store_true", help="200 agents, 2 x 10 s, SQLite")
     parser.add_argument("--py-spy", type=Path, help="py-spy record Pantau into this file")
+    parser.add_argument("--before", help="also serve this commit's app (git ref), as before")
     parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--loadgen", type=Path, help=argparse.SUPPRESS)
@@ -575,7 +607,7 @@ def main() -> None:
         args.idle, args.warmup = 2, 8
     found = {b: run_backend(b, args) for b in args.backends.split(",")}
     report(found, args)
-    print(json.dumps({"agents": args.agents, "backends": found}))
+    print(json.dumps({"agents": args.agents, "before": args.before, "backends": found}))
 
 
 if __name__ == "__main__":

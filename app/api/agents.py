@@ -85,11 +85,6 @@ async def known_agents(request: Request) -> KnownAgents:
 KnownAgentsDep = Annotated[KnownAgents, Depends(known_agents)]
 
 
-async def _note_use(session: AsyncSession, principal: Principal, *, now: datetime) -> None:
-    if principal.key_id is not None:
-        await mark_used(session, principal.key_id, now=now)
-
-
 @router.post("", status_code=201, response_model=AgentIssued, responses=AUTH_RESPONSES)
 async def register_agent(
     body: AgentCreate, database: DatabaseDep, settings: SettingsDep, principal: AdminDep
@@ -198,12 +193,14 @@ async def push_results(
         _ensure_may_push(principal, agent, holder)
         batch = parse_batch(await read_body(request))
     except Exception:
-        async with database.transaction() as session:
-            await _note_use(session, principal, now=utcnow())
+        if principal.key_id is not None:
+            async with database.transaction() as session:
+                await mark_used(session, principal.key_id)
         raise
     received_at = utcnow()
     async with database.transaction() as session:
-        await _note_use(session, principal, now=received_at)
+        if principal.key_id is not None:
+            await mark_used(session, principal.key_id, now=received_at)
         ingested = await store.ingest(
             session,
             agent_id,
