@@ -21,6 +21,8 @@ from app.core.letters import CONSOLE_DECLARE_PATH, DECLARE_PATH, UPLOAD_PATH
 from app.http.auth_gate import AuthBeforeBody
 from app.http.body_deadline import BodyDeadline
 from app.http.body_limit import LargerBodies, install_body_rules
+from app.http.embed_cache import EmbedCache
+from app.http.etags import etag_matches
 from app.http.head import HeadAsGet
 from app.http.request_id import RequestId
 from app.http.security_headers import SecurityHeaders, is_console
@@ -32,13 +34,6 @@ from app.settings import Settings
 PUBLIC_CACHE = "public, max-age=5"
 PRIVATE_CACHE = "private, no-store"
 KEPT_ON_304 = {b"etag", b"cache-control", b"vary", b"content-location", b"expires"}
-
-
-def etag_matches(if_none_match: str, etag: str) -> bool:
-    """Weak comparison (RFC 9110 §13.1.2): `W/` is ignored on both sides; `*` matches."""
-    wanted = etag.removeprefix("W/")
-    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-    return "*" in tags or wanted in tags
 
 
 class ConditionalGet:
@@ -175,7 +170,8 @@ def install_http(app: FastAPI, settings: Settings) -> None:
     everything, preflights included; body limits before any route reads, inside the body's
     deadline, inside authentication, so no body is read for a caller who may not write; HEAD
     runs as GET outside all of it; security headers on every answer, a 413 included; the
-    request id outermost, so every log line has it."""
+    embed cache outside all that, answering again what it kept of it; the request id
+    outermost, so every log line has it."""
     app.add_middleware(ConditionalGet)
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     app.add_middleware(PublicReadCors, origins=settings.cors_origins)
@@ -184,5 +180,6 @@ def install_http(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(AuthBeforeBody)
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(EmbedCache)
     app.add_middleware(RequestId)
     install_slash_redirect(app, settings.public_url)

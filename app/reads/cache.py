@@ -10,7 +10,9 @@ import gzip
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -59,13 +61,30 @@ def json_response(model: BaseModel) -> Response:
     return Response(model.__pydantic_serializer__.to_json(model), media_type=JSON)
 
 
+# While set, the build times of the cached values a request reads (see watching_inputs).
+_inputs_read: ContextVar[list[float] | None] = ContextVar("inputs_read", default=None)
+
+
+@contextmanager
+def watching_inputs() -> Iterator[list[float]]:
+    """The monotonic build times of the cached values read within: what is made of them is
+    as old as the oldest, and fresh for `max_age` from then, not from its own making."""
+    times: list[float] = []
+    token = _inputs_read.set(times)
+    try:
+        yield times
+    finally:
+        _inputs_read.reset(token)
+
+
 def weak_etag(body: bytes) -> str:
     # Weak: the same document gzipped or not is the same representation for revalidation.
     return f'W/"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
 
 
 class ReadCache:
-    def __init__(self, database: Database, *, max_age: float = 15.0, size: int = 128) -> None:
+    # Sized for a value per region and then some (the badges' uptime, per window asked).
+    def __init__(self, database: Database, *, max_age: float = 15.0, size: int = 4096) -> None:
         self.database = database
         self.versions = DataVersions(database)
         self.max_age = max_age  # bounds anything time-dependent (maintenance under way)
@@ -83,6 +102,10 @@ class ReadCache:
         entry = self._entries.get(key)
         fresh = entry is not None and time.monotonic() - entry[1] < self.max_age
         if entry is not None and fresh and entry[0] == version.key:
+            # Least recently used goes first: the overview, read by every request, stays.
+            self._entries.move_to_end(key)
+            if (watching := _inputs_read.get()) is not None:
+                watching.append(entry[1])
             value: T = entry[2]
             return value
         flight = (key, version.key)
