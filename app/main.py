@@ -53,6 +53,7 @@ from app.reads.cache import ReadCache
 from app.settings import Settings, get_settings
 from app.store.db import Database
 from app.store.migrate import SchemaCheck
+from app.stream.crowd_heap import CrowdHeap
 from app.stream.live_feed import LiveFeed
 from app.usecases.services_file import sync_at_start_up
 from app.web.bars_cache import BarsCache
@@ -109,7 +110,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_cache = ReadCache(app.state.db)
         app.state.bars_cache = BarsCache()  # the status page's, beside the read cache
         # Polls only while listened to; ends the open streams when the server shuts down.
-        app.state.live = LiveFeed(app.state.db, encode_transition, exiting=server_exiting)
+        app.state.live = LiveFeed(
+            app.state.db, encode_transition, exiting=server_exiting, heap=CrowdHeap()
+        )
         app.state.probe_client = make_probe_client(settings.checker_concurrency)
         app.state.checker = None
         app.state.webhook_client = make_webhook_client(

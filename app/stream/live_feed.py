@@ -36,6 +36,7 @@ from app.core.events import wave_data
 from app.store.db import Database
 from app.store.models import Transition
 from app.store.waves import WaveRecord, waves_touched_since
+from app.stream.crowd_heap import CrowdHeap
 from app.usecases.waves import wave_facts
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,8 @@ class LiveFeed:
     batch: int = 500
     # Whether the server is shutting down: open streams are then ended (checked each poll).
     exiting: Callable[[], bool] = lambda: False
+    # Sets a growing crowd aside from the collector's full passes (app.stream.crowd_heap).
+    heap: CrowdHeap | None = None
     _subscribers: set[Subscriber] = field(default_factory=set)
     _task: asyncio.Task[None] | None = None
     _starting: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -250,6 +253,8 @@ class LiveFeed:
                 for subscriber in list(self._subscribers):
                     subscriber.close()
                 return
+            if self.heap is not None:
+                self.heap.settle(len(self._subscribers))
             events: list[LiveEvent] = []
             try:  # transitions polled are kept even when the waves' poll fails after them
                 events += await self._poll()
@@ -261,6 +266,8 @@ class LiveFeed:
                 events.append(ping_event())
             if events:
                 await self._fan_out(events)
+        if self.heap is not None:  # everyone left
+            self.heap.settle(0)
 
     async def _fan_out(self, events: list[LiveEvent]) -> None:
         """Every event to every subscriber, a slice of them per turn of the event loop, so

@@ -12,6 +12,7 @@ from typing import Any
 from app.api.events import encode_transition
 from app.core.domain import Reason
 from app.store.db import Database
+from app.stream.crowd_heap import CrowdHeap
 from app.stream.live_feed import (
     LiveFeed,
     Subscriber,
@@ -20,6 +21,7 @@ from app.stream.live_feed import (
     wave_event,
 )
 from tests.factories import add_service, probe
+from tests.support.waiting import wait_for
 from tests.support.waves import MALUKU, T0, reconcile
 
 TIMEOUT, OK = Reason.NETWORK_TIMEOUT, Reason.OK
@@ -125,3 +127,18 @@ async def test_a_server_shutting_down_closes_every_listener(database: Database) 
         async with asyncio.timeout(5):
             assert await first.take() == [] and await second.take() == []
         assert first.closed and second.closed
+
+
+async def test_the_poller_tells_the_heap_the_crowd_size_and_when_everyone_left(
+    database: Database,
+) -> None:
+    sizes: list[int] = []
+
+    class Recording(CrowdHeap):
+        def settle(self, viewers: int) -> None:
+            sizes.append(viewers)
+
+    feed = LiveFeed(database, encode_transition, interval_seconds=0.05, heap=Recording())
+    async with listening(feed), listening(feed):
+        await wait_for(lambda: 2 in sizes, within=5, interval=0.05)
+    assert sizes[-1] == 0
