@@ -18,7 +18,7 @@ from app.store.types import utcnow
 from app.web.badge_svg import Badge, not_found_badge, render, status_badge, uptime_badge
 from app.web.i18n import Lang, negotiate
 from app.web.loaders import spans_of
-from app.web.queries import warnings_in_force
+from app.web.queries import region_spans, warnings_in_force
 
 router = APIRouter(tags=["badges"])
 
@@ -48,6 +48,23 @@ async def warned_regions(cache: ReadCache, version: DataVersion) -> frozenset[st
             return frozenset(w.region_code for w in await warnings_in_force(session))
 
     return await cache.get("warned-regions", version, build)
+
+
+async def country_uptime(
+    cache: ReadCache, version: DataVersion, window: UptimeWindow
+) -> dict[str, Uptime]:
+    """Every monitored regency's and city's uptime over the window, from one read of the
+    country's spans, once per data version (and the cache's max_age): one region's spans
+    cost as much to read as all of them, and portals ask for every region's badge."""
+
+    async def build() -> dict[str, Uptime]:
+        end = utcnow()
+        start = end - WINDOWS[window]
+        async with cache.database.read() as session:
+            spans = await region_spans(session, start=start, end=end)
+        return {code: uptime(s, start=start, end=end) for code, s in spans.items()}
+
+    return await cache.get(("badge-uptime-country", window), version, build)
 
 
 @router.get("/badge/{code}.svg", response_class=Response, responses=BADGE_DOC)
@@ -95,5 +112,10 @@ async def uptime_badge_route(
             spans = await spans_of(session, normalized, start=start, end=end)
         return uptime(spans, start=start, end=end)
 
-    value = await cache.get(("badge-uptime", normalized, window), version, computed)
+    # A province (the worst of all under it) or a region without services: on its own.
+    value = None
+    if overview.regions[normalized].row.parent_code is not None:
+        value = (await country_uptime(cache, version, window)).get(normalized)
+    if value is None:
+        value = await cache.get(("badge-uptime", normalized, window), version, computed)
     return svg_response(uptime_badge(window, value, chosen))
