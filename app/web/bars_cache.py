@@ -21,8 +21,9 @@ from app.web.region_bars import OPEN_END, RegionBars, region_bars
 
 
 class BarsCache:
-    """One per process (`app.state.bars_cache`); its entries are only ever replaced whole, so
-    renders that interleave at their awaits see each region's entry or its successor."""
+    """One per process (`app.state.bars_cache`). Renders may interleave at their awaits: each
+    answers from the entries it found valid and the ones it built, whatever the other does
+    to the entries meanwhile (entries are replaced whole, never changed)."""
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[Hashable, RegionBars]] = {}
@@ -34,22 +35,24 @@ class BarsCache:
         region_of = await watched_regions(session)
         prints = await service_fingerprints(session, start=start, end=now)
         keys = _keys(region_of, prints, grid.dates[-1])
-        stale = {
-            code
-            for code, key in keys.items()
-            if (entry := self._entries.get(code)) is None
-            or entry[0] != key
-            or not entry[1].serves(grid, start)
-        }
+        found: dict[str, RegionBars] = {}
+        for code, key in keys.items():
+            entry = self._entries.get(code)
+            if entry is not None and entry[0] == key and entry[1].serves(grid, start):
+                found[code] = entry[1]
+        # Taken before the read below: a render that interleaves there may replace or drop
+        # entries, never this one's answer.
+        stale = keys.keys() - found.keys()
         if stale:
             wanted = {sid: code for sid, code in region_of.items() if code in stale}
             spans = await spans_of_services(session, wanted, start=start, end=now, until=OPEN_END)
             for code in stale:
-                self._entries[code] = (keys[code], region_bars(spans[code], grid, start=start))
+                found[code] = region_bars(spans[code], grid, start=start)
+                self._entries[code] = (keys[code], found[code])
             self.rebuilt += len(stale)
         for code in self._entries.keys() - keys.keys():  # no longer monitored
             del self._entries[code]
-        return {code: self._entries[code][1] for code in keys}
+        return found
 
     def clear(self) -> None:
         self._entries.clear()

@@ -4,6 +4,7 @@ same instant, byte for byte, while only the regions that changed are worked out 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -217,3 +218,17 @@ async def test_each_process_keeps_its_own_and_sees_the_others_writes(database: D
     await probe(database, services["91.71"], Reason.UPSTREAM_ERROR, NOW + timedelta(minutes=5))
     await pages.same(NOW + timedelta(minutes=6))
     assert one.rebuilt == two.rebuilt == len(REGIONS) + 1
+
+
+async def test_renders_at_the_same_time_share_one_cache(database: Database) -> None:
+    services = await monitored(database)
+    kept = BarsCache()
+    await Pages(database, kept).same(NOW)
+    await probe(database, services["73.17"], Reason.UPSTREAM_ERROR, NOW + timedelta(minutes=5))
+    later = NOW + timedelta(minutes=6)
+    plain = await status_inputs(ReadCache(database), now=later)
+    both = await asyncio.gather(
+        *(status_inputs(ReadCache(database), now=later, bars=kept) for _ in range(2))
+    )
+    for inputs in both:
+        assert render(inputs, "id") == render(plain, "id")
