@@ -150,6 +150,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_http(app, settings)
     # The public read routes first: routes are matched in order, and these are the hot ones.
     app.include_router(status_router)
+    # A crowd of status pages opens the live stream at once: it is matched second.
+    app.include_router(events_router)
     app.include_router(statuspage_router)
     app.include_router(history_router)
     app.include_router(health.router)
@@ -177,7 +179,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(waves_router)
     install_webhook_docs(app)
     app.webhooks.include_router(wave_webhooks)
-    app.include_router(events_router)
     install_web(app)
     install_console(app)
     install_api_docs(app)

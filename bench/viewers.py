@@ -536,7 +536,7 @@ async def measure(
     }
 
 
-async def seed(url: str) -> tuple[int, bytes]:
+async def seed(url: str, transitions: int) -> tuple[int, bytes]:
     """514 monitored regions with a little history; the newest transition's id, and the frame
     the floor broadcasts: one transition event as Pantau sends it."""
     import api
@@ -547,7 +547,7 @@ async def seed(url: str) -> tuple[int, bytes]:
     from app.store.db import Database
     from app.store.models import Transition
 
-    await api.seed(bench_settings(url, 0), 1028)
+    await api.seed(bench_settings(url, 0), transitions)
     database = Database(bench_settings(url, 0))
     try:
         async with database.read() as session:
@@ -560,7 +560,7 @@ async def seed(url: str) -> tuple[int, bytes]:
     return int(newest), frame
 
 
-def run(viewers: int, window: int) -> dict[str, Any]:
+def run(viewers: int, window: int, transitions: int) -> dict[str, Any]:
     from app.store.migrate import upgrade_schema
 
     limit = raise_fd_limit()
@@ -569,7 +569,7 @@ def run(viewers: int, window: int) -> dict[str, Any]:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'viewers.db'}"
         began = time.perf_counter()
         upgrade_schema(bench_settings(url, 0))
-        newest, frame = asyncio.run(seed(url))
+        newest, frame = asyncio.run(seed(url, transitions))
         print(f"seeded 514 regions in {time.perf_counter() - began:.0f} s", flush=True)
         for kind in ("floor", "pantau"):
             port = free_port()
@@ -756,7 +756,7 @@ def main() -> None:
             runner.run(generate(args.port, args.path, args.viewers, args.window, args.hold))
         return
     viewers = 1000 if args.quick else args.viewers
-    found = run(viewers, args.window)
+    found = run(viewers, args.window, 514 if args.quick else 1028)
     print("\n".join(report(found)))
     print(json.dumps(found))
 

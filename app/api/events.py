@@ -60,12 +60,15 @@ class _Sent:
     """Ids already sent, the recent ones only: replay and live feed overlap a little."""
 
     def __init__(self) -> None:
-        self._order: deque[int] = deque()
+        # Made on the first id: a crowd's streams mostly idle, and each holds one of these.
+        self._order: deque[int] | None = None
         self._ids: set[int] = set()
 
     def first_time(self, event_id: int) -> bool:
         if event_id in self._ids:
             return False
+        if self._order is None:
+            self._order = deque()
         self._ids.add(event_id)
         self._order.append(event_id)
         if len(self._order) > RECENT_IDS:
