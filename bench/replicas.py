@@ -76,6 +76,15 @@ def cpu_of(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def runqueue_wait(pid: int) -> float:
+    """Seconds the process has spent runnable but waiting for a core (/proc/<pid>/schedstat):
+    on a shared machine, the time other work took from it."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+
+
 def rss_mb(pid: int) -> dict[str, float]:
     """Resident memory now and at its peak (VmRSS, VmHWM)."""
     found = {"rss_mb": 0.0, "peak_rss_mb": 0.0}
@@ -132,7 +141,7 @@ class CpuMeter:
 class Replica:
     """`pantau serve` on a free loopback port, as tests/support/harness.py starts it."""
 
-    def __init__(self, url: str, log_path: Path, port: int) -> None:
+    def __init__(self, url: str, log_path: Path, port: int, concurrency: int) -> None:
         self.base_url = f"http://127.0.0.1:{port}"
         self.env = os.environ | {
             "PANTAU_DATABASE_URL": url,
@@ -143,6 +152,7 @@ class Replica:
             "PANTAU_WAVE_NATIONAL_MIN_REGIONS": "1000",
             "PANTAU_WAVE_GROUP_MIN_REGIONS": "1000",
             "PANTAU_RUN_DISPATCHER": "false",
+            "PANTAU_CHECKER_CONCURRENCY": str(concurrency),
         }
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
@@ -320,6 +330,23 @@ async def latencies(connection: asyncpg.Connection, start: float, end: float) ->
     return {"probe_latency_p50_ms": row["p50"], "probe_latency_p99_ms": row["p99"]}
 
 
+async def churn(connection: asyncpg.Connection) -> dict[str, Any]:
+    """What two updates of the wide service row per probe (the claim moving its indexed slot,
+    the record writing its state) left behind: dead row versions, the share of HOT updates,
+    and whether autovacuum runs on this server at all."""
+    row = await connection.fetchrow(
+        "SELECT n_dead_tup, n_tup_upd, n_tup_hot_upd, pg_relation_size('service') AS bytes, "
+        "current_setting('autovacuum') AS autovacuum FROM pg_stat_user_tables "
+        "WHERE relname = 'service'"
+    )
+    return {
+        "service_dead_rows": row["n_dead_tup"],
+        "service_hot_update_share": row["n_tup_hot_upd"] / max(row["n_tup_upd"], 1),
+        "service_heap_mb": row["bytes"] / 2**20,
+        "autovacuum": row["autovacuum"],
+    }
+
+
 async def backends(connection: asyncpg.Connection) -> list[tuple[int, float, str]]:
     """The server processes serving this database, when each started (Unix time), and what
     each is doing: its state and what it waits on (a Lock wait would be replicas colliding)."""
@@ -414,11 +441,13 @@ class Meters:
     backends: CpuMeter = field(default_factory=CpuMeter)
     server: CpuMeter = field(default_factory=CpuMeter)
     own: dict[int, float] = field(default_factory=dict)
+    waited: dict[int, float] = field(default_factory=dict)
     doing: dict[str, int] = field(default_factory=dict)  # backend samples by state / wait
 
     def start(self, seen: list[tuple[int, float, str]]) -> None:
         for pid in [r.pid for r in self.replicas] + [self.simulator_pid]:
             self.own[pid] = cpu_of(pid) or 0.0
+            self.waited[pid] = runqueue_wait(pid)
         self.backends.read([pid for pid, _, _ in seen])
         self.server.read(postgres_pids())
 
@@ -431,6 +460,9 @@ class Meters:
 
     def used(self, pid: int) -> float:
         return (cpu_of(pid) or 0.0) - self.own[pid]
+
+    def waiting(self, pid: int) -> float:
+        return runqueue_wait(pid) - self.waited[pid]
 
 
 async def observe(
@@ -460,9 +492,13 @@ async def observe(
         "load_at_end": os.getloadavg(),
         "replicas": [
             replica_figures(r, b, a, meters.used(r.pid), elapsed)
+            | {"runqueue_wait_pct": 100 * meters.waiting(r.pid) / elapsed}
             for r, b, a in zip(replicas, before, after, strict=True)
         ],
-        "simulator": {"cpu_pct": 100 * meters.used(simulator_pid) / elapsed}
+        "simulator": {
+            "cpu_pct": 100 * meters.used(simulator_pid) / elapsed,
+            "runqueue_wait_pct": 100 * meters.waiting(simulator_pid) / elapsed,
+        }
         | rss_mb(simulator_pid),
         "postgres_backends_cpu_pct": 100 * meters.backends.seconds / elapsed,
         "postgres_all_cpu_pct": 100 * meters.server.seconds / elapsed,
@@ -475,6 +511,7 @@ async def observe(
     probes = sum(1 for times in samples.values() for t in times if start <= t < end)
     found |= judge(slots, samples, args.interval, end)
     found |= await latencies(connection, start, end)
+    found |= await churn(connection)
     found["probes_per_s"] = probes / (end - start)
     found["required_per_s"] = args.services / args.interval
     return found | cost(found)
@@ -525,7 +562,10 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         seeded_s = time.monotonic() - started
         print(f"{args.services:,} services seeded in {seeded_s:.0f} s", flush=True)
         url = database_url()
-        replicas = [Replica(url, folder / f"replica{i}.log", free_port()) for i in range(REPLICAS)]
+        replicas = [
+            Replica(url, folder / f"replica{i}.log", free_port(), args.concurrency)
+            for i in range(REPLICAS)
+        ]
         for replica in replicas:
             replica.start()
         async with httpx.AsyncClient() as client:
@@ -576,13 +616,20 @@ def report(args: argparse.Namespace, found: dict[str, Any]) -> None:
         print(
             f"replica {i}: {r['probes']:,.0f} probes ({100 * r['probes'] / total:.1f} %), "
             f"{r['lease_claims']:,.0f} claims, lag p50 ≤ {r['lag_p50_bucket_s']} s, "
-            f"p99 ≤ {r['lag_p99_bucket_s']} s, CPU {r['cpu_pct']:.0f} %, "
+            f"p99 ≤ {r['lag_p99_bucket_s']} s, CPU {r['cpu_pct']:.0f} % "
+            f"(waiting for a core {r['runqueue_wait_pct']:.0f} %), "
             f"RSS {r['rss_mb']:.0f} MB (peak {r['peak_rss_mb']:.0f})"
         )
     print(
-        f"simulator CPU {found['simulator']['cpu_pct']:.0f} %; PostgreSQL backends of this "
+        f"simulator CPU {found['simulator']['cpu_pct']:.0f} % (waiting for a core "
+        f"{found['simulator']['runqueue_wait_pct']:.0f} %); PostgreSQL backends of this "
         f"database {found['postgres_backends_cpu_pct']:.0f} %, every postgres process "
         f"(other users of the server included) {found['postgres_all_cpu_pct']:.0f} %"
+    )
+    print(
+        f"service table after the run: {found['service_dead_rows']:,} dead rows, "
+        f"{100 * found['service_hot_update_share']:.0f} % of updates HOT, heap "
+        f"{found['service_heap_mb']:.0f} MB; autovacuum {found['autovacuum']}"
     )
     doing = ", ".join(f"{k} {n}" for k, n in sorted(found["postgres_backend_samples"].items()))
     print(f"PostgreSQL backends sampled every {POLL_SECONDS:.0f} s: {doing}")
@@ -615,10 +662,12 @@ def section(text: str, found: dict[str, Any] | None) -> list[str]:
     cpu = " / ".join(f"{r['cpu_pct']:.0f}" for r in found["replicas"])
     rss = " / ".join(f"{r['peak_rss_mb']:.0f}" for r in found["replicas"])
     ms = found["cpu_ms_per_probe"]
+    waits = " / ".join(f"{r['runqueue_wait_pct']:.0f}" for r in found["replicas"])
     lines += [
         f"bench/replicas.py: {found['services']:,} healthy services every "
         f"{found['interval']} s on one PostgreSQL database, three `pantau serve` replicas "
-        f"(tick {TICK} s, lease {LEASE} s, as tests/e2e/test_replicas.py) and the loopback "
+        f"(tick {TICK} s, lease {LEASE} s, as tests/e2e/test_replicas.py; "
+        f"{found['concurrency']} probes in flight each) and the loopback "
         f"simulator, observed {found['observed_s']:.0f} s (load average "
         f"{found['load_at_start'][0]:.1f} → {found['load_at_end'][0]:.1f}). From the stored "
         "probe samples, each service's complete slot windows ([slot − ½ interval, slot + ½ "
@@ -644,7 +693,8 @@ def section(text: str, found: dict[str, Any] | None) -> list[str]:
         f"{verdict(all(low <= s <= high for s in even))} |",
         f"| lag p50 {found['lag_p50_s']:.2f} s, p99 {found['lag_p99_s']:.2f} s | | | "
         f"p99 < 2 s (item 3's): {verdict(found['lag_p99_s'] < 2)} |",
-        f"| CPU % per replica {cpu}; peak RSS MB {rss} | | | (reported) |",
+        f"| CPU % per replica {cpu} (runnable but waiting for a core {waits} %); peak RSS MB "
+        f"{rss} | | | (reported) |",
         f"| CPU ms per probe: replicas {ms['replicas']:.2f}, simulator {ms['simulator']:.2f}, "
         f"PostgreSQL {ms['postgres']:.2f}; probe latency p50 "
         f"{found['probe_latency_p50_ms']:.0f} ms | | | all three need "
@@ -671,6 +721,7 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=100_000)
     parser.add_argument("--interval", type=int, default=60)
     parser.add_argument("--intervals", type=int, default=2, help="complete slots per service")
+    parser.add_argument("--concurrency", type=int, default=100, help="probes in flight each")
     parser.add_argument("--quick", action="store_true", help="10,000 services @ 20 s")
     parser.add_argument("--keep-database", action="store_true", help="leave bench_replicas")
     args = parser.parse_args()
@@ -683,6 +734,7 @@ def main() -> None:
     code = code_version()  # before the replicas import it
     found = asyncio.run(run(args, folder))
     found |= {"services": args.services, "interval": args.interval, "logs": str(folder)}
+    found["concurrency"] = args.concurrency
     found["code"] = code
     report(args, found)
     print(json.dumps(found))

@@ -76,11 +76,15 @@ def figures(**changes: Any) -> dict[str, Any]:
         "cpu_ms_per_probe": {"replicas": 0.4, "simulator": 0.1, "postgres": 0.1},
         "cores_needed": 1.0,
         "code": "abc1234",
+        "concurrency": 100,
         "lag_p50_s": 0.1,
         "lag_p99_s": 0.5,
         "simulator": {"cpu_pct": 10.0},
         "postgres_backends_cpu_pct": 10.0,
-        "replicas": [{"probes": 33_000.0, "cpu_pct": 20.0, "peak_rss_mb": 140.0} for _ in range(3)],
+        "replicas": [
+            {"probes": 33_000.0, "cpu_pct": 20.0, "peak_rss_mb": 140.0, "runqueue_wait_pct": 5.0}
+            for _ in range(3)
+        ],
     }
     return found | changes
 
@@ -89,7 +93,8 @@ def test_section_says_meets_only_when_every_target_is_met() -> None:
     assert not any("misses" in line for line in section("", figures()))
     uneven = figures(
         replicas=[
-            {"probes": n, "cpu_pct": 20.0, "peak_rss_mb": 140.0} for n in (60_000, 20_000, 20_000)
+            {"probes": n, "cpu_pct": 20.0, "peak_rss_mb": 140.0, "runqueue_wait_pct": 5.0}
+            for n in (60_000, 20_000, 20_000)
         ]
     )
     lines = section("", uneven)
