@@ -497,26 +497,31 @@ def section(text: str, found: dict[str, Any] | None) -> list[str]:
         "measured window longer than the interval. Lag: each probe's start after its slot. RSS: "
         "the largest of one-second samples in the window (the process's peak, start-up's "
         "bulk reads included, in brackets). Floor: the raw floor's CPU per probe, times the "
-        "same probe rate.",
+        "same probe rate. A process the shared machine starves falls behind and spends less "
+        "than it would on time, so CPU is judged at the rate the services need: CPU per probe "
+        "times services / interval (`needed`), and the larger of that and the measured CPU % "
+        "must stay under the target.",
         "",
         "| database (load) | services @ interval | probes/s | lag p50 | lag p99 | CPU % "
-        "| CPU ms/probe | raw floor CPU % at that rate | CPU vs floor | RSS MB | lag p99 < 2 s "
-        "| CPU < 80 % | RSS < 500 MB |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
+        "| CPU ms/probe | CPU % needed | raw floor CPU % at that rate | CPU vs floor | RSS MB "
+        "| lag p99 < 2 s | CPU < 80 % | RSS < 500 MB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
     ]
     for engine, run in found["steady"].items():
         if run is None:
-            lines.append(f"| {engine} | skipped (server unreachable) |" + " |" * 11)
+            lines.append(f"| {engine} | skipped (server unreachable) |" + " |" * 12)
             continue
         floor_pct = raw_ms * run["probes_per_s"] / 10
+        needed_pct = run["cpu_ms_per_probe"] * run["services"] / run["interval_s"] / 10
+        cpu_ok = max(run["cpu_pct"], needed_pct) < CPU_TARGET_PCT
         lines.append(
             f"| {engine} ({found['load'][engine]}) | {run['services']:,} @ {run['interval_s']} s | "
             f"{run['probes_per_s']:,.0f} | {run['lag_p50_s'] * 1000:.0f} ms | "
             f"{run['lag_p99_s'] * 1000:.0f} ms | {run['cpu_pct']:.1f} | "
-            f"{run['cpu_ms_per_probe']:.3f} | {floor_pct:.1f} | "
+            f"{run['cpu_ms_per_probe']:.3f} | {needed_pct:.0f} | {floor_pct:.1f} | "
             f"{run['cpu_pct'] / floor_pct:.1f}x | {run['window_rss_max_mb']:.0f} "
             f"({run['peak_rss_mb']:.0f}) | {verdict(run['lag_p99_s'] < LAG_P99_TARGET_S)} | "
-            f"{verdict(run['cpu_pct'] < CPU_TARGET_PCT)} | "
+            f"{verdict(cpu_ok)} | "
             f"{verdict(run['window_rss_max_mb'] < RSS_TARGET_MB)} |"
         )
     return [*lines, ""]
