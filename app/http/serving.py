@@ -15,6 +15,7 @@ from app.settings import Settings
 
 MAX_HEADER_BYTES = 64 * 1024  # request line and headers together (nginx: 4 × 8 KiB)
 KEEP_ALIVE_SECONDS = 5  # an idle connection between requests is closed after this
+UVICORN_BACKLOG = 2048  # uvicorn's own default accept queue
 _CLOSING = b"content-length: 0\r\nconnection: close\r\n\r\n"
 REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\n" + _CLOSING
 HEADERS_TOO_LARGE = b"HTTP/1.1 431 Request Header Fields Too Large\r\n" + _CLOSING
@@ -95,9 +96,13 @@ def header_deadline_protocol(seconds: float) -> type[HeaderDeadlineProtocol]:
 
 def connection_limits(settings: Settings) -> dict[str, Any]:
     """uvicorn options for `pantau serve`: past `max_connections` open connections (or
-    requests in flight) uvicorn answers 503 instead of taking more work."""
+    requests in flight) uvicorn answers 503 instead of taking more work. The accept queue
+    holds as many: a crowd of status pages opening the live stream at once is not dropped
+    to SYN retries (a second or more each). The kernel caps it at `net.core.somaxconn`
+    (4096 on current Linux; raise that sysctl for bigger bursts)."""
     return {
         "http": header_deadline_protocol(settings.header_timeout_seconds),
         "limit_concurrency": settings.max_connections,
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+        "backlog": max(UVICORN_BACKLOG, settings.max_connections),
     }
