@@ -12,10 +12,14 @@ windows: [slot − ½ interval, slot + ½ interval), each of which must hold exa
 Lag is a probe's start (`probe_sample.at`) against its slot. Replicas are told apart by
 their own `/metrics` (`pantau_lease_claims_total`, `pantau_probes_total`); CPU comes from
 /proc/<pid>/stat: each replica, the simulator, and the PostgreSQL backends serving this
-database (`pg_stat_activity`), the last apart from the server's shared processes.
+database (`pg_stat_activity`), the last apart from the server's shared processes; CPU per
+probe of each, and the cores all of them need at the required rate, are what a shared
+machine does not distort (each process's run-queue wait, from /proc/<pid>/schedstat, says
+how much other work took from it).
 
-    python bench/replicas.py                  # 100,000 services @ 60 s, about 4 minutes
-    python bench/replicas.py --quick          # 10,000 services @ 20 s (a smoke run)
+    python bench/replicas.py                  # 100,000 services @ 60 s, about 4.5 minutes
+    python bench/replicas.py --quick          # 10,000 services @ 20 s, about 1.5 minutes
+                                              # (50 s observed; the replicas' start-up)
 """
 
 from __future__ import annotations
@@ -568,9 +572,10 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         ]
         for replica in replicas:
             replica.start()
+        started = time.monotonic()
         async with httpx.AsyncClient() as client:
             await asyncio.gather(*(replica.ready(client) for replica in replicas))
-            print(f"{REPLICAS} replicas ready", flush=True)
+            print(f"{REPLICAS} replicas ready in {time.monotonic() - started:.0f} s", flush=True)
             connection = await asyncpg.connect(f"{SERVER}/{DATABASE}")
             try:
                 found = await observe(args, replicas, simulator.pid, connection, client)
