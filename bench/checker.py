@@ -531,9 +531,9 @@ def scale_main(args: argparse.Namespace) -> None:
     if args.quick:
         options: dict[str, Any] = {
             "services": 10_000,
-            "warmup": 5.0,
-            "window": 10.0,
-            "saturated_s": 3.0,
+            "warmup": 3.0,
+            "window": 8.0,
+            "saturated_s": 2.0,
             "rounds": 1,
             "engines": ("sqlite",),
         }
