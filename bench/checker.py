@@ -473,8 +473,9 @@ def section(text: str, found: dict[str, Any] | None) -> list[str]:
         return [*lines, "```", text, "```", ""]
     raw, saturated = found["raw_floor"], found["saturated"]
     raw_ms, raw_rate = _mean(raw, "cpu_ms_per_probe"), _mean(raw, "probes_per_s")
-    sat_rate = _mean(saturated, "probes_per_s")
+    sat_rate, sat_ms = _mean(saturated, "probes_per_s"), _mean(saturated, "cpu_ms_per_probe")
     ratio = sat_rate / raw_rate
+    one_core = raw_ms / sat_ms
     lines += [
         "Raw floor: plain asyncio streams, HTTP/1.1, a fresh connection per probe, 100 workers "
         "back to back; saturated checker: 10,000 services due every second on SQLite, with its "
@@ -484,14 +485,20 @@ def section(text: str, found: dict[str, Any] | None) -> list[str]:
         "the raw floor tends to saturate the simulator rather than itself, so CPU per probe is "
         "the comparison that does not depend on the simulator.",
         "",
-        "| run | probes/s (each run) | CPU % | CPU ms/probe | ratio to the raw floor "
-        f"| target ≥ {RAW_RATIO_TARGET}x probes/s |",
-        "|---|---:|---:|---:|---:|---|",
-        f"| raw floor | {_rates(raw)} | {_mean(raw, 'cpu_pct'):.0f} | {raw_ms:.3f} | 1.00x | |",
+        "| run | probes/s (each run) | CPU % | CPU ms/probe | probes/s at one core "
+        f"| ratio to the raw floor | target ≥ {RAW_RATIO_TARGET}x probes/s |",
+        "|---|---:|---:|---:|---:|---:|---|",
+        f"| raw floor | {_rates(raw)} | {_mean(raw, 'cpu_pct'):.0f} | {raw_ms:.3f} | "
+        f"{1000 / raw_ms:,.0f} | 1.00x | |",
         f"| checker, saturated | {_rates(saturated)} | "
-        f"{_mean(saturated, 'cpu_pct'):.0f} | {_mean(saturated, 'cpu_ms_per_probe'):.3f} | "
-        f"**{ratio:.2f}x** probes/s, {_mean(saturated, 'cpu_ms_per_probe') / raw_ms:.1f}x "
-        f"CPU/probe | {verdict(ratio >= RAW_RATIO_TARGET)} |",
+        f"{_mean(saturated, 'cpu_pct'):.0f} | {sat_ms:.3f} | {1000 / sat_ms:,.0f} | "
+        f"**{ratio:.2f}x** measured, {one_core:.2f}x at one core each | "
+        f"{verdict(min(ratio, one_core) >= RAW_RATIO_TARGET)} |",
+        "",
+        "Probes/s at one core: 1000 / CPU ms per probe, what each client would reach with a "
+        "whole core to itself (a loaded machine starves the simulator and both clients, and "
+        "the measured ratio then says more about the simulator than about the clients); the "
+        "target is judged on the lower of the two ratios.",
         "",
         "Steady: N services on their interval, slots spread over it; after the warm-up, one "
         "measured window longer than the interval. Lag: each probe's start after its slot. RSS: "
