@@ -29,6 +29,8 @@ is how long the loop ran code without answering anyone), and its full GC passes.
     python bench/viewers.py                  # 10,000 viewers
     python bench/viewers.py --quick          # 1,000 viewers: a smoke run (under a minute)
     python bench/viewers.py --viewers 5000 --window 128
+    VIEWERS_PYSPY=/tmp/stacks.txt python bench/viewers.py --quick   # py-spy's collapsed
+                                             # stacks of the Pantau server (its own CPU)
 """
 
 from __future__ import annotations
@@ -441,9 +443,16 @@ async def floor_trigger(port: int, frame: bytes) -> float:
 
 
 async def measure(
-    kind: str, port: int, pid: int, viewers: int, window: int, seeded: tuple[str, int, bytes]
+    kind: str,
+    port: int,
+    pid: int,
+    viewers: int,
+    window: int,
+    seeded: tuple[str, int, bytes],
+    hold_s: float,
 ) -> dict[str, Any]:
-    hold_s = 60.0
+    """One server's run; `hold_s`: how long the status probe goes on with all connected."""
+    bound_s = 60.0  # every generator stops by itself after this
     url, newest, frame = seeded
     if kind == "pantau":
         path = f"/api/v1/events?last_event_id={newest}"
@@ -462,7 +471,7 @@ async def measure(
     ramp_over, all_over = asyncio.Event(), asyncio.Event()
     stall = asyncio.create_task(request_loop(port, stall_path, STALL_PACE_S, ramp_over))
     probe = asyncio.create_task(request_loop(port, status_path, PROBE_PACE_S, all_over))
-    generators = Generators(port, path, viewers, window, hold_s)
+    generators = Generators(port, path, viewers, window, bound_s)
     try:
         ramp_start = time.monotonic()
         await generators.start()
@@ -470,7 +479,7 @@ async def measure(
         ramp_over.set()
         cpu_ramp = cpu_s(pid) - cpu_before
         ramp_end = time.monotonic()
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(hold_s / 3)
         rss_full = rss_kb(pid)
         cpu_before_event = cpu_s(pid)
         if kind == "pantau":
@@ -479,7 +488,7 @@ async def measure(
             sent = await floor_trigger(port, frame)
         arrivals = await generators.lines()
         cpu_event = cpu_s(pid) - cpu_before_event
-        await asyncio.sleep(3.0)  # the status probe goes on with every viewer connected
+        await asyncio.sleep(hold_s)  # the status probe goes on with every viewer connected
         all_over.set()
         stall_samples, probe_samples = await stall, await probe
         reader, writer = await asyncio.open_connection(HOST, port)
@@ -560,7 +569,7 @@ async def seed(url: str, transitions: int) -> tuple[int, bytes]:
     return int(newest), frame
 
 
-def run(viewers: int, window: int, transitions: int) -> dict[str, Any]:
+def run(viewers: int, window: int, transitions: int, hold_s: float) -> dict[str, Any]:
     from app.store.migrate import upgrade_schema
 
     limit = raise_fd_limit()
@@ -594,7 +603,8 @@ def run(viewers: int, window: int, transitions: int) -> dict[str, Any]:
                 )
             try:
                 seeded = (url, newest, frame)
-                found[kind] = asyncio.run(measure(kind, port, server.pid, viewers, window, seeded))
+                measured = measure(kind, port, server.pid, viewers, window, seeded, hold_s)
+                found[kind] = asyncio.run(measured)
             finally:
                 if spy is not None:
                     spy.send_signal(2)
@@ -756,7 +766,7 @@ def main() -> None:
             runner.run(generate(args.port, args.path, args.viewers, args.window, args.hold))
         return
     viewers = 1000 if args.quick else args.viewers
-    found = run(viewers, args.window, 514 if args.quick else 1028)
+    found = run(viewers, args.window, 514 if args.quick else 1028, 1.5 if args.quick else 3.0)
     print("\n".join(report(found)))
     print(json.dumps(found))
 
