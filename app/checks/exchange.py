@@ -1,12 +1,14 @@
 """One HTTP/1.1 request and its response on a fresh connection, for the probes that follow no
 redirect: status, raw headers and at most `max_body_bytes` of the body.
 
-h11 writes the request and reads the response, exactly as inside httpcore's HTTP/1.1
-connection (the same event loop, read size, size limit and error messages), so a malformed or
-truncated answer fails here as it does on the httpx path. What this skips is httpcore's
-machinery around h11 (connection and pool objects, anyio locks, traces, shielded closes, the
-response stream's generators): about a third of a probe's CPU. Errors are httpcore's;
-`app.checks.transport` turns them into httpx's.
+The request is h11's own serialisation. The plain answer nearly every probe gets (see
+`_PlainAnswer`) is read straight from the bytes, with h11's own patterns; any other answer is
+handed to h11 from its first byte and read exactly as inside httpcore's HTTP/1.1 connection
+(the same read size, size limit, events and error messages), so a malformed or truncated
+answer fails here as it does on the httpx path. What this skips is httpcore's machinery
+around h11 (connection objects, anyio locks, traces, shielded closes, stream generators) and,
+for plain answers, h11's state machine: together about half of a probe's CPU. Errors are
+httpcore's; `app.checks.transport` turns them into httpx's.
 """
 
 # The `timeout` arguments are httpcore's network-stream interface.
