@@ -1,11 +1,12 @@
-"""The probe client's transport: one httpcore HTTP/1.1 connection per request over plain
-asyncio (`netio`), at most `max_connections` at once.
+"""The probe client's transport: one HTTP/1.1 connection per request over plain asyncio
+(`netio`), at most `max_connections` at once.
 
 Keep-alive is off for probes, so httpcore's connection pool has nothing to pool: its
 bookkeeping, and httpx's request and response models around it, cost a third of a probe's
-CPU. `fetch` skips them; `handle_async_request` serves httpx clients (redirect-following
-probes) on the same connections and slots. Errors are httpx's, raised from httpcore's as
-httpx raises them, so `app.outbound.failures.failure_kind` reads either path the same.
+CPU. `fetch` skips them and httpcore's connection too (`exchange`); `handle_async_request`
+serves httpx clients (redirect-following probes) through httpcore on the same slots. Errors
+are httpx's, raised from httpcore's as httpx raises them, so
+`app.outbound.failures.failure_kind` reads either path the same.
 """
 
 from __future__ import annotations
