@@ -199,8 +199,6 @@ async def push_results(
         raise
     received_at = utcnow()
     async with database.transaction() as session:
-        if principal.key_id is not None:
-            await mark_used(session, principal.key_id, now=received_at)
         ingested = await store.ingest(
             session,
             agent_id,
@@ -210,6 +208,9 @@ async def push_results(
             # An agent's own key: only while the agent still holds it (see KnownAgents).
             key_id=key_id if holder == agent else None,
         )
+        # After the agent's row, as removing an agent locks them: no deadlock between the two.
+        if principal.key_id is not None:
+            await mark_used(session, principal.key_id, now=received_at)
     if ingested is None:  # removed since: nothing was stored
         raise NotFound("agent", agent_id)
     return PushReceipt(
