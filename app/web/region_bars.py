@@ -43,7 +43,9 @@ class RegionBars:
 
     def bars(self, grid: DayGrid, now: datetime, lang: Lang) -> Bars:
         start = now - timedelta(days=grid.days)
-        if not self.serves(grid, start):  # another day, or a clock gone back: from the spans
+        if not self.serves(grid, start):
+            # Another day: drawn from the spans, exact for any window starting at or after
+            # theirs (BarsCache rebuilds rather than ask for one before).
             return bars_of(clip(self.spans, start, now), grid=grid, now=now, lang=lang)
         today = DayGrid(grid.dates[-1:], grid.edges[-2:])
         kinds, percents = day_kinds(self.tail, today)
