@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from functools import lru_cache
 
 import h11
 import httpcore
@@ -53,7 +54,9 @@ async def exchange(
     scheme_is_https: bool,
     host: str,
     port: int,
-    request: h11.Request,
+    method: str,
+    target: bytes,
+    headers: Headers,
     timeouts: dict[str, float | None],
     max_body_bytes: int,
     ssl_context: ssl.SSLContext,
@@ -64,40 +67,51 @@ async def exchange(
         if scheme_is_https:
             ssl_context.set_alpn_protocols(_ALPN)  # HTTP/1.1 only, as httpcore offers it
             stream = await stream.start_tls(ssl_context, server_hostname=host, timeout=connect)
+        request = (method, target, tuple(headers))
         return await _converse(stream, request, timeouts, max_body_bytes)
     finally:
         await stream.aclose()
 
 
-def request_event(method: str, target: bytes, headers: Headers) -> h11.Request:
+Request = tuple[str, bytes, tuple[tuple[bytes, bytes], ...]]  # method, target, headers
+
+
+def request_event(request: Request) -> h11.Request:
+    method, target, headers = request
     with _mapped(h11.LocalProtocolError, httpcore.LocalProtocolError):
-        return h11.Request(method=method, target=target, headers=headers)
+        return h11.Request(method=method, target=target, headers=list(headers))
+
+
+# A service's probes send the same bytes every time: validated and written by h11 once, kept
+# (about 0.5 KB each) for as many services as the target cache holds.
+@lru_cache(maxsize=131_072)
+def request_head(request: Request) -> bytes:
+    head: list[bytes] = []
+    write_request(request_event(request), head.append)
+    return b"".join(head)
 
 
 async def _converse(
     stream: httpcore.AsyncNetworkStream,
-    request: h11.Request,
+    request: Request,
     timeouts: dict[str, float | None],
     max_body_bytes: int,
 ) -> tuple[int, Headers, bytes]:
     read = timeouts.get("read")
-    try:
-        # h11's own serialisation, as `Connection.send` writes it; a request without a body
-        # ends with nothing more to send.
-        head: list[bytes] = []
-        write_request(request, head.append)
-        await stream.write(b"".join(head), timeout=timeouts.get("write"))
-    except httpcore.WriteError:
-        # As httpcore does: a server may close early and still answer (a 413, say).
-        pass
-    answer = _PlainAnswer(max_body_bytes, head_request=request.method == b"HEAD")
+    # Validated once the connection is up, as httpcore does; h11's own serialisation, as
+    # `Connection.send` writes it (a request without a body ends with nothing more to send).
+    head = request_head(request)
+    # As httpcore does: a server may close early and still answer (a 413, say).
+    with suppress(httpcore.WriteError):
+        await stream.write(head, timeout=timeouts.get("write"))
+    answer = _PlainAnswer(max_body_bytes, head_request=request[0] == "HEAD")
     if await answer.read(stream, read):
         return answer.status, answer.headers, answer.body
     # Anything but the plain case: h11 reads it all again, from the first byte.
     h11_state = h11.Connection(
         our_role=h11.CLIENT, max_incomplete_event_size=MAX_INCOMPLETE_EVENT_SIZE
     )
-    h11_state.send(request)
+    h11_state.send(request_event(request))
     h11_state.send(h11.EndOfMessage())
     replay = answer.chunks
     while True:

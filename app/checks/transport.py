@@ -22,7 +22,7 @@ from typing import cast
 import httpcore
 import httpx
 
-from app.checks.exchange import exchange, request_event
+from app.checks.exchange import exchange
 from app.checks.netio import AsyncioBackend
 from app.outbound.tls import verified_tls
 
@@ -107,15 +107,14 @@ class ProbeTransport(httpx.AsyncBaseTransport):
         with _httpx_errors():
             await self._take_slot(timeouts.get("pool"))
             try:
-                request = request_event(
-                    method, where.url.target, [(b"Host", where.host_header), *headers]
-                )
                 return await exchange(
                     self._backend,
                     scheme_is_https=where.is_https,
                     host=where.host,
                     port=where.origin.port,
-                    request=request,
+                    method=method,
+                    target=where.url.target,
+                    headers=[(b"Host", where.host_header), *headers],
                     timeouts=timeouts,
                     max_body_bytes=max_body_bytes,
                     ssl_context=self._ssl_context,

@@ -8,10 +8,13 @@ import socket
 import ssl
 from typing import Any
 
+import h11
+import httpcore
 import httpx
 import pytest
 import trustme
 
+from app.checks.exchange import request_event, request_head
 from app.checks.netio import AsyncioBackend
 from app.checks.probe import USER_AGENT, ProbeClient, ProbeSpec, make_probe_client, probe
 from app.checks.transport import ProbeTransport, target
@@ -235,3 +238,23 @@ async def test_a_plain_answer_is_read_without_h11s_state_machine(
     async with make_probe_client() as client, serve(answer) as server:
         result = await probe(client, ProbeSpec(server.url()))
     assert (result.status_code, result.body_excerpt, result.headers["x-a"]) == (200, "ok", "1")
+
+
+def test_request_heads_are_h11s_bytes_kept_per_request() -> None:
+    request = (
+        "GET",
+        b"/r/73.73?x=1",
+        ((b"Host", b"siak.test"), (b"User-Agent", USER_AGENT.encode())),
+    )
+    connection = h11.Connection(our_role=h11.CLIENT)
+    sent = connection.send(request_event(request))
+    assert request_head(request) == sent
+    assert request_head(request) is request_head(request)
+    assert sent.startswith(b"GET /r/73.73?x=1 HTTP/1.1\r\nHost: siak.test\r\n")
+
+
+def test_an_invalid_request_is_refused_each_time() -> None:
+    request = ("GET", b"/", ((b"Host", b"siak.test"), (b"X-Bad", b"a\r\nInjected: 1")))
+    for _ in range(2):  # a refusal is not kept as an answer
+        with pytest.raises(httpcore.LocalProtocolError):
+            request_head(request)
