@@ -194,7 +194,9 @@ def bench_settings(db: str) -> Settings:
     )
 
 
-async def seed(db_path: str, base_url: str, count: int, interval: int) -> None:
+async def seed(
+    db_path: str, base_url: str, count: int, interval: int, distinct_urls: bool = False
+) -> None:
     settings = bench_settings(db_path)
     await asyncio.to_thread(upgrade_schema, settings)
     await import_registry(settings)
@@ -204,7 +206,10 @@ async def seed(db_path: str, base_url: str, count: int, interval: int) -> None:
         {
             "region_code": codes[i % len(codes)],
             "name": f"bench {i}",
-            "url": f"{base_url}/r/{codes[i % len(codes)]}",
+            # Distinct URLs (the simulator ignores the query) make the process hold what it
+            # would for as many real endpoints: parsed targets, request heads.
+            "url": f"{base_url}/r/{codes[i % len(codes)]}"
+            + (f"?service={i}" if distinct_urls else ""),
             "interval_seconds": interval,
             "timeout_seconds": min(5.0, interval * 0.8),
             "next_check_at": now + timedelta(seconds=random.uniform(0, interval)),
@@ -417,7 +422,15 @@ def measure_steady(
         try:
             common = ["--db", db, "--base-url", base_url]
             seeded = time.monotonic()
-            seed_args = ["--part", "seed", "--services", str(services), "--interval", str(interval)]
+            seed_args = [
+                "--part",
+                "seed",
+                "--services",
+                str(services),
+                "--interval",
+                str(interval),
+                "--distinct-urls",
+            ]
             run_part([*seed_args, *common], loop)
             seed_s = time.monotonic() - seeded
             window_args = ["--warmup", str(warmup), "--duration", str(window)]
@@ -500,7 +513,8 @@ def section(text: str, found: dict[str, Any] | None) -> list[str]:
         "the measured ratio then says more about the simulator than about the clients); the "
         "target is judged on the lower of the two ratios.",
         "",
-        "Steady: N services on their interval, slots spread over it; after the warm-up, one "
+        "Steady: N services on their interval, each with a URL of its own (the simulator "
+        "ignores the query string), slots spread over it; after the warm-up, one "
         "measured window longer than the interval. Lag: each probe's start after its slot. RSS: "
         "the largest of one-second samples in the window (the process's peak, start-up's "
         "bulk reads included, in brackets). Floor: the raw floor's CPU per probe, times the "
@@ -571,6 +585,7 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="with --scale: a smoke run")
     parser.add_argument("--warmup", type=float, default=20.0, help=argparse.SUPPRESS)
+    parser.add_argument("--distinct-urls", action="store_true", help=argparse.SUPPRESS)
     parts = ["floor", "raw-floor", "seed", "checker", "steady-window"]
     parser.add_argument("--part", choices=parts, help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
@@ -588,7 +603,8 @@ def main() -> None:
         print(json.dumps(run_loop(raw_floor(args.base_url, args.duration), args.loop)))
         return
     if args.part == "seed":
-        run_loop(seed(args.db, args.base_url, args.services, args.interval), args.loop)
+        seeding = seed(args.db, args.base_url, args.services, args.interval, args.distinct_urls)
+        run_loop(seeding, args.loop)
         print(json.dumps({"seeded": args.services}))
         return
     if args.part == "checker":
