@@ -176,7 +176,6 @@ async def push_results(
     agent_id: AgentId,
     request: Request,
     database: DatabaseDep,
-    settings: SettingsDep,
     principal: AgentPusher,
     known: KnownAgentsDep,
 ) -> PushReceipt:
@@ -204,7 +203,6 @@ async def push_results(
             agent_id,
             batch,
             received_at=received_at,
-            keep_for=timedelta(hours=settings.probe_retention_hours),
             # An agent's own key: only while the agent still holds it (see KnownAgents).
             key_id=key_id if holder == agent else None,
         )

@@ -9,7 +9,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -19,6 +19,7 @@ from app.core.clock import NO_STEP, ClockWatch
 from app.core.domain import CheckRecord
 from app.metrics import Metrics
 from app.settings import Settings
+from app.store.agents import PRUNE_AGENTS, agent_ids, prune_results
 from app.store.checks import (
     PRUNE_CHUNK,
     claim_due,
@@ -177,7 +178,8 @@ class Checker(LeasedWorker[DueCheck, CheckRecord]):
         self.monitor_impaired = impaired
 
     async def prune(self) -> None:
-        """In small transactions, so the writer is never held long enough to delay claims."""
+        """In small transactions, so the writer is never held long enough to delay claims
+        (or agents' pushes). Agents' results are kept as long as probe samples."""
         before = self.clock.now() - timedelta(hours=self.settings.probe_retention_hours)
         removed = PRUNE_CHUNK
         total = 0
@@ -187,3 +189,16 @@ class Checker(LeasedWorker[DueCheck, CheckRecord]):
             total += removed
         if total:
             log.info("pruned %d probe samples older than %s", total, before.isoformat())
+        if results := await self._prune_agent_results(before):
+            log.info("pruned %d agent results older than %s", results, before.isoformat())
+
+    async def _prune_agent_results(self, before: datetime) -> int:
+        after, total = 0, 0
+        while not self._stopping:
+            async with self.database.transaction() as session:
+                ids = await agent_ids(session, after=after, limit=PRUNE_AGENTS)
+                total += await prune_results(session, agent_ids=ids, before=before)
+            if len(ids) < PRUNE_AGENTS:
+                break
+            after = ids[-1]
+        return total

@@ -1,21 +1,25 @@
 """The push's lean path (one read and one write a push): what it must still do, on SQLite and
-PostgreSQL — prune past the retention, note the key's use, refuse a removed agent's token at
-once, and check any key but the agent's own against the database."""
+PostgreSQL — note the key's use, refuse a removed agent's token at once, and check any key
+but the agent's own against the database; results past the retention are pruned by the
+checker's side job, not by the push."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
+import app.checks.scheduler as scheduler
+from app.checks.scheduler import Checker
 from app.core.agent_protocol import ResultBatch
 from app.http.auth import ADMITTED, Principal, admitted
 from app.store.agents import Agent, get_agent, ingest, results_of
 from app.store.db import Database
 from app.store.keys import ApiKey, get_key
 from app.store.types import utcnow
-from tests.conftest import ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN, make_settings
 from tests.support.agent import batch, push, register, result
 
 
@@ -28,15 +32,29 @@ async def _last_used(database: Database, agent_id: int) -> object:
         return key.last_used_at
 
 
-async def test_a_push_prunes_results_past_the_retention(
-    client: httpx.AsyncClient, admin_headers: dict[str, str], database: Database
+async def test_the_checkers_prune_removes_results_past_the_retention_for_every_agent(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    database: Database,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    agent = await register(client, admin_headers)
+    """A push stores what it is given; the checker's side job prunes, a chunk of agents per
+    transaction (two here, so three agents take two chunks)."""
+    monkeypatch.setattr(scheduler, "PRUNE_AGENTS", 2)
     now = utcnow()
+    agents = [await register(client, admin_headers, name=name) for name in ("a", "b", "c")]
     old = [result(1, at=now - timedelta(hours=30)), result(2, at=now - timedelta(hours=2))]
-    assert (await push(client, agent, batch(old, sent_at=now))).status_code == 200
+    for agent in agents:
+        assert (await push(client, agent, batch(old, sent_at=now))).status_code == 200
     async with database.read() as session:
-        assert [r.seq for r in await results_of(session, agent["id"])] == [2]  # 24 h kept
+        assert [r.seq for r in await results_of(session, agents[-1]["id"])] == [1, 2]
+    settings = make_settings(database_url, probe_retention_hours=24)
+    async with httpx.AsyncClient() as probe_client:
+        await Checker(database, settings, probe_client).prune()
+    async with database.read() as session:
+        for agent in agents:
+            assert [r.seq for r in await results_of(session, agent["id"])] == [2]  # 24 h kept
 
 
 async def test_a_push_notes_its_keys_use_refused_or_not(
@@ -90,23 +108,19 @@ async def test_ingest_stores_nothing_for_an_agent_no_longer_holding_the_key(
     authentication and its write."""
     agent = await register(client, admin_headers)
     body = ResultBatch.model_validate(batch([result(1)]))
-    received, keep = utcnow(), timedelta(hours=24)
+    received = utcnow()
     async with database.transaction() as session:
         stored = await get_agent(session, agent["id"])
         assert stored is not None and stored.key_id is not None
         key_id = stored.key_id
-        wrong = await ingest(
-            session, agent["id"], body, received_at=received, keep_for=keep, key_id=key_id + 1
-        )
+        wrong = await ingest(session, agent["id"], body, received_at=received, key_id=key_id + 1)
         assert wrong is None
     async with database.read() as session:
         assert await results_of(session, agent["id"]) == []
         unheard = await session.get(Agent, agent["id"])
         assert unheard is not None and unheard.last_seen_at is None
     async with database.transaction() as session:
-        right = await ingest(
-            session, agent["id"], body, received_at=received, keep_for=keep, key_id=key_id
-        )
+        right = await ingest(session, agent["id"], body, received_at=received, key_id=key_id)
     assert right is not None and (right.accepted, right.duplicates) == (1, 0)
 
 
