@@ -77,7 +77,7 @@ HEADER_NAMES = (
 REVALIDATING = {"badge": 0.5, "uptime-badge": 0.5, "widget": 0.2, "embed-script": 0.7}
 ROUTES = ("badge", "uptime-badge", "widget", "embed-script")
 LANG_QUERY_EVERY = 10  # widgets embedded with data-lang (a `?lang=` query): one in ten
-QUICK_REGIONS = 128
+QUICK_REGIONS = 96
 HOST = "127.0.0.1"
 
 
@@ -561,7 +561,7 @@ def main() -> None:
         serve_bare(Path(args.serve_bare), args.port)
         return
     if args.quick:
-        args.transitions, args.duration, args.rounds = min(args.transitions, 2000), 1.0, 2
+        args.transitions, args.duration, args.rounds = min(args.transitions, 600), 0.6, 2
         args.sustained = 0.0
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 20000), hard))
