@@ -16,14 +16,16 @@ from app.core.errors import Forbidden, InvalidInput, NotFound
 from app.core.vantage import Reading, reading
 from app.http.agent_batch import batch_schema, parse_batch, read_body
 from app.http.auth import AUTH_RESPONSES, AdminDep, Principal, require_scope
+from app.http.auth_gate import bearer_token
 from app.http.deps import DatabaseDep, ReadSession, SettingsDep
+from app.http.push_tokens import confirm
 from app.http.region_codes import RegionCode, optional_region_code
 from app.http.responses import not_found
 from app.reads.push_rights import KnownAgents, PushRights
 from app.settings import Settings
 from app.store import agents as store
 from app.store.agents import Agent
-from app.store.keys import Scope, create_key, get_key, mark_used, revoke_key
+from app.store.keys import Scope, create_key, get_key, mark_used, note_live_use, revoke_key
 from app.store.services import known_region_codes
 from app.store.types import utcnow
 
@@ -71,6 +73,10 @@ def _ensure_may_push(principal: Principal, agent: PushRights, holder: PushRights
             " it is bound to no region"
         )
     principal.require_area(agent.region_code, loc=("path", "agent_id"))
+
+
+class _KeyRevoked(Exception):
+    """The push's key was revoked before its write: nothing is stored."""
 
 
 async def known_agents(request: Request) -> KnownAgents:
@@ -184,6 +190,9 @@ async def push_results(
     Timestamps are moved to server time by the offset between `sent_at` and arrival."""
     # The key's use is noted in the push's own transaction (one write a push, not two), or
     # in one of its own when the push is refused before it.
+    # An agent's token may have been admitted from memory, unread (app/http/push_tokens.py):
+    # the write below stores nothing unless its key is live, and a refusal asks again first.
+    token = bearer_token(request.headers.get("authorization"))
     key_id = None if principal.is_admin else principal.key_id
     try:
         agent, holder = await known.rights(database, agent_id, key_id=key_id)
@@ -192,24 +201,32 @@ async def push_results(
         _ensure_may_push(principal, agent, holder)
         batch = parse_batch(await read_body(request))
     except Exception:
+        await confirm(request.scope, token)
         if principal.key_id is not None:
             async with database.transaction() as session:
                 await mark_used(session, principal.key_id)
         raise
     received_at = utcnow()
-    async with database.transaction() as session:
-        ingested = await store.ingest(
-            session,
-            agent_id,
-            batch,
-            received_at=received_at,
-            # An agent's own key: only while the agent still holds it (see KnownAgents).
-            key_id=key_id if holder == agent else None,
-        )
-        # After the agent's row, as removing an agent locks them: no deadlock between the two.
-        if principal.key_id is not None:
-            await mark_used(session, principal.key_id, now=received_at)
+    try:
+        async with database.transaction() as session:
+            ingested = await store.ingest(
+                session,
+                agent_id,
+                batch,
+                received_at=received_at,
+                # An agent's own key: only while the agent still holds it (see KnownAgents).
+                key_id=key_id if holder == agent else None,
+            )
+            # After the agent's row, as removing an agent locks them: no deadlock between
+            # the two.
+            key = principal.key_id
+            if key is not None and not await note_live_use(session, key, now=received_at):
+                raise _KeyRevoked  # rolls the push back
+    except _KeyRevoked:
+        await confirm(request.scope, token, revoked=True)
+        raise
     if ingested is None:  # removed since: nothing was stored
+        await confirm(request.scope, token)
         raise NotFound("agent", agent_id)
     return PushReceipt(
         accepted=ingested.accepted,

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.core.errors import PantauError, Unauthorized
 from app.http.auth import ADMITTED, admit
 from app.http.errors import DATABASE_UNAVAILABLE
+from app.http.push_tokens import PUSH_ONLY, REMEMBERED, push_tokens
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -101,11 +102,19 @@ class AuthBeforeBody:
     async def _admit(scope: Scope, scopes: tuple[str, ...]) -> None:
         state = scope["app"].state
         token = bearer_token(Headers(scope=scope).get("authorization"))
+        pushing = scopes == PUSH_ONLY and token is not None
+        if pushing and token is not None and (known := push_tokens(scope).get(token)):
+            # An agent's push: its write checks the key is live (app/http/push_tokens.py).
+            scope[ADMITTED] = (token, known)
+            scope[REMEMBERED] = True
+            return
         principal = None
         for needed in scopes:
             principal = await admit(
                 token, needed, state.settings, state.db, note_use=False, known=principal
             )
+        if pushing and principal is not None and token is not None:
+            push_tokens(scope).remember(token, principal)
         if principal is not None and token is not None:
             # The route's own dependency takes it from here instead of looking the token up
             # again within the same request.

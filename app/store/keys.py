@@ -110,6 +110,19 @@ async def mark_used(session: AsyncSession, key_id: int, *, now: datetime | None 
     await (await session.connection()).execute(statement)
 
 
+async def note_live_use(session: AsyncSession, key_id: int, *, now: datetime) -> bool:
+    """`mark_used` if the key is not revoked; False (nothing written) if it is. An agent's
+    push admitted on a remembered token learns here, in its own write, that it is still good."""
+    table = ApiKey.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id == key_id, table.c.revoked_at.is_(None))
+        .values(last_used_at=now)
+        .returning(table.c.id)
+    )
+    return (await (await session.connection()).execute(statement)).first() is not None
+
+
 async def list_keys(session: AsyncSession) -> list[ApiKey]:
     return list((await session.exec(select(ApiKey).order_by(col(ApiKey.id)))).all())
 

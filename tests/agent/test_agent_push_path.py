@@ -10,11 +10,14 @@ from datetime import timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 import app.checks.scheduler as scheduler
 from app.checks.scheduler import Checker
 from app.core.agent_protocol import ResultBatch
 from app.http.auth import ADMITTED, Principal, admitted
+from app.http.push_tokens import PushTokens
+from app.store import keys
 from app.store.agents import Agent, get_agent, ingest, results_of
 from app.store.db import Database
 from app.store.keys import ApiKey, get_key
@@ -145,3 +148,68 @@ def test_the_gates_principal_is_handed_only_to_the_same_token() -> None:
     handed = admitted(scope, "pantau_abc_secret")
     assert handed == found and handed is not found
     assert handed.checked == set()  # its own regions checked, none yet
+
+
+async def _key_id(database: Database, agent_id: int) -> int:
+    async with database.read() as session:
+        agent = await get_agent(session, agent_id)
+    assert agent is not None and agent.key_id is not None
+    return agent.key_id
+
+
+async def test_an_agents_token_is_read_once_then_remembered(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    agent = await register(client, admin_headers)
+    looked_up: list[str] = []
+    real = keys.find_active_key
+
+    async def counting(session: AsyncSession, token: str) -> ApiKey | None:
+        looked_up.append(token)
+        return await real(session, token)
+
+    monkeypatch.setattr(keys, "find_active_key", counting)
+    for seq in (1, 2, 3):
+        assert (await push(client, agent, batch([result(seq)]))).status_code == 200
+    assert looked_up == [agent["token"]]
+    # the admin's token is never remembered (it is no key), nor asked of the keys
+    assert (await push(client, agent, batch([result(4)]), token=ADMIN_TOKEN)).status_code == 200
+    assert looked_up == [agent["token"]]
+
+
+@pytest.mark.parametrize("bad_body", [False, True])
+async def test_a_remembered_token_whose_key_is_revoked_is_refused_at_once(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], database: Database, bad_body: bool
+) -> None:
+    """Revoked (the agent kept): the push's write finds the key revoked and stores nothing;
+    a batch that is no good is refused for the token first, as the gate would have."""
+    agent = await register(client, admin_headers)
+    assert (await push(client, agent, batch([result(1)]))).status_code == 200  # remembered
+    key_id = await _key_id(database, agent["id"])
+    used = await _last_used(database, agent["id"])
+    revoked = await client.delete(f"/api/v1/keys/{key_id}", headers=admin_headers)
+    assert revoked.status_code == 204
+    body = batch([result(3), result(2)]) if bad_body else batch([result(2)])
+    refused = await push(client, agent, body)
+    assert refused.status_code == 403, refused.text
+    assert "revoked" in refused.json()["detail"]
+    again = await push(client, agent, batch([result(2)]))
+    assert again.status_code == 403  # forgotten: the gate reads it again
+    async with database.read() as session:
+        assert [r.seq for r in await results_of(session, agent["id"])] == [1]
+    assert await _last_used(database, agent["id"]) == used
+
+
+def test_only_keys_that_can_only_push_are_remembered() -> None:
+    tokens = PushTokens(limit=2)
+    pusher = Principal("p", frozenset({"agent:push"}), key_id=1)
+    wider = Principal("w", frozenset({"agent:push", "services:write"}), key_id=2)
+    tokens.remember("pantau_a_1", pusher)
+    tokens.remember("pantau_b_2", wider)
+    assert tokens.get("pantau_a_1") == pusher
+    assert tokens.get("pantau_b_2") is None
+    tokens.remember("pantau_c_3", pusher)
+    tokens.remember("pantau_d_4", pusher)  # over the limit: the oldest goes
+    assert tokens.get("pantau_a_1") is None and tokens.get("pantau_d_4") == pusher
