@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
+from app.core.domain import RegionLevel
 from app.core.regions.search import Match, clean_query, region_index
 from app.http.deps import ReadCacheDep, ReadSession, SettingsDep
 from app.http.region_codes import region_code_or_none
@@ -34,6 +35,7 @@ from app.web.region_view import UPTIME_WINDOWS, region_page
 from app.web.render import html_response, render_html
 from app.web.search_view import search_box, search_provinces, suggestions
 from app.web.status_view import status_page
+from app.web.widget_inputs import country_widget_inputs
 from app.web.widget_view import widget_view
 
 router = APIRouter(include_in_schema=False)
@@ -165,10 +167,17 @@ async def widget(
         message = words(chosen)["not_found"]
         body = render_html("widget_not_found.html", chosen, message=message, code=code)
         return html_response(body, chosen, status_code=404)
-    now = utcnow()
-    status = await current_status(session, cache, found, now=now)
-    spans = await spans_of(session, found.code, start=now - UPTIME_WINDOWS["30d"], end=now)
-    episodes = await recent_episodes(session, found.code)
+    # A regency or city from the country's inputs (app/web/widget_inputs.py), drawn as of
+    # when they were read; a province, or a region added since, on its own.
+    country = await country_widget_inputs(cache, await cache.version())
+    kept = country.get(found.code) if found.level != RegionLevel.PROVINCE else None
+    if kept is not None:
+        status, spans, episodes, now = kept.status, kept.spans, kept.episodes, kept.now
+    else:
+        now = utcnow()
+        status = await current_status(session, cache, found, now=now)
+        spans = await spans_of(session, found.code, start=now - UPTIME_WINDOWS["30d"], end=now)
+        episodes = await recent_episodes(session, found.code)
     view = widget_view(status, spans, now, chosen, episodes=episodes)
     uptime_label = "Ketersediaan 30 hari" if chosen == "id" else "30-day uptime"
     body = render_html("widget.html", chosen, view=view, uptime_label=uptime_label)
