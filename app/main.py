@@ -57,6 +57,7 @@ from app.stream.crowd_heap import CrowdHeap
 from app.stream.live_feed import LiveFeed
 from app.usecases.services_file import sync_at_start_up
 from app.web.bars_cache import BarsCache
+from app.web.bars_warmer import keep_warm
 from app.web.routes import install_web
 from app.web.warm import warm_pages
 from app.workers.clock import SystemClock
@@ -121,13 +122,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.dispatcher = None
         app.state.mailer = None
+        app.state.bars_warmer = None
         try:
             if settings.services_file:
                 await sync_at_start_up(app.state.db, settings.services_file)
             _start_workers(app, settings)
             settle_heap()
+            if settings.warm_status_page:
+                # Beside the server, not before it: start-up and readiness never wait for it.
+                app.state.bars_warmer = asyncio.create_task(
+                    keep_warm(app.state.bars_cache, app.state.db, lambda: app.state.clock)
+                )
             yield
         finally:
+            warmer: asyncio.Task[None] | None = app.state.bars_warmer
+            if warmer is not None:
+                warmer.cancel()
+                await asyncio.gather(warmer, return_exceptions=True)
             # All finish their work in flight side by side, within one grace.
             running = (app.state.checker, app.state.dispatcher, app.state.mailer)
             workers = [w for w in running if w is not None]

@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     public_url: str | None = None
     # `pantau serve` with the live demo (app/demo); `make run` turns it on unless set false.
     demo: bool = False
+    # Fill the status page's kept bars in the background at start-up and after each Jakarta
+    # midnight (app/web/bars_warmer.py), rather than in the first visitor's render.
+    warm_status_page: bool = True
 
     run_checker: bool = True
     checker_tick_seconds: float = Field(default=0.25, gt=0)

@@ -72,6 +72,9 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "admin_token": ADMIN_TOKEN,
         "run_checker": False,
+        # A background warm-up in every app's lifespan would add its reads to every test
+        # and interleave them with the test's own; tests/web/test_web_bars_warmer.py turns it on.
+        "warm_status_page": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

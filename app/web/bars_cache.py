@@ -10,12 +10,15 @@ and their bars worked out again. Anything else the page shows is not kept here."
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+import asyncio
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.web.bars import DAYS, day_grid
+from app.store.db import Database
+from app.web.bars import DAYS, DayGrid, day_grid
+from app.web.i18n import Lang
 from app.web.queries import service_fingerprints, spans_of_services, watched_regions
 from app.web.region_bars import OPEN_END, RegionBars, region_bars
 
@@ -37,9 +40,8 @@ class BarsCache:
         keys = _keys(region_of, prints, grid.dates[-1])
         found: dict[str, RegionBars] = {}
         for code, key in keys.items():
-            entry = self._entries.get(code)
-            if entry is not None and entry[0] == key and entry[1].serves(grid, start):
-                found[code] = entry[1]
+            if self._valid(code, key, grid, start):
+                found[code] = self._entries[code][1]
         # Taken before the read below: a render that interleaves there may replace or drop
         # entries, never this one's answer.
         stale = keys.keys() - found.keys()
@@ -53,6 +55,56 @@ class BarsCache:
         for code in self._entries.keys() - keys.keys():  # no longer monitored
             del self._entries[code]
         return found
+
+    async def warm(
+        self,
+        database: Database,
+        *,
+        now: datetime,
+        langs: Sequence[Lang] = ("id", "en"),
+        per_slice: int = 32,
+    ) -> int:
+        """Fill the entries a render at `now` would need, as that render would, `per_slice`
+        regions a read and yielding to the event loop between slices, so that requests
+        served meanwhile wait for one slice at most; the closed days are drawn in `langs`
+        too. Returns how many regions were worked out. A render racing it stays exact: it
+        keeps only entries whose key it asked itself, and an entry built here from rows
+        newer than its key is rebuilt by the next render that sees the new key."""
+        start, grid = now - timedelta(days=DAYS), day_grid(now)
+        async with database.read() as session:
+            region_of = await watched_regions(session)
+            prints = await service_fingerprints(session, start=start, end=now)
+        keys = _keys(region_of, prints, grid.dates[-1])
+        stale = sorted(
+            code for code, key in keys.items() if not self._valid(code, key, grid, start)
+        )
+        built = 0
+        for first in range(0, len(stale), per_slice):
+            codes = set(stale[first : first + per_slice])
+            wanted = {sid: code for sid, code in region_of.items() if code in codes}
+            async with database.read() as session:
+                spans = await spans_of_services(
+                    session, wanted, start=start, end=now, until=OPEN_END
+                )
+            for code in sorted(codes):
+                kept = self._entries.get(code)
+                if kept is not None and kept[1].today > grid.dates[-1]:
+                    continue  # a render after midnight got there first: keep its day
+                found = region_bars(spans[code], grid, start=start)
+                for lang in langs:
+                    found.prepare(lang)
+                self._entries[code] = (keys[code], found)
+                built += 1
+            await asyncio.sleep(0)
+        self.rebuilt += built
+        return built
+
+    def _valid(self, code: str, key: Hashable, grid: DayGrid, start: datetime) -> bool:
+        entry = self._entries.get(code)
+        return entry is not None and entry[0] == key and entry[1].serves(grid, start)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def clear(self) -> None:
         self._entries.clear()

@@ -70,6 +70,10 @@ class RegionBars:
         drawn = self._drawn(lang) + bar_rects(runs[settled:], titles[settled:])
         return Bars(runs, grid.days, result.citizens_percent, label, titles, figure, drawn)
 
+    def prepare(self, lang: Lang) -> None:
+        """Draw the closed days in `lang` now (the background warm-up), not at a render."""
+        self._drawn(lang)
+
     def _titles(self, lang: Lang) -> list[str]:
         found = self.titles.get(lang)
         if found is None:
