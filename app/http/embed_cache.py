@@ -1,9 +1,10 @@
 """Whole answers for what municipal portals embed — the badges, the widget and its scripts —
 sent again without the layers below, routing or a render while they hold: the same data
 version (app.reads.freshness) and at most the read cache's `max_age` since their oldest
-cached input was built, the freshness every cached read already promises. When a cutoff
-makes the news these few URLs per region are asked for many times a second, and a stored
-answer costs a dictionary lookup where the stack costs a render.
+cached input was built, the freshness every cached read already promises (an answer whose
+route reads no clock, `reads.cache.reads_no_clock` as the state badge's, until the version
+changes). When a cutoff makes the news these few URLs per region are asked for many times a
+second, and a stored answer costs a dictionary lookup where the stack costs a render.
 
 An answer is kept per path and query, language (`Accept-Language` negotiated) and gzip, with
 the 304 the stack gave for it. A request with anything else that could change its answer —
@@ -13,6 +14,7 @@ still carries its own request id; everything else is in what was stored."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -160,8 +162,11 @@ class EmbedCache:
                 elif message["type"] == "http.response.body" and start is not None:
                     parts += 1
                     if parts == 1 and not message.get("more_body", False):
-                        built = min([started, *inputs])
-                        self._keep(key, version, built, start, message.get("body", b""), answer)
+                        expires = math.inf  # until the data version changes
+                        if inputs.clock:
+                            assert self._cache is not None
+                            expires = min([started, *inputs.times]) + self._cache.max_age
+                        self._keep(key, version, expires, start, message.get("body", b""), answer)
                 await send(message)
 
             await self.app(scope, receive, keeping)
@@ -170,7 +175,7 @@ class EmbedCache:
         self,
         key: Hashable,
         version: Hashable,
-        built: float,
+        expires: float,
         start: Message,
         body: bytes,
         answer: _Answer | None,
@@ -188,8 +193,7 @@ class EmbedCache:
             body_headers, body_bytes = headers, body
         else:
             return
-        assert self._cache is not None
-        kept = _Answer(version, built + self._cache.max_age, etag, body_headers, body_bytes)
+        kept = _Answer(version, expires, etag, body_headers, body_bytes)
         if answer is not None and answer.etag == etag:
             kept.not_modified = answer.not_modified
         self._answers[key] = kept

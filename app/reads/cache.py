@@ -61,20 +61,39 @@ def json_response(model: BaseModel) -> Response:
     return Response(model.__pydantic_serializer__.to_json(model), media_type=JSON)
 
 
-# While set, the build times of the cached values a request reads (see watching_inputs).
-_inputs_read: ContextVar[list[float] | None] = ContextVar("inputs_read", default=None)
+@dataclass(slots=True)
+class InputsRead:
+    """What an answer was made of: the monotonic build times of the cached values it read,
+    and whether it reads the clock (see reads_no_clock)."""
+
+    times: list[float]
+    clock: bool = True
+
+
+# While set, what a request reads (see watching_inputs). A mutable object, not a value set
+# anew: a route may run in a task of its own, with a copy of the context.
+_inputs_read: ContextVar[InputsRead | None] = ContextVar("inputs_read", default=None)
 
 
 @contextmanager
-def watching_inputs() -> Iterator[list[float]]:
-    """The monotonic build times of the cached values read within: what is made of them is
-    as old as the oldest, and fresh for `max_age` from then, not from its own making."""
-    times: list[float] = []
-    token = _inputs_read.set(times)
+def watching_inputs() -> Iterator[InputsRead]:
+    """The cached values read within: what is made of them is as old as the oldest, and
+    fresh for `max_age` from then, not from its own making."""
+    inputs = InputsRead([])
+    token = _inputs_read.set(inputs)
     try:
-        yield times
+        yield inputs
     finally:
         _inputs_read.reset(token)
+
+
+def reads_no_clock() -> None:
+    """Said by a route whose answer depends on nothing but the data (every cached value it
+    reads included), never on the time: it holds until the data version changes, not only
+    for `max_age`, so answers kept for every region do not all expire, and get rebuilt, at
+    once."""
+    if (watching := _inputs_read.get()) is not None:
+        watching.clock = False
 
 
 def weak_etag(body: bytes) -> str:
@@ -105,7 +124,7 @@ class ReadCache:
             # Least recently used goes first: the overview, read by every request, stays.
             self._entries.move_to_end(key)
             if (watching := _inputs_read.get()) is not None:
-                watching.append(entry[1])
+                watching.times.append(entry[1])
             value: T = entry[2]
             return value
         flight = (key, version.key)

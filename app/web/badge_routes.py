@@ -12,7 +12,7 @@ from app.core.uptime_maths import WINDOWS, Uptime, uptime
 from app.http.deps import ReadCacheDep
 from app.http.region_codes import region_code_or_none
 from app.http.responses import NOT_MODIFIED, Responses
-from app.reads.cache import ReadCache, weak_etag
+from app.reads.cache import ReadCache, reads_no_clock, weak_etag
 from app.store.snapshot import DataVersion
 from app.store.types import utcnow
 from app.web.badge_svg import Badge, not_found_badge, render, status_badge, uptime_badge
@@ -73,6 +73,7 @@ async def state_badge(
 ) -> Response:
     """The region's state, and its cause's short word when it is not operational; "warning"
     for an operational region under a warning (teguran) in force."""
+    reads_no_clock()  # the overview and the warnings in force are the data's alone
     chosen = negotiate(lang, accept_language)
     normalized = region_code_or_none(code)
     version = await cache.version()

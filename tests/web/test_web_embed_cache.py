@@ -15,7 +15,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from app.core.domain import Reason
 from app.http.embed_cache import EmbedCache
-from app.reads.cache import ReadCache
+from app.reads.cache import ReadCache, reads_no_clock
 from app.store.db import Database
 from app.store.types import utcnow
 from tests.factories import add_service, probe
@@ -104,6 +104,8 @@ class Counting:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.calls += 1
+        if "timeless" in scope["path"]:
+            reads_no_clock()
 
         async def build() -> int:
             self.builds += 1
@@ -153,6 +155,22 @@ async def test_an_answer_lasts_as_long_as_its_oldest_input(database: Database) -
     assert await ask(layer, cache, "/badge/b.svg") == b"call 3 input 2"
     assert await ask(layer, cache, "/badge/a.svg") == b"call 4 input 2"
     assert await ask(layer, cache, "/badge/a.svg") == b"call 4 input 2"
+
+
+async def test_an_answer_reading_no_clock_lasts_until_the_data_changes(
+    database: Database,
+) -> None:
+    cache = ReadCache(database, max_age=0.3)
+    layer = EmbedCache(Counting(cache))
+    assert await ask(layer, cache, "/badge/timeless.svg") == b"call 1 input 1"
+    assert await ask(layer, cache, "/badge/clock.svg") == b"call 2 input 1"
+    await asyncio.sleep(0.4)
+    # Past max_age: the answer reading the clock is made again, the other is not.
+    assert await ask(layer, cache, "/badge/clock.svg") == b"call 3 input 2"
+    assert await ask(layer, cache, "/badge/timeless.svg") == b"call 1 input 1"
+    await down_in_palopo(database)  # a transition: a new data version
+    assert await ask(layer, cache, "/badge/timeless.svg") == b"call 4 input 3"
+    assert await ask(layer, cache, "/badge/timeless.svg") == b"call 4 input 3"
 
 
 async def test_leaves_other_requests_to_the_stack(database: Database) -> None:
