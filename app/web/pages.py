@@ -12,7 +12,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from app.core.domain import RegionLevel
 from app.core.regions.search import Match, clean_query, region_index
 from app.http.deps import ReadCacheDep, ReadSession, SettingsDep
 from app.http.region_codes import region_code_or_none
@@ -162,18 +161,20 @@ async def widget(
     accept_language: AcceptLanguage = None,
 ) -> Response:
     chosen = negotiate(lang, accept_language)
-    found = await find_region(session, code)
-    if found is None:
-        message = words(chosen)["not_found"]
-        body = render_html("widget_not_found.html", chosen, message=message, code=code)
-        return html_response(body, chosen, status_code=404)
     # A regency or city from the country's inputs (app/web/widget_inputs.py), drawn as of
-    # when they were read; a province, or a region added since, on its own.
+    # when they were read, without a read of its own; a province, or a region added since,
+    # on its own.
+    normalized = region_code_or_none(code)
     country = await country_widget_inputs(cache, await cache.version())
-    kept = country.get(found.code) if found.level != RegionLevel.PROVINCE else None
+    kept = country.get(normalized) if normalized is not None else None
     if kept is not None:
         status, spans, episodes, now = kept.status, kept.spans, kept.episodes, kept.now
     else:
+        found = await find_region(session, code)
+        if found is None:
+            message = words(chosen)["not_found"]
+            body = render_html("widget_not_found.html", chosen, message=message, code=code)
+            return html_response(body, chosen, status_code=404)
         now = utcnow()
         status = await current_status(session, cache, found, now=now)
         spans = await spans_of(session, found.code, start=now - UPTIME_WINDOWS["30d"], end=now)
