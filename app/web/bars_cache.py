@@ -11,6 +11,7 @@ and their bars worked out again. Anything else the page shows is not kept here."
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Hashable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
@@ -62,14 +63,15 @@ class BarsCache:
         *,
         now: datetime,
         langs: Sequence[Lang] = ("id", "en"),
-        per_slice: int = 32,
+        per_read: int = 64,
+        turn_seconds: float = 0.005,
     ) -> int:
-        """Fill the entries a render at `now` would need, as that render would, `per_slice`
-        regions a read and yielding to the event loop between slices, so that requests
-        served meanwhile wait for one slice at most; the closed days are drawn in `langs`
-        too. Returns how many regions were worked out. A render racing it stays exact: it
-        keeps only entries whose key it asked itself, and an entry built here from rows
-        newer than its key is rebuilt by the next render that sees the new key."""
+        """Fill the entries a render at `now` would need, as that render would: `per_read`
+        regions' spans a read, and back to the event loop whenever `turn_seconds` went by
+        without it, so that a request served meanwhile waits about that long at most. The
+        closed days are drawn in `langs` too. Returns how many regions were worked out. A
+        render racing it stays exact: it keeps only entries whose key it asked itself, and
+        an entry built here from rows newer than its key is rebuilt by the next render."""
         start, grid = now - timedelta(days=DAYS), day_grid(now)
         async with database.read() as session:
             region_of = await watched_regions(session)
@@ -79,14 +81,16 @@ class BarsCache:
             code for code, key in keys.items() if not self._valid(code, key, grid, start)
         )
         built = 0
-        for first in range(0, len(stale), per_slice):
-            codes = set(stale[first : first + per_slice])
-            wanted = {sid: code for sid, code in region_of.items() if code in codes}
+        for first in range(0, len(stale), per_read):
+            codes = stale[first : first + per_read]
+            chosen = set(codes)
+            wanted = {sid: code for sid, code in region_of.items() if code in chosen}
             async with database.read() as session:
                 spans = await spans_of_services(
                     session, wanted, start=start, end=now, until=OPEN_END
                 )
-            for code in sorted(codes):
+            turned = time.perf_counter()
+            for code in codes:
                 kept = self._entries.get(code)
                 if kept is not None and kept[1].today > grid.dates[-1]:
                     continue  # a render after midnight got there first: keep its day
@@ -95,6 +99,9 @@ class BarsCache:
                     found.prepare(lang)
                 self._entries[code] = (keys[code], found)
                 built += 1
+                if time.perf_counter() - turned > turn_seconds:
+                    await asyncio.sleep(0)
+                    turned = time.perf_counter()
             await asyncio.sleep(0)
         self.rebuilt += built
         return built
