@@ -13,7 +13,13 @@ change) is a separate layer; what it holds is said per subject, each render time
 
 - before: no kept bars (`app.state.bars_cache = None`): every region's spans read and drawn,
   as the page was before that cache;
-- cold: the kept bars emptied first: the first render of a process (or of a day);
+- cold: the kept bars emptied first: the first render of a process (or of a day) without
+  the background warm-up (PANTAU_WARM_STATUS_PAGE=false);
+- warmed: the kept bars emptied, then filled by the background warm-up (`BarsCache.warm`, as
+  app/web/bars_warmer.py runs it after start-up and after each Jakarta midnight), then the
+  render: what the first visitor of a process or a day pays with the warm-up on. The warm-up
+  itself is timed apart (CPU and wall per warm-up, and the longest the event loop went without
+  turning meanwhile, which is the longest a request arriving then would wait for it);
 - changed: the headline: a new transition written (untimed) in CHANGED regions before each
   render, so those regions' bars are rebuilt and the rest reused: what `/` costs each time
   the read cache is invalidated by the checker;
@@ -121,7 +127,8 @@ FLOOR_TEMPLATE = (
 
 
 def settings_for(url: str) -> Settings:
-    return api.bench_settings(url)
+    # The warm-up is run by hand where it is measured ("warmed"), never in the background.
+    return api.bench_settings(url).model_copy(update={"warm_status_page": False})
 
 
 async def postgres_database(fresh: bool) -> str | None:
@@ -194,7 +201,8 @@ def floor_app(url: str, values: dict[str, Any]) -> tuple[FastAPI, Callable[[], A
     return app, engine.dispose
 
 
-SUBJECTS = ("floor", "before", "cold", "changed", "warm")
+WARM_UP = ("cpu", "wall", "stall", "stall_wall")
+SUBJECTS = ("floor", "before", "cold", "warmed", "changed", "warm")
 
 
 def summary(cpu: list[float], wall: list[float], body: bytes) -> dict[str, Any]:
@@ -214,6 +222,36 @@ async def render_once(client: httpx.AsyncClient) -> tuple[float, float, bytes]:
     cpu, wall = 1000 * (time.process_time() - c0), 1000 * (time.perf_counter() - w0)
     assert response.status_code == 200, response.status_code
     return cpu, wall, response.content
+
+
+async def warm_up(app: FastAPI, kept: BarsCache) -> tuple[float, float, float, float]:
+    """The background warm-up on emptied kept bars: its CPU ms, wall ms, and the longest gap
+    in ms between turns of a ticker task beside it (a request's worst wait for it), in the
+    event loop thread's CPU time (what the warm-up holds it for, whatever the machine's load)
+    and in wall time (which the other processes on shared cores stretch)."""
+    kept.clear()
+    gaps: list[float] = []
+    wall_gaps: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        last, last_wall = time.thread_time(), time.perf_counter()
+        while not done.is_set():  # ends with the warm-up
+            await asyncio.sleep(0)
+            now, now_wall = time.thread_time(), time.perf_counter()
+            gaps.append(now - last)
+            wall_gaps.append(now_wall - last_wall)
+            last, last_wall = now, now_wall
+
+    ticking = asyncio.create_task(ticker())
+    c0, w0 = time.process_time(), time.perf_counter()
+    try:
+        await kept.warm(app.state.db, now=utcnow())
+    finally:
+        cpu, wall = 1000 * (time.process_time() - c0), 1000 * (time.perf_counter() - w0)
+        done.set()
+        await ticking
+    return cpu, wall, 1000 * max(gaps, default=0.0), 1000 * max(wall_gaps, default=0.0)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -255,6 +293,7 @@ async def measure(url: str, renders: int, profile: bool) -> dict[str, Any]:
             wall: dict[str, list[float]] = {s: [] for s in SUBJECTS}
             bodies: dict[str, bytes] = {}
             rebuilt: list[int] = []
+            warm_ups: dict[str, list[float]] = {n: [] for n in WARM_UP}
             profiler = cProfile.Profile() if profile else None
             try:
                 floor_transport = httpx.ASGITransport(app=bare)
@@ -272,6 +311,9 @@ async def measure(url: str, renders: int, profile: bool) -> dict[str, Any]:
                                 kept.clear()
                             if subject == "changed":
                                 await write_transitions(app, rng)
+                            if subject == "warmed":
+                                for name, v in zip(WARM_UP, await warm_up(app, kept), strict=True):
+                                    warm_ups[name].append(v)
                             done = kept.rebuilt
                             if profiler is not None and subject == "changed":
                                 profiler.enable()
@@ -295,6 +337,13 @@ async def measure(url: str, renders: int, profile: bool) -> dict[str, Any]:
     found["changed_regions"] = CHANGED
     found["load"] = load
     found["rebuilt_per_changed_render"] = statistics.mean(rebuilt)
+    found["warm_up"] = {
+        "cpu_ms_median": statistics.median(warm_ups["cpu"]),
+        "wall_ms_median": statistics.median(warm_ups["wall"]),
+        "stall_cpu_ms_max": max(warm_ups["stall"]),
+        "stall_wall_ms_max": max(warm_ups["stall_wall"]),
+        "regions": REGIONS,
+    }
     return found
 
 
@@ -354,6 +403,13 @@ def report(found: dict[str, Any], renders: int) -> None:
             f"render, {result['rebuilt_per_changed_render']:.1f} regions' bars rebuilt on average; "
             f"load average at start {result['load']}"
         )
+        w = result["warm_up"]
+        print(
+            f"{backend:10} warm-up of {w['regions']} regions (background, off the user's path): "
+            f"CPU {w['cpu_ms_median']:.0f} ms, wall {w['wall_ms_median']:.0f} ms (medians), "
+            f"longest event-loop stall {w['stall_cpu_ms_max']:.1f} ms CPU "
+            f"({w['stall_wall_ms_max']:.1f} ms wall)"
+        )
 
 
 def verdict(met: bool) -> str:
@@ -362,7 +418,9 @@ def verdict(met: bool) -> str:
 
 WHAT = {
     "before": "no kept bars: every region's spans read and drawn (the page before)",
-    "cold": "kept bars emptied: a process's (or a day's) first render",
+    "cold": "kept bars emptied: a process's (or a day's) first render, warm-up off",
+    "warmed": "kept bars filled by the background warm-up: a process's (or a day's) first "
+    "render with PANTAU_WARM_STATUS_PAGE (default)",
     "changed": "a new transition in {n} regions since the last render (the headline)",
     "warm": "nothing written since the last render",
 }
@@ -411,6 +469,24 @@ def section(text: str, found: dict[str, Any] | None) -> list[str]:
                 f"{ours['bytes']:,} ({ours['gzip_bytes']:,}) | "
                 f"{verdict(ours['cpu_ms_median'] <= TARGET_MS)} |"
             )
+    lines += [
+        "",
+        "The background warm-up itself (off the user's path, once after start-up and at "
+        "00:00:05 Asia/Jakarta; app/web/bars_warmer.py), per run on emptied kept bars:",
+        "",
+    ]
+    for backend in BACKENDS:
+        result = found.get(backend)
+        if result is None:
+            continue
+        w = result["warm_up"]
+        lines.append(
+            f"- {backend}: {w['regions']} regions, CPU {w['cpu_ms_median']:.0f} ms, wall "
+            f"{w['wall_ms_median']:.0f} ms (medians); the event loop was held at most "
+            f"{w['stall_cpu_ms_max']:.1f} ms of its thread's CPU at a time "
+            f"({w['stall_wall_ms_max']:.0f} ms wall, stretched by the load) between turns "
+            "(a turn every 5 ms of building, 64 regions a read)"
+        )
     return [*lines, ""]
 
 
