@@ -40,7 +40,10 @@ class LetterPublic(BaseModel):
 
     @classmethod
     def of(cls, letter: Letter, url: str) -> LetterPublic:
-        return cls(**letter.model_dump(exclude={"content"}), url=url)
+        # A row read back holds the column's text, not the enum: convert it, or pydantic warns
+        # on every dump.
+        fields = letter.model_dump(exclude={"content", "visibility"})
+        return cls(**fields, visibility=Visibility(letter.visibility), url=url)
 
 
 OPTIONAL_FIELDS = ("url", "note", "deadline")
