@@ -6,10 +6,12 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 
 import httpx
+from sqlmodel import col, select
 
 from app.core.domain import Reason
 from app.core.episodes import Episode
@@ -80,3 +82,21 @@ async def test_a_transition_changes_the_widget_at_once(
     # A province is read on its own and shows what is under it.
     province = await client.get("/widget/73")
     assert province.status_code == 200 and b'data-state="outage"' in province.content
+
+
+async def test_many_widgets_at_once_while_the_country_is_read(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    # More than the read pool holds (SQLite 5, PostgreSQL 20): a request that held a
+    # connection while it waited for the country's inputs would starve their one read.
+    async with database.read() as session:
+        regencies = select(Region.code).where(col(Region.parent_code).is_not(None))
+        codes = list((await session.exec(regencies.order_by(col(Region.code)).limit(32))).all())
+    assert len(codes) == 32
+    asked = asyncio.gather(*(client.get(f"/widget/{code}") for code in codes))
+    answers = await asyncio.wait_for(asked, timeout=20)
+    assert [a.status_code for a in answers] == [200] * 32
+    assert all(
+        f'data-region="{code}"'.encode() in a.content
+        for code, a in zip(codes, answers, strict=True)
+    )
