@@ -11,21 +11,30 @@ floor in the same run, and BENCHMARKS.md rewritten with the figures as ratios to
 (e) attribution: the cause given per region, waves found and detection time over a scenario
     table (bench/attribution.py);
 (f) the status page `/` rendered uncached beside a bare Jinja2 page of the same size
-    (bench/page.py).
+    (bench/page.py);
+(g) 100,000 services per process on SQLite and PostgreSQL, and the saturated checker against
+    the raw floor (bench/checker.py --scale);
+(h) 10,000 live SSE viewers beside a bare Starlette SSE app (bench/viewers.py);
+(i) widgets and badges under portal traffic beside a bare FastAPI app (bench/portal.py);
+(j) 2,000 vantage agents pushing every 30 s beside a bare FastAPI app (bench/agents.py);
+(k) three replicas on PostgreSQL sharing 100,000 services (bench/replicas.py).
 
-    python bench/run_all.py                 # about 12 minutes on 2 cores
-    python bench/run_all.py --quick         # a smoke run of every part (about 2 minutes)
+    python bench/run_all.py                 # about 40 minutes on 2 cores
+    python bench/run_all.py --quick         # a smoke run of every part (about 6 minutes)
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,7 +52,6 @@ TARGET_RSS_MB = 300.0
 TARGET_SATURATED_RATIO = 0.8
 TARGET_INSERT_RATIO = 0.5
 TARGET_RAW_RATIO = 0.3
-TARGET_PAGE_MS = 150.0
 
 
 def machine() -> dict[str, Any]:
@@ -206,38 +214,35 @@ def raw_floor_lines(found: dict[str, Any]) -> list[str]:
     ]
 
 
-def page_section(text: str, found: dict[str, Any] | None) -> list[str]:
-    lines = ["## (f) The status page `/`, uncached, against a bare Jinja2 page", ""]
-    if found is None:
-        return [*lines, "```", text, "```", ""]
-    lines += [
-        "`GET /` in process through the ASGI app (bench/page.py), the read cache emptied "
-        "before each render, on 514 monitored regions with about 20 transitions each over 90 "
-        "days. Floor: a bare FastAPI route that reads the same 90 days of transitions with one "
-        "plain query and renders a flat Jinja2 template of the same size from the same page's "
-        "values, its heap frozen as Pantau's is at start-up. Milliseconds per render, median "
-        "(p95); CPU is this process's "
-        "(`time.process_time`, all threads), which other work on the machine does not "
-        "inflate as it does wall time; PostgreSQL's own CPU is not in it.",
-        "",
-        "| database | floor CPU ms | Pantau CPU ms | CPU vs floor | Pantau wall ms | "
-        f"bytes (gzip) | target CPU ≤ {TARGET_PAGE_MS:.0f} ms |",
-        "|---|---:|---:|---:|---:|---:|---|",
-    ]
-    for backend, result in found.items():
-        if result is None:
-            lines.append(f"| {backend} | skipped | | | | | |")
-            continue
-        floor, ours = result["floor"], result["pantau"]
-        ratio = ours["cpu_ms_median"] / floor["cpu_ms_median"]
-        lines.append(
-            f"| {backend} | {floor['cpu_ms_median']:.0f} ({floor['cpu_ms_p95']:.0f}) | "
-            f"{ours['cpu_ms_median']:.0f} ({ours['cpu_ms_p95']:.0f}) | **{ratio:.2f}x** | "
-            f"{ours['wall_ms_median']:.0f} ({ours['wall_ms_p95']:.0f}) | "
-            f"{ours['bytes']:,} ({ours['gzip_bytes']:,}) | "
-            f"{verdict(ours['cpu_ms_median'] <= TARGET_PAGE_MS)} |"
-        )
-    return [*lines, ""]
+@dataclass(frozen=True)
+class Part:
+    """A sibling benchmark that writes its own section (its `section(text, figures)`)."""
+
+    letter: str
+    script: str
+    key: str
+    full: tuple[str, ...]
+    quick: tuple[str, ...]
+    timeout: float
+
+    def arguments(self, quick: bool) -> list[str]:
+        return list(self.quick if quick else self.full)
+
+    def section(self, text: str, figures: dict[str, Any] | None) -> list[str]:
+        module = importlib.import_module(Path(self.script).stem)
+        lines: list[str] = module.section(text, figures)
+        # The letter is the report's order, not the script's: set it here.
+        return [re.sub(r"^## \([a-z, ]+\)", f"## ({self.letter})", lines[0]), *lines[1:]]
+
+
+PARTS = (
+    Part("f", "page.py", "page", ("--renders", "30"), ("--quick",), 900),
+    Part("g", "checker.py", "scale", ("--scale",), ("--scale", "--quick"), 900),
+    Part("h", "viewers.py", "viewers", (), ("--quick",), 600),
+    Part("i", "portal.py", "portal", (), ("--quick",), 600),
+    Part("j", "agents.py", "agents", (), ("--quick",), 900),
+    Part("k", "replicas.py", "replicas", (), ("--quick",), 900),
+)
 
 
 def inserts_section(text: str, found: dict[str, Any] | None) -> list[str]:
@@ -366,14 +371,13 @@ def main() -> None:
     sections += attribution_section(text, attribution)
     print(text, flush=True)
 
-    page_args = ["--renders", "10" if args.quick else "30"]
-    text, page = run_script("page.py", page_args, timeout=600)
-    sections += page_section(text, page)
-    print(text, flush=True)
-
     raw = {"machine": about, "checker": found, "inserts": inserts, "growth": growth}
     raw["attribution"] = attribution
-    raw["page"] = page
+    for part in PARTS:
+        text, figures = run_script(part.script, part.arguments(args.quick), part.timeout)
+        sections += part.section(text, figures)
+        raw[part.key] = figures
+        print(text, flush=True)
     sections += ["<details><summary>raw figures (JSON)</summary>", "", "```json"]
     sections += [json.dumps(raw, indent=1, default=str), "```", "", "</details>"]
     write_report(sections, about, time.monotonic() - started, args.quick)
