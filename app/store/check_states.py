@@ -3,7 +3,7 @@ Core statements in batches: this runs for every probe."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.domain import Reason, State
 from app.core.state_machine import CheckState, Thresholds
+from app.store.batch import execute_many, utc_binder
 from app.store.checks import service_table
 from app.store.models import Service
 
@@ -31,12 +32,13 @@ _CHECK_STATE_COLUMNS = (
     "lease_expires_at",
 )
 
-# Bound by _bound below, under these names with a `b_` prefix.
+# Rows bound by _bound below, in _SAVE_ORDER (checked against the compiled statement).
 _SAVE_STATES = (
     update(service_table)
     .where(service_table.c.id == bindparam("b_id"))
     .values({name: bindparam(f"b_{name}") for name in _CHECK_STATE_COLUMNS})
 )
+_SAVE_ORDER = (*(f"b_{name}" for name in _CHECK_STATE_COLUMNS), "b_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,23 +109,25 @@ def check_state_of(service: Service | Row[Any]) -> CheckState:
 async def save_check_states(session: AsyncSession, updates: Sequence[CheckStateUpdate]) -> None:
     if not updates:
         return
-    await (await session.connection()).execute(_SAVE_STATES, [_bound(u) for u in updates])
+    utc = utc_binder((await session.connection()).dialect)
+    await execute_many(session, _SAVE_STATES, _SAVE_ORDER, [_bound(u, utc) for u in updates])
 
 
-def _bound(change: CheckStateUpdate) -> dict[str, Any]:
+def _bound(change: CheckStateUpdate, utc: Callable[[datetime | None], Any]) -> tuple[Any, ...]:
+    """A row in _SAVE_ORDER: the SET columns as _CHECK_STATE_COLUMNS lists them, then the id."""
     state = change.state
-    return {
-        "b_id": change.service_id,
-        "b_state": state.state,
-        "b_reason": state.reason,
-        "b_state_changed_at": change.state_changed_at,
-        "b_consecutive_failures": state.consecutive_failures,
-        "b_consecutive_successes": state.consecutive_successes,
-        "b_streak_reason": state.streak_reason,
-        "b_reason_streak": state.reason_streak,
-        "b_failure_signature": change.failure_signature,
-        "b_failure_since": change.failure_since,
-        "b_sequence": change.sequence,
-        "b_last_checked_at": change.last_checked_at,
-        "b_lease_expires_at": None,
-    }
+    return (
+        state.state,
+        state.reason,
+        utc(change.state_changed_at),
+        state.consecutive_failures,
+        state.consecutive_successes,
+        state.streak_reason,
+        state.reason_streak,
+        change.failure_signature,
+        utc(change.failure_since),
+        change.sequence,
+        utc(change.last_checked_at),
+        None,
+        change.service_id,
+    )

@@ -4,7 +4,7 @@ check state is in check_states.py). Core statements in batches: this runs for ev
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.check_settings import CHECK_SETTING_NAMES, CheckSettings
 from app.core.domain import Category, Reason
 from app.core.evaluate import Sample
+from app.store.batch import execute_many, utc_binder
 from app.store.models import Service
 from app.store.probes import ProbeSample, ServiceHour
 
@@ -34,7 +35,12 @@ _MOVE_SLOT = (
     .where(service_table.c.id == bindparam("b_id"))
     .values(next_check_at=bindparam("b_next"), lease_expires_at=bindparam("b_lease"))
 )
-_INSERT_SAMPLES = insert(sample_table)
+_MOVE_SLOT_ORDER = ("b_next", "b_lease", "b_id")
+_SAMPLE_COLUMNS = ("service_id", "at", "latency_ms", "status_code", "reason")
+_INSERT_SAMPLES = insert(sample_table).values(
+    {name: bindparam(f"b_{name}") for name in _SAMPLE_COLUMNS}
+)
+_SAMPLE_ORDER = tuple(f"b_{name}" for name in _SAMPLE_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +76,8 @@ async def claim_due(
     if not rows:
         return []
     claimed = [_claimed(row) for row in rows]
+    connection = await session.connection()
+    utc = utc_binder(connection.dialect)
     params = []
     for check in claimed:
         interval = timedelta(seconds=check.settings.interval_seconds)
@@ -79,8 +87,8 @@ async def claim_due(
         # service are never less than half an interval apart.
         next_at = following if following - now >= interval / 2 else now + interval
         lease = now + timedelta(seconds=check.settings.timeout_seconds + lease_seconds)
-        params.append({"b_id": check.service_id, "b_next": next_at, "b_lease": lease})
-    await (await session.connection()).execute(_MOVE_SLOT, params)
+        params.append((utc(next_at), utc(lease), check.service_id))
+    await execute_many(session, _MOVE_SLOT, _MOVE_SLOT_ORDER, params)
     return claimed
 
 
@@ -146,20 +154,10 @@ async def release_leases(session: AsyncSession, service_ids: Sequence[int]) -> N
 async def record_samples(session: AsyncSession, samples: Sequence[Sample]) -> None:
     if not samples:
         return
-    await (await session.connection()).execute(
-        _INSERT_SAMPLES,
-        [
-            {
-                "service_id": s.service_id,
-                "at": s.at,
-                "latency_ms": s.latency_ms,
-                "status_code": s.status_code,
-                "reason": str(s.reason),
-            }
-            for s in samples
-        ],
-    )
-    await _add_to_rollups(session, samples)
+    utc = utc_binder((await session.connection()).dialect)
+    rows = [(s.service_id, utc(s.at), s.latency_ms, s.status_code, str(s.reason)) for s in samples]
+    await execute_many(session, _INSERT_SAMPLES, _SAMPLE_ORDER, rows)
+    await _add_to_rollups(session, samples, utc)
 
 
 _ROLLUP_COLUMN = {
@@ -174,6 +172,10 @@ _ROLLUP_COLUMN = {
 }
 _REASON_COLUMN = {reason: _ROLLUP_COLUMN[reason.category] for reason in Reason}
 _COUNTERS = ("probes", *sorted(set(_ROLLUP_COLUMN.values())), "latency_sum_ms")
+
+
+# The upsert binds every column in the table's order.
+_HOUR_ORDER = tuple(column.name for column in hour_table.columns)
 
 
 def _hourly(samples: Sequence[Sample]) -> list[dict[str, Any]]:
@@ -205,9 +207,15 @@ def _rollup_upsert(dialect: str) -> Any:
 _ROLLUP_UPSERTS = {dialect: _rollup_upsert(dialect) for dialect in ("postgresql", "sqlite")}
 
 
-async def _add_to_rollups(session: AsyncSession, samples: Sequence[Sample]) -> None:
+async def _add_to_rollups(
+    session: AsyncSession, samples: Sequence[Sample], utc: Callable[[datetime | None], Any]
+) -> None:
     upsert = _ROLLUP_UPSERTS[session.get_bind().dialect.name]
-    await (await session.connection()).execute(upsert, _hourly(samples))
+    rows = [
+        (row["service_id"], utc(row["hour"]), *(row[name] for name in _HOUR_ORDER[2:]))
+        for row in _hourly(samples)
+    ]
+    await execute_many(session, upsert, _HOUR_ORDER, rows)
 
 
 PRUNE_CHUNK = 5000
