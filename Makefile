@@ -32,7 +32,7 @@ format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Every benchmark beside its floor, in one go (about 8 minutes on 2 cores); rewrites BENCHMARKS.md.
+# Every benchmark beside its floor, in one go (about 45 minutes on 2 cores); rewrites BENCHMARKS.md.
 bench: $(INSTALLED)
 	$(BIN)/python bench/run_all.py
 
