@@ -230,7 +230,11 @@ class Part:
 
     def section(self, text: str, figures: dict[str, Any] | None) -> list[str]:
         module = importlib.import_module(Path(self.script).stem)
-        lines: list[str] = module.section(text, figures)
+        try:
+            lines: list[str] = module.section(text, figures)
+        except (KeyError, TypeError, ValueError) as exc:
+            # Figures of an unexpected shape must not cost the rest of a long run.
+            lines = [f"## ({self.script})", "", f"section failed: {exc!r}", "```", text, "```", ""]
         # The letter is the report's order, not the script's: set it here.
         return [re.sub(r"^## \([a-z, ]+\)", f"## ({self.letter})", lines[0]), *lines[1:]]
 
