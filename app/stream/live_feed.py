@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 GAP_SECONDS = 30.0
 MAX_GAP = 1000  # a wider jump is a sequence's cache, not transactions in flight
 RECENT_EVENTS = 2000  # kept for resumes; a resume from further back reads the database
-FAN_OUT_SLICE = 500  # listeners woken per turn of the event loop
+FAN_OUT_SLICE = 100  # listeners woken per turn of the event loop
 SEP = "\r\n"  # sse_starlette's separator, which the stream has always used
 
 
