@@ -47,14 +47,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 from fastapi import FastAPI, Request
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/benchkit.py
+from benchkit import drop_postgres, free_port, postgres_database, wait_serving  # noqa: E402
 
 from app.core.regions.registry import load_regions  # noqa: E402
 from app.settings import Settings  # noqa: E402
@@ -74,7 +73,6 @@ TARGET_P99_MS = 200.0
 NATIONAL_AGENTS = 2000
 PUSH_TIMEOUT_SECONDS = 30.0  # the agent's own client timeout
 MAX_IN_FLIGHT = 4000  # bounds the generator if a server stalls: later pushes count as errors
-POSTGRES_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 POSTGRES_DB = f"pantau_bench_agents_{os.getpid()}"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -140,27 +138,6 @@ def serve_floor(port: int) -> None:
     import uvicorn
 
     uvicorn.run(floor_app(), host="127.0.0.1", port=port, log_level="warning", timeout_keep_alive=5)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_healthy(process: subprocess.Popen[bytes], port: int, name: str) -> None:
-    for _ in range(600):
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited with {process.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{name} did not start")
 
 
 def checkout(ref: str, folder: Path) -> Path:
@@ -403,35 +380,13 @@ def loadgen(plan_file: Path) -> None:
 # The run -------------------------------------------------------------------------------
 
 
-async def postgres_database() -> str | None:
-    engine = create_async_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(f"DROP DATABASE IF EXISTS {POSTGRES_DB}"))
-            await connection.execute(text(f"CREATE DATABASE {POSTGRES_DB}"))
-    except OSError:
-        return None
-    finally:
-        await engine.dispose()
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{POSTGRES_DB}"
-
-
-async def drop_postgres() -> None:
-    engine = create_async_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(f"DROP DATABASE IF EXISTS {POSTGRES_DB}"))
-    finally:
-        await engine.dispose()
-
-
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any] | None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if backend == "sqlite":
             url: str | None = f"sqlite+aiosqlite:///{folder / 'agents.db'}"
         else:
-            url = asyncio.run(postgres_database())
+            url = asyncio.run(postgres_database(POSTGRES_DB))
             if url is None:
                 return None
         assert url is not None
@@ -446,7 +401,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any] | None
             return found
         finally:
             if backend == "postgresql":
-                asyncio.run(drop_postgres())
+                asyncio.run(drop_postgres(POSTGRES_DB))
 
 
 def measure(
@@ -464,7 +419,7 @@ def measure(
     spy: subprocess.Popen[bytes] | None = None
     try:
         for name, process in processes.items():
-            wait_healthy(process, ports[name], name)
+            wait_serving(process, ports[name], "/healthz", name, tries=600)
         if args.py_spy:  # samples Pantau from the warm-up on, until it stops
             pid = str(processes["pantau"].pid)
             spy_args = ["record", "--gil", "-p", pid, "-o", str(args.py_spy), "-f", "raw"]

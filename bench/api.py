@@ -37,8 +37,9 @@ from sqlmodel import col
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/benchkit.py
 import httpload  # noqa: E402  (bench/, beside this script)
+from benchkit import free_port, wait_serving  # noqa: E402
 
 from app.core.domain import Reason, State, TransitionSource  # noqa: E402
 from app.core.regions.registry import load_regions  # noqa: E402
@@ -197,24 +198,7 @@ def serve(kind: str, target: str, port: int) -> None:
 
 def start(kind: str, target: str, port: int, probe_path: str) -> subprocess.Popen[bytes]:
     args = [sys.executable, __file__, "--serve", kind, "--target", target, "--port", str(port)]
-    process = subprocess.Popen(args)
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}{probe_path}", timeout=2).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"{kind} server did not start")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return wait_serving(subprocess.Popen(args), port, probe_path, f"{kind} server")
 
 
 def save_documents(base_url: str, folder: Path) -> dict[str, int]:

@@ -39,6 +39,8 @@ from sqlalchemy import bindparam, insert, select, update
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/benchkit.py
+from benchkit import percentile, start_simulator  # noqa: E402
 
 from app.checks.probe import USER_AGENT, make_probe_client  # noqa: E402
 from app.checks.scheduler import Checker  # noqa: E402
@@ -51,13 +53,6 @@ from app.store.types import utcnow  # noqa: E402
 
 CONCURRENCY = 100
 SEED_CHUNK = 10_000
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def cpu_seconds() -> float:
@@ -341,18 +336,6 @@ def run_part(args: list[str], loop: str = "uvloop") -> dict[str, Any]:
         text=True,
     )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
-
-
-def start_simulator() -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.simulator", "--port", "0", "--log-level", "warning"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    return process, line.strip().rsplit(" ", 1)[-1]
 
 
 def measure_floor(base_url: str, duration: float, rate: float = 0, loop: str = "uvloop") -> Any:

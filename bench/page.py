@@ -78,8 +78,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
-
 import api  # noqa: E402  (bench/api.py: the seed)
+from benchkit import drop_postgres, percentile, postgres_database  # noqa: E402
 
 from app.core.domain import Reason, State  # noqa: E402
 from app.main import create_app  # noqa: E402
@@ -97,7 +97,6 @@ REGIONS = 514
 CHANGED = 5  # regions with a new transition before each "changed" render
 QUICK_REAL = 200
 TARGET_MS = 150.0
-POSTGRES_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 POSTGRES_DB = f"pantau_bench_page_{os.getpid()}"
 
 FLOOR_TEMPLATE = (
@@ -129,30 +128,6 @@ FLOOR_TEMPLATE = (
 def settings_for(url: str) -> Settings:
     # The warm-up is run by hand where it is measured ("warmed"), never in the background.
     return api.bench_settings(url).model_copy(update={"warm_status_page": False})
-
-
-async def postgres_database(fresh: bool) -> str | None:
-    """The benchmark's own PostgreSQL database, created afresh; None when out of reach."""
-    engine = create_async_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            if fresh:
-                await connection.execute(text(f"DROP DATABASE IF EXISTS {POSTGRES_DB}"))
-                await connection.execute(text(f"CREATE DATABASE {POSTGRES_DB}"))
-    except OSError:
-        return None
-    finally:
-        await engine.dispose()
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{POSTGRES_DB}"
-
-
-async def drop_postgres() -> None:
-    engine = create_async_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(f"DROP DATABASE IF EXISTS {POSTGRES_DB}"))
-    finally:
-        await engine.dispose()
 
 
 async def floor_values(app: FastAPI) -> dict[str, Any]:
@@ -254,11 +229,6 @@ async def warm_up(app: FastAPI, kept: BarsCache) -> tuple[float, float, float, f
     return cpu, wall, 1000 * max(gaps, default=0.0), 1000 * max(wall_gaps, default=0.0)
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 async def write_transitions(app: FastAPI, rng: random.Random) -> None:
     """A transition now in CHANGED regions, as the checker writes them (untimed)."""
     async with app.state.db.transaction() as session:
@@ -356,7 +326,7 @@ def run_backend(
         if backend == "sqlite":
             url: str | None = f"sqlite+aiosqlite:///{keep or Path(tmp) / 'page.db'}"
         else:
-            url = asyncio.run(postgres_database(fresh=True))
+            url = asyncio.run(postgres_database(POSTGRES_DB))
             if url is None:
                 return None
         assert url is not None
@@ -370,7 +340,7 @@ def run_backend(
             return result
         finally:
             if backend == "postgresql":
-                asyncio.run(drop_postgres())
+                asyncio.run(drop_postgres(POSTGRES_DB))
 
 
 def report(found: dict[str, Any], renders: int) -> None:

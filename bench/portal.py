@@ -52,9 +52,9 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
-
 import api  # noqa: E402  (bench/api.py: the seed)
 import httpload  # noqa: E402
+from benchkit import free_port, wait_serving  # noqa: E402
 
 from app.core.regions.registry import load_regions  # noqa: E402
 from app.store.migrate import upgrade_schema  # noqa: E402
@@ -328,26 +328,12 @@ def start_pantau(url: str, port: int) -> subprocess.Popen[bytes]:
         "PANTAU_LOG_LEVEL": "warning",
     }
     command = [str(Path(sys.executable).parent / "pantau"), "serve"]
-    return _started(subprocess.Popen(command, env=env), port, "/healthz")
+    return wait_serving(subprocess.Popen(command, env=env), port, "/healthz", "pantau")
 
 
 def start_bare(captures_file: Path, port: int) -> subprocess.Popen[bytes]:
     command = [sys.executable, __file__, "--serve-bare", str(captures_file), "--port", str(port)]
-    return _started(subprocess.Popen(command), port, "/healthz")
-
-
-def _started(process: subprocess.Popen[bytes], port: int, probe: str) -> subprocess.Popen[bytes]:
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://{HOST}:{port}{probe}", timeout=2).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None:
-            break
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"server on port {port} did not start")
+    return wait_serving(subprocess.Popen(command), port, "/healthz", "bare app")
 
 
 def serve_bare(captures_file: Path, port: int) -> None:
@@ -399,7 +385,7 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         codes = codes[:: len(codes) // QUICK_REGIONS][:QUICK_REGIONS]
     encodings = ["gzip", "identity"] if not args.quick else ["gzip"]
     accepts = [BROWSER_ENCODING if e == "gzip" else "identity" for e in encodings]
-    pantau_port, bare_port = api.free_port(), api.free_port()
+    pantau_port, bare_port = free_port(), free_port()
     pantau = start_pantau(url, pantau_port)
     try:
         paths = [p for route in args.routes for p in route_paths(route, codes)]

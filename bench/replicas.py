@@ -47,6 +47,8 @@ from sqlalchemy import insert
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/benchkit.py
+from benchkit import free_port, percentile, start_simulator  # noqa: E402
 
 from app.core.regions.registry import load_regions  # noqa: E402
 from app.settings import Settings  # noqa: E402
@@ -209,28 +211,8 @@ class Replica:
         return self.log_path.read_text(errors="replace")[-3000:]
 
 
-def start_simulator() -> tuple[subprocess.Popen[str], str]:
-    """`python -m app.simulator` on a free loopback port (as bench/checker.py starts it)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.simulator", "--port", "0", "--log-level", "warning"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    return process, process.stdout.readline().strip().rsplit(" ", 1)[-1]
-
-
 def region_codes() -> list[str]:
     return [r.code for r in load_regions() if r.parent_code is not None]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # --- the database ----------------------------------------------------------------------------
@@ -364,13 +346,6 @@ async def backends(connection: asyncpg.Connection) -> list[tuple[int, float, str
 
 
 # --- judging what was stored -----------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def judge(

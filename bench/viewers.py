@@ -55,6 +55,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
+from benchkit import free_port, percentile, wait_serving  # noqa: E402
 
 HOST = "127.0.0.1"
 MARKER = b"event: transition"
@@ -86,13 +87,6 @@ def rss_kb(pid: int) -> int:
 def cpu_s(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 # The servers (child processes) -------------------------------------------------------------
@@ -210,28 +204,9 @@ def bench_settings(url: str, viewers: int) -> Any:
 
 
 def start_server(kind: str, target: str, port: int, viewers: int) -> subprocess.Popen[bytes]:
-    import httpx
-
     args = [sys.executable, __file__, "--serve", kind, "--target", target]
     process = subprocess.Popen([*args, "--port", str(port), "--viewers", str(viewers)])
-    path = "/healthz" if kind == "pantau" else "/ping"
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://{HOST}:{port}{path}", timeout=2).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"{kind} server did not start")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
+    return wait_serving(process, port, "/healthz" if kind == "pantau" else "/ping", kind)
 
 
 # The load generator (child processes) ------------------------------------------------------

@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,8 @@ from standardwebhooks import Webhook
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/benchkit.py
+from benchkit import free_port, percentile  # noqa: E402
 
 from app.core.signing import signed_headers  # noqa: E402
 from app.settings import Settings  # noqa: E402
@@ -46,17 +47,6 @@ from app.store.webhooks import Delivery, DeliveryStatus, WebhookEvent  # noqa: E
 PANTAU = str(Path(sys.executable).with_name("pantau"))
 TOKEN = "bench-admin-token"
 REGION = "73.73"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
