@@ -33,7 +33,7 @@ from app.web.map_view import national_map, province_map
 from app.web.region_view import UPTIME_WINDOWS, region_page
 from app.web.render import html_response, render_html
 from app.web.search_view import search_box, search_provinces, suggestions
-from app.web.status_view import status_page
+from app.web.status_view import StatusInputs, status_page
 from app.web.widget_inputs import country_widget_inputs
 from app.web.widget_view import widget_view
 
@@ -85,6 +85,23 @@ def kept_bars(request: Request) -> BarsCache | None:
     return bars
 
 
+def status_html(inputs: StatusInputs, lang: Lang, q: str | None = None) -> bytes:
+    """The status page from its inputs; with `q`, only the provinces that match, best first."""
+    page = status_page(inputs, lang)
+    if q is not None:
+        page = replace(page, provinces=search_provinces(page.provinces, q))
+    in_wave = {code for wave in inputs.waves for code in wave.regions}
+    return render_html(
+        "status.html",
+        lang,
+        page=page,
+        w=page.words,
+        other_lang=page.other_lang,
+        map_view=national_map(inputs.overview, lang, in_wave=in_wave),
+        search=search_box(q, page.provinces),
+    )
+
+
 @router.get("/")
 async def status(
     cache: ReadCacheDep,
@@ -98,20 +115,7 @@ async def status(
 
     async def build() -> bytes:
         inputs = await status_inputs(cache, now=utcnow(), bars=bars)
-        page = status_page(inputs, chosen)
-        if q is not None:  # only what matches, best first
-            page = replace(page, provinces=search_provinces(page.provinces, q))
-        in_wave = {code for wave in inputs.waves for code in wave.regions}
-        map_view = national_map(inputs.overview, chosen, in_wave=in_wave)
-        return render_html(
-            "status.html",
-            chosen,
-            page=page,
-            w=page.words,
-            other_lang=page.other_lang,
-            map_view=map_view,
-            search=search_box(q, page.provinces),
-        )
+        return status_html(inputs, chosen, q)
 
     if q is not None:  # not cached: searches are as many as people type
         return html_response(await build(), chosen)

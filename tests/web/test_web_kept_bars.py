@@ -19,9 +19,7 @@ from app.store.services import delete_service
 from app.web.bars_cache import BarsCache
 from app.web.i18n import Lang
 from app.web.loaders import status_inputs
-from app.web.map_view import national_map
-from app.web.render import render_html
-from app.web.search_view import search_box
+from app.web.pages import status_html
 from app.web.status_view import StatusInputs, status_page
 from tests.factories import add_service, check_record, declare, probe, record
 
@@ -34,18 +32,7 @@ REGIONS = ["73.73", "73.17", "31.71", "91.71"]
 
 def render(inputs: StatusInputs, lang: Lang) -> bytes:
     """As the `/` route renders it."""
-    page = status_page(inputs, lang)
-    in_wave = {code for wave in inputs.waves for code in wave.regions}
-    map_view = national_map(inputs.overview, lang, in_wave=in_wave)
-    return render_html(
-        "status.html",
-        lang,
-        page=page,
-        w=page.words,
-        other_lang=page.other_lang,
-        map_view=map_view,
-        search=search_box(None, page.provinces),
-    )
+    return status_html(inputs, lang)
 
 
 class Pages:
