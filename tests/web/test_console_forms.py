@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -32,6 +31,7 @@ from app.store.types import utcnow
 from app.store.webhooks import Subscription, WebhookEvent
 from tests.conftest import make_settings
 from tests.factories import add_incident, add_service, bearer, probe
+from tests.support.clock import SetClock
 from tests.support.routes import CONSOLE, concrete
 
 ORIGIN = "https://pantau.test"
@@ -54,16 +54,6 @@ PDF = (
     b"%" + b"0" * (MAX_BODY + 100) + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
 PNG_HEAD = b"\x89PNG\r\n\x1a\n"
-
-
-@dataclass
-class SetClock:
-    """The app's clock, moved by the test."""
-
-    at: datetime
-
-    def now(self) -> datetime:
-        return self.at
 
 
 @pytest.fixture

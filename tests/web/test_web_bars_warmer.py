@@ -5,7 +5,6 @@ for the new day, and a render then finds them ready and draws the same bytes as 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,18 +17,11 @@ from app.web.bars_cache import BarsCache
 from app.web.bars_warmer import keep_warm, next_warm_up
 from tests.conftest import make_settings
 from tests.factories import probe
+from tests.support.clock import SetClock
 from tests.web.test_web_kept_bars import NOW, REGIONS, Pages, monitored
 
 # NOW is 10:00 WIB on 2 Dec: the next Jakarta day starts at 17:00 UTC.
 MIDNIGHT = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)
-
-
-@dataclass
-class SetClock:
-    at: datetime
-
-    def now(self) -> datetime:
-        return self.at
 
 
 @pytest.fixture
