@@ -24,10 +24,11 @@ from app.http.responses import not_found
 from app.reads.push_rights import KnownAgents, PushRights
 from app.settings import Settings
 from app.store import agents as store
-from app.store.agents import Agent
-from app.store.keys import Scope, create_key, get_key, mark_used, note_live_use, revoke_key
+from app.store.agents import Agent, Push
+from app.store.keys import Scope, create_key, get_key, mark_used, revoke_key
 from app.store.services import known_region_codes
 from app.store.types import utcnow
+from app.usecases.agent_pushes import KeyRevoked, PushWrite, PushWriter
 
 router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
 region_router = APIRouter(prefix="/api/v1/regions", tags=["agents"])
@@ -75,10 +76,6 @@ def _ensure_may_push(principal: Principal, agent: PushRights, holder: PushRights
     principal.require_area(agent.region_code, loc=("path", "agent_id"))
 
 
-class _KeyRevoked(Exception):
-    """The push's key was revoked before its write: nothing is stored."""
-
-
 async def known_agents(request: Request) -> KnownAgents:
     """The app's KnownAgents, made on first use."""
     state = request.app.state
@@ -89,6 +86,18 @@ async def known_agents(request: Request) -> KnownAgents:
 
 
 KnownAgentsDep = Annotated[KnownAgents, Depends(known_agents)]
+
+
+async def push_writer(request: Request) -> PushWriter:
+    """The app's PushWriter, made on first use."""
+    state = request.app.state
+    writer: PushWriter | None = getattr(state, "push_writer", None)
+    if writer is None:
+        writer = state.push_writer = PushWriter.for_database(state.db)
+    return writer
+
+
+PushWriterDep = Annotated[PushWriter, Depends(push_writer)]
 
 
 @router.post("", status_code=201, response_model=AgentIssued, responses=AUTH_RESPONSES)
@@ -184,12 +193,13 @@ async def push_results(
     database: DatabaseDep,
     principal: AgentPusher,
     known: KnownAgentsDep,
+    writer: PushWriterDep,
 ) -> PushReceipt:
     """An agent's results, oldest first. Idempotent: results already stored (same stream and
     seq) are counted as duplicates, so a batch whose answer was lost can simply be resent.
     Timestamps are moved to server time by the offset between `sent_at` and arrival."""
-    # The key's use is noted in the push's own transaction (one write a push, not two), or
-    # in one of its own when the push is refused before it.
+    # The key's use is noted in the push's own write (one write a push, not two), or in a
+    # transaction of its own when the push is refused before it.
     # An agent's token may have been admitted from memory, unread (app/http/push_tokens.py):
     # the write below stores nothing unless its key is live, and a refusal asks again first.
     token = bearer_token(request.headers.get("authorization"))
@@ -206,23 +216,12 @@ async def push_results(
             async with database.transaction() as session:
                 await mark_used(session, principal.key_id)
         raise
-    received_at = utcnow()
+    # An agent's own key: only while the agent still holds it (see KnownAgents).
+    holder_key = key_id if holder == agent else None
+    push = Push(agent_id, batch, utcnow(), holder_key)
     try:
-        async with database.transaction() as session:
-            ingested = await store.ingest(
-                session,
-                agent_id,
-                batch,
-                received_at=received_at,
-                # An agent's own key: only while the agent still holds it (see KnownAgents).
-                key_id=key_id if holder == agent else None,
-            )
-            # After the agent's row, as removing an agent locks them: no deadlock between
-            # the two.
-            key = principal.key_id
-            if key is not None and not await note_live_use(session, key, now=received_at):
-                raise _KeyRevoked  # rolls the push back
-    except _KeyRevoked:
+        ingested = await writer.write(PushWrite(push, principal.key_id))
+    except KeyRevoked:
         await confirm(request.scope, token, revoked=True)
         raise
     if ingested is None:  # removed since: nothing was stored

@@ -265,21 +265,35 @@ class Ingested:
     offset: timedelta
 
 
-def _rows(batch: ResultBatch, *, agent_id: int, received_at: datetime) -> list[dict[str, Any]]:
-    offset = clock_offset(sent_at=batch.sent_at, received_at=received_at)
+@dataclass(frozen=True, slots=True)
+class Push:
+    """A batch to store for an agent, as received. Given `key_id`, it is stored only while
+    the agent holds that key (see `ingest`)."""
+
+    agent_id: int
+    batch: ResultBatch
+    received_at: datetime
+    key_id: int | None = None
+
+    @property
+    def offset(self) -> timedelta:
+        return clock_offset(sent_at=self.batch.sent_at, received_at=self.received_at)
+
+
+def _rows(push: Push) -> list[dict[str, Any]]:
     rows = []
-    for result in batch.results:
-        corrected = correct(result.observed_at, offset=offset, received_at=received_at)
+    for result in push.batch.results:
+        corrected = correct(result.observed_at, offset=push.offset, received_at=push.received_at)
         rows.append(
             {
-                "agent_id": agent_id,
-                "stream": batch.stream,
+                "agent_id": push.agent_id,
+                "stream": push.batch.stream,
                 "seq": result.seq,
                 "target": result.target,
                 "role": str(result.role),
                 "observed_at": corrected.observed_at,
                 "reported_at": result.observed_at,
-                "received_at": received_at,
+                "received_at": push.received_at,
                 "is_reachable": result.reachable,
                 "status_code": result.status_code,
                 "latency_ms": result.latency_ms,
@@ -292,44 +306,66 @@ def _rows(batch: ResultBatch, *, agent_id: int, received_at: datetime) -> list[d
 
 def _insert_new(dialect: str) -> Any:
     """Results not stored yet; those already stored (same agent, stream and seq) are skipped
-    by the unique constraint, and what was inserted comes back."""
+    by the unique constraint, and what was inserted comes back, named by that key."""
     table = AgentResult.__table__  # type: ignore[attr-defined]
     insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert_for(table).on_conflict_do_nothing(
         index_elements=["agent_id", "stream", "seq"]
     )
-    return statement.returning(table.c.seq, table.c.is_clamped)
+    return statement.returning(table.c.agent_id, table.c.stream, table.c.seq, table.c.is_clamped)
 
 
 # Built once: a statement carries its memoized cache key, so a push skips building it.
 _INSERT_NEW = {dialect: _insert_new(dialect) for dialect in ("postgresql", "sqlite")}
 
 
-async def _note_heard(
-    session: AsyncSession,
-    agent_id: int,
-    batch: ResultBatch,
-    *,
-    received_at: datetime,
-    key_id: int | None,
-) -> bool:
+async def _note_heard(session: AsyncSession, push: Push) -> bool:
     """The agent was heard from; False when it does not exist (removed meanwhile), or does
-    not hold `key_id` when one is given."""
-    offset = clock_offset(sent_at=batch.sent_at, received_at=received_at)
+    not hold the push's `key_id` when one is given."""
     values: dict[str, Any] = {
-        "last_seen_at": received_at,
-        "clock_offset_ms": round(offset.total_seconds() * 1000, 1),
+        "last_seen_at": push.received_at,
+        "clock_offset_ms": round(push.offset.total_seconds() * 1000, 1),
     }
-    if batch.agent_version:
-        values["version"] = batch.agent_version
-    if batch.interval_seconds:
-        values["interval_seconds"] = batch.interval_seconds
+    if push.batch.agent_version:
+        values["version"] = push.batch.agent_version
+    if push.batch.interval_seconds:
+        values["interval_seconds"] = push.batch.interval_seconds
     table = Agent.__table__  # type: ignore[attr-defined]
-    statement = update(table).where(table.c.id == agent_id)
-    if key_id is not None:
-        statement = statement.where(table.c.key_id == key_id)
+    statement = update(table).where(table.c.id == push.agent_id)
+    if push.key_id is not None:
+        statement = statement.where(table.c.key_id == push.key_id)
     statement = statement.values(values).returning(table.c.id)
     return (await (await session.connection()).execute(statement)).first() is not None
+
+
+async def ingest_many(session: AsyncSession, pushes: Sequence[Push]) -> list[Ingested | None]:
+    """Store each push's new results (a retried batch's known ones are skipped) in server
+    time, and note that its agent was heard from: one INSERT for all of them. For each push,
+    in order, what it stored; None, storing nothing, when no agent has its id (or, given
+    `key_id`, none with its id holds that key).
+
+    Each agent's row is updated first: that locks it until the transaction ends, so one push
+    per agent runs at a time (a retried batch waits for the original, then finds its results
+    stored). The same batch twice among `pushes` is stored by the first; the second finds
+    it all duplicates, as it would a moment later.
+
+    Results past the retention are pruned by the checker's side job (`prune_results`), not
+    here: a delete on every push was a sixth of its write."""
+    heard = {id(push) for push in pushes if await _note_heard(session, push)}
+    rows = [row for push in pushes if id(push) in heard for row in _rows(push)]
+    connection = await session.connection()
+    statement = _INSERT_NEW[connection.dialect.name]
+    inserted = (await connection.execute(statement, rows)).all() if rows else []
+    new = {(row.agent_id, row.stream, row.seq): row.is_clamped for row in inserted}
+    return [_stored(push, new) if id(push) in heard else None for push in pushes]
+
+
+def _stored(push: Push, new: dict[tuple[int, str, int], bool]) -> Ingested:
+    """What the push stored of the rows `new` (taken from it, so the same batch twice is
+    credited once)."""
+    keys = [(push.agent_id, push.batch.stream, result.seq) for result in push.batch.results]
+    stored = [new.pop(key) for key in keys if key in new]
+    return Ingested(len(stored), len(keys) - len(stored), sum(stored), push.offset)
 
 
 async def ingest(
@@ -340,23 +376,5 @@ async def ingest(
     received_at: datetime,
     key_id: int | None = None,
 ) -> Ingested | None:
-    """Store a batch's new results (a retried batch's known ones are skipped) in server
-    time, and note that the agent was heard from; None, storing nothing, when no agent has
-    this id (or, given `key_id`, none with this id holds that key).
-
-    The agent's row is updated first: that locks it until the transaction ends, so one push
-    per agent runs at a time (a retried batch waits for the original, then finds its results
-    stored).
-
-    Results past the retention are pruned by the checker's side job (`prune_results`), not
-    here: a delete on every push was a sixth of its write."""
-    if not await _note_heard(session, agent_id, batch, received_at=received_at, key_id=key_id):
-        return None
-    connection = await session.connection()
-    rows = _rows(batch, agent_id=agent_id, received_at=received_at)
-    stored = (
-        (await connection.execute(_INSERT_NEW[connection.dialect.name], rows)).all() if rows else []
-    )
-    clamped = sum(1 for row in stored if row.is_clamped)
-    offset = clock_offset(sent_at=batch.sent_at, received_at=received_at)
-    return Ingested(len(stored), len(batch.results) - len(stored), clamped, offset)
+    """`ingest_many` for one push."""
+    return (await ingest_many(session, [Push(agent_id, batch, received_at, key_id)]))[0]

@@ -123,6 +123,22 @@ async def note_live_use(session: AsyncSession, key_id: int, *, now: datetime) ->
     return (await (await session.connection()).execute(statement)).first() is not None
 
 
+async def note_live_uses(
+    session: AsyncSession, key_ids: Collection[int], *, now: datetime
+) -> set[int]:
+    """`note_live_use` for several keys in one statement: those live, now noted used."""
+    if not key_ids:
+        return set()
+    table = ApiKey.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id.in_(sorted(set(key_ids))), table.c.revoked_at.is_(None))
+        .values(last_used_at=now)
+        .returning(table.c.id)
+    )
+    return set((await (await session.connection()).execute(statement)).scalars())
+
+
 async def list_keys(session: AsyncSession) -> list[ApiKey]:
     return list((await session.exec(select(ApiKey).order_by(col(ApiKey.id)))).all())
 
