@@ -10,7 +10,8 @@
   `group_min_regions` regions and `group_share` of the group's monitored regions is a wave —
   provided the signature is concentrated there: its failures outside those groups are at most
   `outside_share` of all its failures. A cut spanning two neighbouring groups (Maluku and
-  Papua) is therefore two island-group waves, one per group.
+  Papua) is therefore two island-group waves, one per group. A group's wave, once standing,
+  is not ended by failures elsewhere while its own group stays dense.
 - Anything else is local: no finding, each region keeps its own reason.
 """
 
@@ -201,15 +202,28 @@ class WaveFinding:
 Members = dict[str, datetime]  # region code → since when it fails with the signature
 
 
+StandingWave = tuple[str, str]  # an island-group wave active now: (signature key, area)
+
+
 def find_waves(
-    failures: Sequence[RegionFailure], monitored: Collection[str], rules: WaveRules
+    failures: Sequence[RegionFailure],
+    monitored: Collection[str],
+    rules: WaveRules,
+    *,
+    standing: Collection[StandingWave] = (),
 ) -> list[WaveFinding]:
-    """The waves among the regions failing now; failures of unmonitored regions are ignored."""
+    """The waves among the regions failing now; failures of unmonitored regions are ignored.
+
+    An island-group wave already `standing` holds while its group stays dense, however many
+    failures of its signature there are elsewhere: the outside share keeps a wave from
+    starting while a signature spreads thin, but a cut whose neighbouring group is going
+    down region by region (Maluku, then Papua) is still a cut, not two."""
     watched = frozenset(monitored)
     group_sizes = Counter(island_group_of(code) for code in watched)
+    holding = frozenset(standing)
     findings: list[WaveFinding] = []
     for signature, members in _members_by_signature(failures, watched).items():
-        findings += _waves_of(signature, members, group_sizes, rules)
+        findings += _waves_of(signature, members, group_sizes, rules, holding)
     return sorted(findings, key=_finding_order)
 
 
@@ -254,6 +268,7 @@ def _waves_of(
     members: Members,
     group_sizes: Mapping[IslandGroup, int],
     rules: WaveRules,
+    standing: frozenset[StandingWave],
 ) -> list[WaveFinding]:
     by_group: dict[IslandGroup, Members] = {}
     for code, since in members.items():
@@ -267,7 +282,9 @@ def _waves_of(
     }
     outside = len(members) - sum(len(group_members) for group_members in dense.values())
     if outside / len(members) > rules.outside_share:
-        return []  # spread thin across the country: local faults until it turns national
+        # Spread thin across the country: local faults until it turns national, but for
+        # the waves already standing.
+        dense = {g: m for g, m in dense.items() if (signature.key, g.value) in standing}
     return [
         _finding(WaveScope.ISLAND_GROUP, group.value, signature, group_members)
         for group, group_members in dense.items()

@@ -12,7 +12,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.attribution import ActiveWave
 from app.core.domain import CheckRecord
-from app.core.waves import FailureSignature, RegionFailure, WaveRules, find_waves, probe_signature
+from app.core.waves import (
+    FailureSignature,
+    RegionFailure,
+    WaveRules,
+    WaveScope,
+    find_waves,
+    probe_signature,
+)
 from app.store.check_states import StoredCheckState
 from app.store.failures import has_active_wave, monitored_regions, recent_failures
 from app.store.waves import WaveRecord, active_waves
@@ -65,7 +72,13 @@ async def recognise_waves(
         )
         failures = [_region_failure(f.region_code, f.signature, f.since) for f in stored]
         failures += [_region_failure(m.region_code, m.signature, m.since) for m in failing]
-        findings = find_waves(failures, await monitored_regions(session), rules)
+        standing = [
+            (wave.signature, wave.area)
+            for wave in await active_waves(session)
+            if wave.scope == WaveScope.ISLAND_GROUP
+        ]
+        monitored = await monitored_regions(session)
+        findings = find_waves(failures, monitored, rules, standing=standing)
         await reconcile_waves(session, findings, now=now, rules=rules)
     return [_active(wave, window) for wave in await active_waves(session)]
 

@@ -255,6 +255,33 @@ def test_a_papua_cut_over_the_whole_registry() -> None:
     assert (wave.scope, wave.area, wave.regions) == (GROUP, "9", papua)
 
 
+def test_a_standing_group_wave_holds_while_its_neighbour_goes_down_region_by_region() -> None:
+    """Maluku cut, then Papua's regions one by one: while Papua's failures are too few to be a
+    wave of their own they count as outside Maluku's; that keeps a wave from starting, not a
+    standing one from holding (it used to end, and start again as a second wave)."""
+    maluku = seen(MALUKU, Reason.NETWORK_TIMEOUT)
+    timeout = FailureSignature(Reason.NETWORK_TIMEOUT)
+    [alone] = find_waves(failures_of(maluku), NATIONWIDE, RULES)
+    assert (alone.area, alone.regions) == ("8", MALUKU)
+    spreading = failures_of(maluku + seen(PAPUA[:2], Reason.NETWORK_TIMEOUT))
+    assert find_waves(spreading, NATIONWIDE, RULES) == []  # 2 of 7 outside: not a new wave
+    [held] = find_waves(spreading, NATIONWIDE, RULES, standing=[(timeout.key, "8")])
+    assert (held.area, held.regions) == ("8", MALUKU)
+    other = FailureSignature(Reason.NETWORK_REFUSED).key
+    assert find_waves(spreading, NATIONWIDE, RULES, standing=[(other, "8")]) == []
+    both = failures_of(maluku + seen(PAPUA, Reason.NETWORK_TIMEOUT))
+    found = find_waves(both, NATIONWIDE, RULES, standing=[(timeout.key, "8")])
+    assert [(wave.area, wave.regions) for wave in found] == [("8", MALUKU), ("9", PAPUA)]
+
+
+def test_a_standing_group_wave_gives_way_to_a_national_one() -> None:
+    maluku = seen(MALUKU, Reason.NETWORK_TIMEOUT)
+    national = failures_of(maluku + seen(SUMATERA + JAWA, Reason.NETWORK_TIMEOUT))
+    timeout = FailureSignature(Reason.NETWORK_TIMEOUT)
+    [wave] = find_waves(national, NATIONWIDE, RULES, standing=[(timeout.key, "8")])
+    assert wave.scope is WaveScope.NATIONAL
+
+
 def test_wave_reason_for_a_region_reads_its_own_signature() -> None:
     observed = gateway_502(SPREAD)
     observed += [Seen("73.73", Reason.NETWORK_REFUSED)]

@@ -110,6 +110,34 @@ async def test_only_papua_timing_out_is_a_backbone_wave(database: Database) -> N
     assert {reasons[r] for r in OTHERS} == {Reason.OK}
 
 
+async def test_a_cut_reaching_papua_region_by_region_keeps_malukus_wave(
+    database: Database,
+) -> None:
+    """Maluku cut first, then Papua's regions one by one: Maluku's wave holds throughout (two
+    of Papua's failing are no wave yet, and counted against a new one, not a standing one),
+    and Papua gets its own once it is dense: two waves, as the cut is two groups."""
+    maluku = ("81.01", "81.02", "81.71")
+    ids = await services(database, maluku + PAPUA + OTHERS[:3])
+    timeout = dict.fromkeys(maluku, Reason.NETWORK_TIMEOUT)
+    await record(database, ids, timeout, at_seconds=0)
+    (first,) = await waves(database)
+    await record(
+        database, ids, timeout | dict.fromkeys(PAPUA[:2], Reason.NETWORK_TIMEOUT), at_seconds=1
+    )
+    (held,) = await waves(database)
+    assert (held.id, held.ended_at) == (first.id, None)
+    await record(
+        database, ids, timeout | dict.fromkeys(PAPUA, Reason.NETWORK_TIMEOUT), at_seconds=2
+    )
+    found = sorted(await waves(database), key=lambda wave: wave.area)
+    assert [(w.area, w.regions, w.ended_at) for w in found] == [
+        ("8", maluku, None),
+        ("9", PAPUA, None),
+    ]
+    assert found[0].id == first.id
+    assert await wave_event_types(database) == ["wave.started", "wave.started"]
+
+
 async def test_a_failure_that_predates_the_wave_keeps_its_reason(database: Database) -> None:
     ids = await services(database, NATIONAL_REGIONS)
     ambon = {"81.71": Reason.NETWORK_TIMEOUT}
