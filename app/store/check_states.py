@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.domain import Reason, State
 from app.core.state_machine import CheckState, Thresholds
-from app.store.batch import execute_many, utc_binder
+from app.store.batch import execute_many, fetch_all_in, utc_binder, utc_reader
 from app.store.checks import service_table
 from app.store.models import Service
 
@@ -39,6 +39,34 @@ _SAVE_STATES = (
     .values({name: bindparam(f"b_{name}") for name in _CHECK_STATE_COLUMNS})
 )
 _SAVE_ORDER = (*(f"b_{name}" for name in _CHECK_STATE_COLUMNS), "b_id")
+
+# What judging a probe reads of its service, in the order `_stored` unpacks it.
+_LOAD_COLUMNS = (
+    "id",
+    "region_code",
+    "failure_threshold",
+    "success_threshold",
+    "state",
+    "reason",
+    "state_changed_at",
+    "consecutive_failures",
+    "consecutive_successes",
+    "streak_reason",
+    "reason_streak",
+    "failure_signature",
+    "failure_since",
+    "sequence",
+)
+_LOAD_STATES = (
+    select(*(service_table.c[name] for name in _LOAD_COLUMNS))
+    .where(service_table.c.id.in_(bindparam("b_ids", expanding=True)))
+    .order_by(service_table.c.id)
+    .with_for_update()
+)
+# Stored text to enum member by a dict lookup: the enum's own call is a few times slower.
+_STATES = {state.value: state for state in State}
+_REASONS: dict[str | None, Reason | None] = {reason.value: reason for reason in Reason}
+_REASONS[None] = _REASONS[""] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,25 +101,49 @@ async def load_check_states(
 ) -> dict[int, StoredCheckState]:
     """The rows locked until the batch commits (PostgreSQL; SQLite has one writer), in id
     order so two writers never deadlock: should a lease run out and two replicas record the
-    same service, the second reads what the first wrote and repeats no transition."""
-    c = service_table.c
-    columns = [c.id, c.region_code, c.failure_threshold, c.success_threshold]
-    columns += [c[name] for name in _CHECK_STATE_COLUMNS]
-    query = select(*columns).where(c.id.in_(ids)).order_by(c.id).with_for_update()
-    rows = await (await session.connection()).execute(query)
-    return {
-        row.id: StoredCheckState(
-            row.id,
-            row.region_code,
-            Thresholds(row.failure_threshold, row.success_threshold),
-            check_state_of(row),
-            row.state_changed_at,
-            row.sequence,
-            row.failure_signature,
-            row.failure_since,
-        )
-        for row in rows
-    }
+    same service, the second reads what the first wrote and repeats no transition. Read
+    through the driver: this runs for every probe."""
+    rows = await fetch_all_in(session, _LOAD_STATES, "b_ids", ids)
+    utc = utc_reader((await session.connection()).dialect)
+    stored = (_stored(row, utc) for row in rows)
+    return {state.service_id: state for state in stored}
+
+
+def _stored(row: Sequence[Any], utc: Callable[[Any], datetime | None]) -> StoredCheckState:
+    (
+        service_id,
+        region_code,
+        failure_threshold,
+        success_threshold,
+        state,
+        reason,
+        state_changed_at,
+        consecutive_failures,
+        consecutive_successes,
+        streak_reason,
+        reason_streak,
+        failure_signature,
+        failure_since,
+        sequence,
+    ) = row
+    check_state = CheckState(
+        _STATES[state],
+        _REASONS[reason],
+        consecutive_failures,
+        consecutive_successes,
+        _REASONS[streak_reason],
+        reason_streak,
+    )
+    return StoredCheckState(
+        service_id,
+        region_code,
+        Thresholds(failure_threshold, success_threshold),
+        check_state,
+        utc(state_changed_at),
+        sequence,
+        failure_signature,
+        utc(failure_since),
+    )
 
 
 def check_state_of(service: Service | Row[Any]) -> CheckState:

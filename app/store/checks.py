@@ -3,21 +3,21 @@ check state is in check_states.py). Core statements in batches: this runs for ev
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.check_settings import CHECK_SETTING_NAMES, CheckSettings
 from app.core.domain import Category, Reason
 from app.core.evaluate import Sample
-from app.store.batch import execute_many, utc_binder
+from app.store.batch import execute_many, fetch_all, json_reader, utc_binder, utc_reader
 from app.store.models import Service
 from app.store.probes import ProbeSample, ServiceHour
 
@@ -28,6 +28,31 @@ hour_table: Table = SQLModel.metadata.tables[ServiceHour.__tablename__]  # type:
 # What a probe needs, read at claim time: identity, target and slot, then the settings.
 _CLAIM_COLUMNS = ("id", "region_code", "url", "basic_auth", "next_check_at", *CHECK_SETTING_NAMES)
 _SETTINGS_START = 5
+# Settings the driver hands back as stored: JSON documents, and SQLite's 0/1 for a boolean.
+_JSON_SETTINGS = frozenset({"policy_markers", "cutoff_markers"})
+_BOOLEAN_SETTINGS = frozenset({"follow_redirects"})
+
+
+def _due_query() -> Any:
+    c = service_table.c
+    # Two names for the one instant: PostgreSQL's placeholders would bind one name once.
+    return (
+        select(*(c[name] for name in _CLAIM_COLUMNS))
+        .where(
+            c.is_paused.is_(False),
+            c.next_check_at <= bindparam("b_due_by"),
+            or_(c.lease_expires_at.is_(None), c.lease_expires_at < bindparam("b_lease_by")),
+        )
+        .order_by(c.next_check_at)
+        .limit(bindparam("b_limit"))
+        # SQLite's compiler writes an OFFSET beside any bound LIMIT: bound here, always 0.
+        .offset(bindparam("b_offset"))
+        .with_for_update(skip_locked=True)
+    )
+
+
+_DUE = _due_query()
+_DUE_ORDER = ("b_due_by", "b_lease_by", "b_limit", "b_offset")
 
 
 _MOVE_SLOT = (
@@ -60,24 +85,13 @@ async def claim_due(
 ) -> list[ClaimedCheck]:
     """Services due for a probe, leased to this process and moved to their next slot. Skips
     rows another replica holds (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has one writer)."""
-    c = service_table.c
-    query = (
-        select(*(c[name] for name in _CLAIM_COLUMNS))
-        .where(
-            c.is_paused.is_(False),
-            c.next_check_at <= now,
-            or_(c.lease_expires_at.is_(None), c.lease_expires_at < now),
-        )
-        .order_by(c.next_check_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    rows = (await (await session.connection()).execute(query)).all()
-    if not rows:
-        return []
-    claimed = [_claimed(row) for row in rows]
     connection = await session.connection()
     utc = utc_binder(connection.dialect)
+    rows = await fetch_all(session, _DUE, _DUE_ORDER, (utc(now), utc(now), limit, 0))
+    if not rows:
+        return []
+    read = _ClaimReader(connection.dialect)
+    claimed = [read(row) for row in rows]
     params = []
     for check in claimed:
         interval = timedelta(seconds=check.settings.interval_seconds)
@@ -92,10 +106,30 @@ async def claim_due(
     return claimed
 
 
-def _claimed(row: Row[Any]) -> ClaimedCheck:
-    service_id, region_code, url, basic_auth, due_at = row[:_SETTINGS_START]
-    settings = CheckSettings(*row[_SETTINGS_START:])
-    return ClaimedCheck(service_id, region_code, url, _basic_auth(basic_auth), due_at, settings)
+class _ClaimReader:
+    """A claimed row as the driver hands it back → ClaimedCheck, converting only the columns
+    the driver leaves as stored (the slot's datetime, JSON documents, booleans)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.utc = utc_reader(dialect)
+        self.json = json_reader(dialect)
+        readers = {name: self.json for name in _JSON_SETTINGS}
+        readers |= {name: bool for name in _BOOLEAN_SETTINGS}
+        self.conversions = [
+            (position, readers[name])
+            for position, name in enumerate(CHECK_SETTING_NAMES)
+            if name in readers
+        ]
+
+    def __call__(self, row: Sequence[Any]) -> ClaimedCheck:
+        service_id, region_code, url, basic_auth, due_at = row[:_SETTINGS_START]
+        values = list(row[_SETTINGS_START:])
+        for position, read in self.conversions:
+            values[position] = read(values[position])
+        auth = _basic_auth(self.json(basic_auth))
+        slot = self.utc(due_at)
+        assert slot is not None  # next_check_at is NOT NULL
+        return ClaimedCheck(service_id, region_code, url, auth, slot, CheckSettings(*values))
 
 
 def check_now(service: Service, *, now: datetime) -> ClaimedCheck:
@@ -178,18 +212,33 @@ _COUNTERS = ("probes", *sorted(set(_ROLLUP_COLUMN.values())), "latency_sum_ms")
 _HOUR_ORDER = tuple(column.name for column in hour_table.columns)
 
 
-def _hourly(samples: Sequence[Sample]) -> list[dict[str, Any]]:
-    rows: dict[tuple[int, datetime], dict[str, Any]] = defaultdict(
-        lambda: dict.fromkeys((*_COUNTERS, "latency_max_ms"), 0)
-    )
+# Where each sample's numbers go in a rollup row (`_HOUR_ORDER`).
+_PROBES_AT = _HOUR_ORDER.index("probes")
+_LATENCY_SUM_AT = _HOUR_ORDER.index("latency_sum_ms")
+_LATENCY_MAX_AT = _HOUR_ORDER.index("latency_max_ms")
+_REASON_AT = {reason: _HOUR_ORDER.index(column) for reason, column in _REASON_COLUMN.items()}
+_NO_COUNTS = (0,) * (len(_HOUR_ORDER) - 2)
+
+
+def _hourly_rows(samples: Sequence[Sample]) -> list[list[Any]]:
+    """Each service's counts per hour, as rows in `_HOUR_ORDER` (the hour not yet bound)."""
+    rows: dict[tuple[int, datetime], list[Any]] = {}
     for s in samples:
         hour = s.at.replace(minute=0, second=0, microsecond=0)
-        row = rows[(s.service_id, hour)]
-        row["probes"] += 1
-        row[_REASON_COLUMN[s.reason]] += 1
-        row["latency_sum_ms"] += s.latency_ms
-        row["latency_max_ms"] = max(row["latency_max_ms"], s.latency_ms)
-    return [{"service_id": k[0], "hour": k[1]} | v for k, v in rows.items()]
+        row = rows.get((s.service_id, hour))
+        if row is None:
+            row = rows[(s.service_id, hour)] = [s.service_id, hour, *_NO_COUNTS]
+        row[_PROBES_AT] += 1
+        row[_REASON_AT[s.reason]] += 1
+        row[_LATENCY_SUM_AT] += s.latency_ms
+        if s.latency_ms > row[_LATENCY_MAX_AT]:
+            row[_LATENCY_MAX_AT] = s.latency_ms
+    return list(rows.values())
+
+
+def _hourly(samples: Sequence[Sample]) -> list[dict[str, Any]]:
+    """The same rollups by column name (bench/inserts.py reads them so)."""
+    return [dict(zip(_HOUR_ORDER, row, strict=True)) for row in _hourly_rows(samples)]
 
 
 def _rollup_upsert(dialect: str) -> Any:
@@ -211,11 +260,15 @@ async def _add_to_rollups(
     session: AsyncSession, samples: Sequence[Sample], utc: Callable[[datetime | None], Any]
 ) -> None:
     upsert = _ROLLUP_UPSERTS[session.get_bind().dialect.name]
-    rows = [
-        (row["service_id"], utc(row["hour"]), *(row[name] for name in _HOUR_ORDER[2:]))
-        for row in _hourly(samples)
-    ]
-    await execute_many(session, upsert, _HOUR_ORDER, rows)
+    rows = _hourly_rows(samples)
+    bound_hours: dict[datetime, Any] = {}  # a batch spans an hour or two: bind each once
+    for row in rows:
+        hour = row[1]
+        bound = bound_hours.get(hour)
+        if bound is None:
+            bound = bound_hours[hour] = utc(hour)
+        row[1] = bound
+    await execute_many(session, upsert, _HOUR_ORDER, [tuple(row) for row in rows])
 
 
 PRUNE_CHUNK = 5000

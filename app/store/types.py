@@ -11,6 +11,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+_SQLITE_TEXT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out; SQLite would hand back naive ones."""
@@ -23,14 +25,26 @@ class UTCDateTime(TypeDecorator[datetime]):
             return super().bind_processor(dialect)
 
         # One step instead of this class's, then SQLite DATETIME's `%`-formatting of a dict:
-        # the same text (`YYYY-MM-DD HH:MM:SS.ffffff`, UTC), in a fifth of the time; the
-        # checker binds several datetimes per probe.
+        # the same text (`YYYY-MM-DD HH:MM:SS.ffffff`, UTC), in a tenth of the time; the
+        # checker binds several datetimes per probe. A value already in UTC (nearly all:
+        # the clock's) skips the conversion, and one format of its fields costs half of
+        # `isoformat`.
         def process(value: datetime | None) -> str | None:
             if value is None:
                 return None
-            if value.tzinfo is None:
-                raise ValueError("naive datetime given to a UTC column")
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            if value.tzinfo is not UTC:
+                if value.tzinfo is None:
+                    raise ValueError("naive datetime given to a UTC column")
+                value = value.astimezone(UTC)
+            return _SQLITE_TEXT % (
+                value.year,
+                value.month,
+                value.day,
+                value.hour,
+                value.minute,
+                value.second,
+                value.microsecond,
+            )
 
         return process
 

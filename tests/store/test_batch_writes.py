@@ -1,17 +1,24 @@
-"""The checker's batched writes go to the driver as plain tuples (app/store/batch.py): the rows
-stored must be the ones SQLAlchemy's own parameter processing stored, on both engines."""
+"""The checker's batched writes go to the driver as plain tuples, and its hot reads come back
+from it unprocessed (app/store/batch.py): the rows stored must be the ones SQLAlchemy's own
+parameter processing stored, and the values read the ones its result processing read, on
+both engines."""
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta, timezone
 
 import pytest
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core.domain import Reason, State
-from app.store.batch import compiled, utc_binder
-from app.store.checks import _MOVE_SLOT, claim_due
+from app.core.evaluate import Sample
+from app.core.state_machine import CheckState, Thresholds
+from app.store.batch import compiled, fetch_all_in, json_reader, utc_binder, utc_reader
+from app.store.check_states import StoredCheckState, check_state_of, load_check_states
+from app.store.checks import _MOVE_SLOT, _hourly, check_now, claim_due
 from app.store.db import Database
+from app.store.models import Service
 from app.store.types import UTCDateTime
 from app.usecases.record_checks import Signals, record_checks
 from tests.factories import T0, add_service, check_record
@@ -86,3 +93,132 @@ def test_datetimes_are_bound_as_the_column_binds_them() -> None:
     assert utc_binder(sqlite.dialect())(at) == "2026-11-29 08:00:00.000005"
     assert utc_binder(postgresql.asyncpg.dialect())(at) == T0 + timedelta(microseconds=5)
     assert utc_binder(sqlite.dialect())(None) is None
+
+
+async def test_claimed_rows_read_through_the_driver_are_what_the_orm_reads(
+    database: Database,
+) -> None:
+    """Every setting a claim reads (JSON documents, booleans, floats, the slot) as the
+    console's "check now" builds it from the ORM's row."""
+    spec = {
+        "basic_auth": {"username": "siak", "password": "rahasia"},
+        "method": "HEAD",
+        "interval_seconds": 30,
+        "timeout_seconds": 2.5,
+        "degraded_latency_ms": None,
+        "expected_status": 204,
+        "body_contains": "OK",
+        "policy_markers": ["dicabut", "ditutup"],
+        "cutoff_markers": [],
+        "follow_redirects": True,
+    }
+    plain = await add_service(database)
+    configured = await add_service(database, **spec)
+    async with database.transaction() as session:
+        claimed = await claim_due(session, now=T0, limit=10, lease_seconds=30)
+    async with database.read() as session:
+        services = [await session.get(Service, sid) for sid in (plain, configured)]
+    assert [c.service_id for c in claimed] == [plain, configured]
+    for check, service in zip(claimed, services, strict=True):
+        assert service is not None
+        assert check == check_now(service, now=T0)
+    assert claimed[1].settings.follow_redirects is True
+    assert claimed[0].settings.follow_redirects is False
+    assert claimed[1].basic_auth == ("siak", "rahasia")
+    assert claimed[0].basic_auth is None and claimed[0].settings.policy_markers is None
+
+
+async def test_check_states_read_through_the_driver_are_what_the_orm_reads(
+    database: Database,
+) -> None:
+    since = (T0 - timedelta(minutes=5, microseconds=3)).astimezone(JAKARTA)
+    down = await add_service(
+        database,
+        failure_threshold=3,
+        success_threshold=2,
+        state=State.OUTAGE,
+        reason=Reason.NETWORK_TIMEOUT,
+        state_changed_at=since,
+        consecutive_failures=4,
+        streak_reason=Reason.NETWORK_TIMEOUT,
+        reason_streak=4,
+        failure_signature="network.timeout:deadline",
+        failure_since=since,
+        sequence=7,
+    )
+    fresh = await add_service(database)
+    async with database.transaction() as session:
+        stored = await load_check_states(session, [fresh, down, fresh])
+    async with database.read() as session:
+        rows = {sid: await session.get(Service, sid) for sid in (down, fresh)}
+    assert list(stored) == sorted([down, fresh])
+    for sid, service in rows.items():
+        assert service is not None
+        assert stored[sid] == StoredCheckState(
+            sid,
+            service.region_code,
+            Thresholds(service.failure_threshold, service.success_threshold),
+            check_state_of(service),
+            service.state_changed_at,
+            service.sequence,
+            service.failure_signature,
+            service.failure_since,
+        )
+    assert stored[down].state == CheckState(
+        State.OUTAGE, Reason.NETWORK_TIMEOUT, 4, 0, Reason.NETWORK_TIMEOUT, 4
+    )
+    assert stored[down].failure_since == since
+    assert stored[fresh].state == CheckState() and stored[fresh].state_changed_at is None
+
+
+async def test_a_list_of_any_length_is_read_in_one_statement(database: Database) -> None:
+    ids = [await add_service(database) for _ in range(3)]
+    statement = select(Service.__table__.c.id).where(  # type: ignore[attr-defined]
+        Service.__table__.c.id.in_(bindparam("b_ids", expanding=True))  # type: ignore[attr-defined]
+    )
+    async with database.read() as session:
+        for count in (1, 3, 2):
+            rows = await fetch_all_in(session, statement, "b_ids", ids[:count])
+            assert sorted(row[0] for row in rows) == ids[:count]
+        assert await fetch_all_in(session, statement, "b_ids", []) == []
+
+
+def test_values_are_read_as_the_columns_read_them() -> None:
+    text = "2026-11-29 08:00:00.000005"
+    assert utc_reader(sqlite.dialect())(text) == T0 + timedelta(microseconds=5)
+    assert utc_reader(sqlite.dialect())(None) is None
+    assert utc_reader(postgresql.asyncpg.dialect())(T0.astimezone(JAKARTA)).tzinfo is UTC
+    read_json = json_reader(sqlite.dialect())
+    assert [read_json(v) for v in (None, "null", '["a"]', '{"b": 1}')] == [
+        None,
+        None,
+        ["a"],
+        {"b": 1},
+    ]
+    assert json_reader(postgresql.asyncpg.dialect())(["a"]) == ["a"]  # asyncpg decoded it
+
+
+def test_hourly_rollups_count_each_service_and_hour() -> None:
+    reasons = [Reason.OK, Reason.NETWORK_TIMEOUT, Reason.OK, Reason.POLICY_SUSPECTED]
+    samples = [
+        Sample(service_id, T0 + timedelta(minutes=25 * i), 10.0 + i, 200, reasons[i % 4])
+        for i in range(8)
+        for service_id in (1, 2)
+    ]
+    expected: dict[tuple[int, object], dict[str, object]] = {}
+    for s in samples:
+        hour = s.at.replace(minute=0, second=0, microsecond=0)
+        row = expected.setdefault(
+            (s.service_id, hour),
+            {"service_id": s.service_id, "hour": hour, "probes": 0, "latency_sum_ms": 0.0},
+        )
+        row["probes"] += 1  # type: ignore[operator]
+        row["latency_sum_ms"] += s.latency_ms  # type: ignore[operator]
+        row["latency_max_ms"] = max(row.get("latency_max_ms", 0), s.latency_ms)  # type: ignore[call-overload]
+        column = {"ok": "ok", "network": "network", "policy": "policy"}[s.reason.category]
+        row[column] = row.get(column, 0) + 1  # type: ignore[operator]
+    found = _hourly(samples)
+    assert len(found) == len(expected) == 6  # two services, three hours
+    for row in found:
+        wanted = expected[(row["service_id"], row["hour"])]
+        assert {k: v for k, v in row.items() if v or k in wanted} == wanted
