@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from app.core.check_settings import CHECK_DEFAULTS, CheckSettings
@@ -44,13 +45,28 @@ class CheckRules:
     @classmethod
     def of(cls, settings: CheckSettings) -> CheckRules:
         policy, cutoff = settings.policy_markers, settings.cutoff_markers
-        return cls(
+        return _shared_rules(
             settings.expected_status,
             settings.body_contains,
             settings.degraded_latency_ms,
             DEFAULT_POLICY_MARKERS if policy is None else tuple(policy),
             () if cutoff is None else tuple(cutoff),
         )
+
+
+# Rules are immutable and most services share theirs: one object each, not one per probe
+# (the checker builds rules for every claimed service).
+@lru_cache(maxsize=4096, typed=True)
+def _shared_rules(
+    expected_status: int,
+    body_contains: str | None,
+    degraded_latency_ms: int | None,
+    policy_markers: tuple[str, ...],
+    cutoff_markers: tuple[str, ...],
+) -> CheckRules:
+    return CheckRules(
+        expected_status, body_contains, degraded_latency_ms, policy_markers, cutoff_markers
+    )
 
 
 Evidence = dict[str, Any]

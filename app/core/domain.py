@@ -92,7 +92,7 @@ class Reason(StrEnum):
     @property
     def state(self) -> State | None:
         """The state this reason puts a service in; None for the monitor's own faults."""
-        return _CATEGORY_STATE[self.category]
+        return _REASON_STATE[self]  # read for every probe: one lookup
 
     @property
     def label_id(self) -> str:
@@ -119,6 +119,7 @@ _CATEGORY_STATE: dict[Category, State | None] = {
     Category.PERFORMANCE: State.DEGRADED,
     Category.PROBE: None,
 }
+_REASON_STATE: dict[Reason, State | None] = {r: _CATEGORY_STATE[r.category] for r in Reason}
 
 # (Indonesian, English); Indonesian is shown first everywhere.
 REASON_LABELS: dict[Reason, tuple[str, str]] = {

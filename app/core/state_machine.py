@@ -56,8 +56,11 @@ class Step:
 def _count(current: CheckState, reason: Reason) -> CheckState:
     is_bad = reason.state in DOWN_STATES
     same_reason = reason == current.streak_reason
-    return replace(
-        current,
+    # Built outright, not by dataclasses.replace: this runs for every probe, and replace
+    # costs several times as much.
+    return CheckState(
+        state=current.state,
+        reason=current.reason,
         consecutive_failures=current.consecutive_failures + 1 if is_bad else 0,
         consecutive_successes=0 if is_bad else current.consecutive_successes + 1,
         streak_reason=reason,
