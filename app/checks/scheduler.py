@@ -12,11 +12,12 @@ from collections import deque
 from datetime import datetime, timedelta
 
 import httpx
+from prometheus_client import Counter as CounterChild
 
 from app.checks.probe import ProbeSpec, probe
 from app.checks.run import DueCheck, run_check
 from app.core.clock import NO_STEP, ClockWatch
-from app.core.domain import CheckRecord
+from app.core.domain import CheckRecord, FailureKind, Reason
 from app.metrics import Metrics
 from app.settings import Settings
 from app.store.agents import PRUNE_AGENTS, agent_ids, prune_results
@@ -81,6 +82,7 @@ class Checker(LeasedWorker[DueCheck, CheckRecord]):
         self._semaphore = asyncio.Semaphore(settings.checker_concurrency)
         self._clock_watch = ClockWatch()
         self._clock_step = NO_STEP
+        self._probe_counters: dict[tuple[FailureKind | None, Reason], CounterChild] = {}
 
     @property
     def capacity(self) -> int:
@@ -129,11 +131,21 @@ class Checker(LeasedWorker[DueCheck, CheckRecord]):
         self.lags.append(lag)
         self.probes_done += 1
         result = record.result
-        outcome = "answered" if result.failure is None else str(result.failure)
-        self.metrics.probes.labels(outcome, str(record.verdict.reason.category)).inc()
+        self._probe_counter(result.failure, record.verdict.reason).inc()
         self.metrics.probe_latency.observe(result.latency_ms / 1000)
         self.metrics.schedule_lag.observe(lag)
         return record
+
+    def _probe_counter(self, failure: FailureKind | None, reason: Reason) -> CounterChild:
+        """The probes counter's child for this outcome and category, looked up by label
+        values once (`labels` locks and builds its key on every call; this runs per probe)."""
+        key = (failure, reason)
+        child = self._probe_counters.get(key)
+        if child is None:
+            outcome = "answered" if failure is None else str(failure)
+            child = self.metrics.probes.labels(outcome, str(reason.category))
+            self._probe_counters[key] = child
+        return child
 
     def record_within(self, due: DueCheck) -> float:
         # Written within FLUSH_EVERY_SECONDS, and leased no longer than a twentieth of the

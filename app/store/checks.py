@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
@@ -218,13 +218,24 @@ _LATENCY_SUM_AT = _HOUR_ORDER.index("latency_sum_ms")
 _LATENCY_MAX_AT = _HOUR_ORDER.index("latency_max_ms")
 _REASON_AT = {reason: _HOUR_ORDER.index(column) for reason, column in _REASON_COLUMN.items()}
 _NO_COUNTS = (0,) * (len(_HOUR_ORDER) - 2)
+_HOUR = timedelta(hours=1)
+_NO_HOUR = datetime.min.replace(tzinfo=UTC)  # an empty span: no sample falls in it
 
 
 def _hourly_rows(samples: Sequence[Sample]) -> list[list[Any]]:
     """Each service's counts per hour, as rows in `_HOUR_ORDER` (the hour not yet bound)."""
     rows: dict[tuple[int, datetime], list[Any]] = {}
+    # A batch's samples nearly all fall in one hour: two comparisons instead of truncating
+    # each. Kept for UTC samples only, whose hours are an hour long and truncate alike.
+    known, known_ends = _NO_HOUR, _NO_HOUR
     for s in samples:
-        hour = s.at.replace(minute=0, second=0, microsecond=0)
+        at = s.at
+        if at.tzinfo is UTC and known <= at < known_ends:
+            hour = known
+        else:
+            hour = at.replace(minute=0, second=0, microsecond=0)
+            if at.tzinfo is UTC:
+                known, known_ends = hour, hour + _HOUR
         row = rows.get((s.service_id, hour))
         if row is None:
             row = rows[(s.service_id, hour)] = [s.service_id, hour, *_NO_COUNTS]
