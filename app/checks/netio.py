@@ -34,6 +34,8 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         try:
+            if timeout is None:  # unbounded here (the probe's deadline bounds it): no timer
+                return await self._reader.read(max_bytes)
             async with asyncio.timeout(timeout):
                 return await self._reader.read(max_bytes)
         except TimeoutError as exc:
@@ -45,6 +47,10 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         if not buffer:
             return
         try:
+            if timeout is None:
+                self._writer.write(buffer)
+                await self._writer.drain()
+                return
             async with asyncio.timeout(timeout):
                 self._writer.write(buffer)
                 await self._writer.drain()
@@ -97,8 +103,11 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         try:
-            async with asyncio.timeout(timeout):
+            if timeout is None:
                 reader, writer = await _connect(host, port, local_address)
+            else:
+                async with asyncio.timeout(timeout):
+                    reader, writer = await _connect(host, port, local_address)
         except TimeoutError as exc:
             raise httpcore.ConnectTimeout(str(exc)) from exc
         except OSError as exc:  # socket.gaierror and ConnectionRefusedError are OSErrors

@@ -129,7 +129,7 @@ async def _fetch_direct(client: ProbeClient, spec: ProbeSpec) -> tuple[int, dict
         spec.method,
         spec.url,
         headers=[*client.probe_headers, *spec.auth_headers()],
-        timeouts=_timeouts(client, spec).as_dict(),
+        timeouts=_direct_timeouts(client, spec),
         max_body_bytes=spec.max_body_bytes,
     )
     headers = {_text(name).lower(): _text(value) for name, value in raw_headers}
@@ -149,6 +149,13 @@ def _timeouts(client: httpx.AsyncClient, spec: ProbeSpec) -> httpx.Timeout:
     # monitor's own fault (PoolTimeout) before the deadline could blame the target.
     pool = min(client.timeout.pool or spec.timeout_seconds, spec.timeout_seconds / 2)
     return httpx.Timeout(spec.timeout_seconds, pool=pool)
+
+
+def _direct_timeouts(client: httpx.AsyncClient, spec: ProbeSpec) -> dict[str, float | None]:
+    """The pool wait only. Connect, write and read would each get the whole deadline, and
+    `probe`'s deadline, of that length and started first, always ends the probe before any
+    of them could (as DEADLINE either way): bounding each again cost a timer per step."""
+    return {"pool": _timeouts(client, spec).pool, "connect": None, "read": None, "write": None}
 
 
 async def _read_bounded(response: httpx.Response, limit: int) -> bytes:

@@ -258,3 +258,29 @@ def test_an_invalid_request_is_refused_each_time() -> None:
     for _ in range(2):  # a refusal is not kept as an answer
         with pytest.raises(httpcore.LocalProtocolError):
             request_head(request)
+
+
+async def test_a_step_with_a_timeout_is_bounded_and_one_without_waits_for_its_deadline() -> None:
+    """The direct path gives connect, write and read no timer of their own (the probe's
+    deadline, started first and as long, ends the probe before any could); the httpx path
+    still bounds each step."""
+    async with serve(never_answer) as server:
+        stream = await AsyncioBackend().connect_tcp("127.0.0.1", server.port, timeout=None)
+        try:
+            await stream.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", timeout=None)
+            with pytest.raises(httpcore.ReadTimeout):
+                await stream.read(1024, timeout=0.05)
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.1):  # what a probe's deadline does
+                    await stream.read(1024, timeout=None)
+        finally:
+            await stream.aclose()
+
+
+async def test_a_direct_probe_of_a_silent_server_ends_at_its_deadline() -> None:
+    async with make_probe_client(1) as client, serve(never_answer) as server:
+        started = asyncio.get_running_loop().time()
+        result = await probe(client, ProbeSpec(server.url(), timeout_seconds=0.3))
+        took = asyncio.get_running_loop().time() - started
+    assert result.failure is FailureKind.DEADLINE
+    assert 0.25 <= took < 2.0, took
