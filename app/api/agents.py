@@ -93,7 +93,7 @@ async def push_writer(request: Request) -> PushWriter:
     state = request.app.state
     writer: PushWriter | None = getattr(state, "push_writer", None)
     if writer is None:
-        writer = state.push_writer = PushWriter.for_database(state.db)
+        writer = state.push_writer = PushWriter(state.db)
     return writer
 
 

@@ -1,17 +1,18 @@
-"""Agents' pushes written to the database: each alone, or, on SQLite, a few together.
+"""Agents' pushes written to the database, a few together.
 
 A push's write is a handful of statements (the agent heard from, its results, its key's use),
-and on SQLite most of its cost is the transaction around them: each statement is a hand-off
-to aiosqlite's thread, BEGIN and COMMIT included. SQLite takes one writer at a time anyway,
-so pushes arriving within `GROUP_WINDOW_SECONDS` of each other share one transaction (group
-commit): at 2,000 agents pushing every 30 s, a push costs 2.3 ms of CPU instead of 3.6
-(bench/agents.py). A group that fails is written again push by push, so a push's answer is
-always its own.
+and most of its cost is the transaction around them: BEGIN and COMMIT, the pool's checkout,
+and on SQLite a hand-off to aiosqlite's thread for each statement. So pushes arriving within
+`GROUP_WINDOW_SECONDS` of each other share one transaction (group commit): at 2,000 agents
+pushing every 30 s, a push costs about 2.4 ms of CPU on SQLite instead of 3.6
+(bench/agents.py).
 
-PostgreSQL writes each push alone. It locks rows, not the database: a group takes its keys'
-rows, then its agents', while removing an agent takes the agent's row, then its key's; and
-two groups on two replicas could take the same agents in different orders. Either pair
-could wait on each other."""
+A push's answer is always its own. The group takes its agents' rows in the order of their
+ids, then its keys', as a push alone and an agent's removal take an agent's row before its
+key's, so no two writers wait on each other in a circle (PostgreSQL locks rows). Should a key
+of the group have been revoked, or the group fail otherwise, nothing of it is kept and each
+push is written again alone: a revoked key's push then stores nothing and is refused, the
+others are stored."""
 
 from __future__ import annotations
 
@@ -57,22 +58,20 @@ async def write_alone(database: Database, write: PushWrite) -> Ingested | None:
     return ingested
 
 
-Outcome = Ingested | None | KeyRevoked
-
-
-async def write_together(database: Database, writes: Sequence[PushWrite]) -> list[Outcome]:
-    """The pushes in one transaction, SQLite's only (see the module's note): for each, what
-    `write_alone` would have answered, a revoked key's pushes storing nothing."""
+async def write_together(database: Database, writes: Sequence[PushWrite]) -> list[Ingested | None]:
+    """The pushes in one transaction: for each, what `write_alone` would have answered.
+    Raises KeyRevoked, storing nothing of any of them, when a key of theirs was revoked."""
+    order = sorted(range(len(writes)), key=lambda index: writes[index].push.agent_id)
     async with database.transaction() as session:
+        stored = await ingest_many(session, [writes[index].push for index in order])
         keys = {write.key_id for write in writes if write.key_id is not None}
         latest = max(write.push.received_at for write in writes)
-        live = await note_live_uses(session, keys, now=latest)
-        admitted = [write for write in writes if write.key_id is None or write.key_id in live]
-        stored = iter(await ingest_many(session, [write.push for write in admitted]))
-    return [
-        next(stored) if write.key_id is None or write.key_id in live else KeyRevoked()
-        for write in writes
-    ]
+        if await note_live_uses(session, keys, now=latest) != keys:
+            raise KeyRevoked  # rolls the group back
+    outcomes: list[Ingested | None] = [None] * len(writes)
+    for index, ingested in zip(order, stored, strict=True):
+        outcomes[index] = ingested
+    return outcomes
 
 
 @dataclass(slots=True)
@@ -80,7 +79,7 @@ class _Waiting:
     write: PushWrite
     answer: asyncio.Future[Ingested | None]
 
-    def settle(self, outcome: Outcome | BaseException) -> None:
+    def settle(self, outcome: Ingested | BaseException | None) -> None:
         if self.answer.done():  # its request gave up waiting
             return
         if isinstance(outcome, BaseException):
@@ -91,18 +90,20 @@ class _Waiting:
 
 class PushWriter:
     """One per app (see `app.api.agents.push_writer`): writes pushes, together when
-    `window` is above zero."""
+    `window` is above zero, each alone otherwise."""
 
-    def __init__(self, database: Database, *, window: float, max_group: int = MAX_GROUP) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        window: float = GROUP_WINDOW_SECONDS,
+        max_group: int = MAX_GROUP,
+    ) -> None:
         self._database = database
         self._window = window
         self._max_group = max_group
         self._open: list[_Waiting] | None = None
         self._flushing: set[asyncio.Task[None]] = set()
-
-    @classmethod
-    def for_database(cls, database: Database) -> PushWriter:
-        return cls(database, window=GROUP_WINDOW_SECONDS if database.dialect == "sqlite" else 0)
 
     async def write(self, write: PushWrite) -> Ingested | None:
         """What the push stored, or None when its agent is gone; raises KeyRevoked."""
@@ -124,11 +125,10 @@ class PushWriter:
         if self._open is group:
             self._open = None
         try:
-            outcomes: Sequence[Outcome] = await write_together(
-                self._database, [waiting.write for waiting in group]
-            )
+            outcomes = await write_together(self._database, [waiting.write for waiting in group])
         except Exception:
-            # One push's fault (or a busy database) must not answer for the others.
+            # A revoked key, a busy database or a deadlock the server broke: each push alone,
+            # so one push's fault never answers for the others.
             for waiting in group:
                 await self._write_alone(waiting)
             return

@@ -1,6 +1,6 @@
-"""Pushes written together (group commit, SQLite's): each push's answer is still its own: what
-it stored, a duplicate when resent, nothing for a gone agent or a revoked key; a failed group
-is written push by push; and PostgreSQL writes each push alone."""
+"""Pushes written together (group commit), on both engines: each push's answer is still its
+own (what it stored, a duplicate when resent, nothing for a gone agent or a revoked key), and
+a group that fails, a revoked key's included, is written again push by push."""
 
 from __future__ import annotations
 
@@ -43,36 +43,68 @@ def _counts(outcome: object) -> tuple[int, int]:
 async def test_each_push_of_a_group_gets_its_own_answer(
     client: httpx.AsyncClient, admin_headers: dict[str, str], database: Database
 ) -> None:
-    a, b, c, d = [await register(client, admin_headers, name=name) for name in "abcd"]
+    a, b, c = [await register(client, admin_headers, name=name) for name in "abc"]
+    other = await _write_for(database, b, 1)
     first = await _write_for(database, a, 1, 2)
     resent = await _write_for(database, a, 1, 2)
-    other = await _write_for(database, b, 1)
-    revoked = await _write_for(database, c, 1)
-    gone = await _write_for(database, d, 1)
-    assert revoked.key_id is not None
-    response = await client.delete(f"/api/v1/keys/{revoked.key_id}", headers=admin_headers)
-    assert response.status_code == 204
-    assert (await client.delete(f"/api/v1/agents/{d['id']}", headers=admin_headers)).is_success
+    gone = await _write_for(database, c, 1)
+    assert (await client.delete(f"/api/v1/agents/{c['id']}", headers=admin_headers)).is_success
     gone = PushWrite(gone.push, None)  # as the admin token would push for it
 
-    outcomes = await write_together(database, [first, resent, other, revoked, gone])
+    # Written in the order of their agents' ids, answered in the order given.
+    outcomes = await write_together(database, [other, first, resent, gone])
 
-    assert _counts(outcomes[0]) == (2, 0)
-    assert _counts(outcomes[1]) == (0, 2)  # the same batch again: stored once
-    assert _counts(outcomes[2]) == (1, 0)
-    assert isinstance(outcomes[3], KeyRevoked)
-    assert outcomes[4] is None
+    assert _counts(outcomes[0]) == (1, 0)
+    assert _counts(outcomes[1]) == (2, 0)
+    assert _counts(outcomes[2]) == (0, 2)  # the same batch again: stored once
+    assert outcomes[3] is None
     assert await _seqs(database, a["id"]) == [1, 2]
     assert await _seqs(database, b["id"]) == [1]
-    assert await _seqs(database, c["id"]) == []
     async with database.read() as session:
-        unheard = await get_agent(session, c["id"])
         heard = await get_agent(session, b["id"])
-        assert unheard is not None and unheard.last_seen_at is None
         assert heard is not None and heard.last_seen_at is not None
         assert heard.key_id is not None
         key = await get_key(session, heard.key_id)
         assert key is not None and key.last_used_at is not None
+
+
+async def test_a_group_with_a_revoked_key_stores_nothing(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], database: Database
+) -> None:
+    a, b = [await register(client, admin_headers, name=name) for name in "ab"]
+    good = await _write_for(database, a, 1)
+    revoked = await _write_for(database, b, 1)
+    assert revoked.key_id is not None
+    response = await client.delete(f"/api/v1/keys/{revoked.key_id}", headers=admin_headers)
+    assert response.status_code == 204
+
+    with pytest.raises(KeyRevoked):
+        await write_together(database, [good, revoked])
+
+    assert await _seqs(database, a["id"]) == []
+    async with database.read() as session:
+        unheard = await get_agent(session, a["id"])
+        assert unheard is not None and unheard.last_seen_at is None
+
+
+async def test_a_revoked_keys_push_is_refused_and_the_rest_of_its_group_stored(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], database: Database
+) -> None:
+    a, b, c = [await register(client, admin_headers, name=name) for name in "abc"]
+    writes = [await _write_for(database, agent, 1) for agent in (a, b, c)]
+    assert writes[1].key_id is not None
+    response = await client.delete(f"/api/v1/keys/{writes[1].key_id}", headers=admin_headers)
+    assert response.status_code == 204
+    writer = PushWriter(database, window=0.05)
+
+    outcomes = await asyncio.gather(
+        *(writer.write(write) for write in writes), return_exceptions=True
+    )
+
+    assert _counts(outcomes[0]) == (1, 0)
+    assert isinstance(outcomes[1], KeyRevoked)
+    assert _counts(outcomes[2]) == (1, 0)
+    assert [await _seqs(database, agent["id"]) for agent in (a, b, c)] == [[1], [], [1]]
 
 
 class _Spy:
@@ -147,11 +179,9 @@ async def test_a_failed_group_is_written_push_by_push(
     assert await _seqs(database, b["id"]) == []
 
 
-async def test_concurrent_pushes_through_the_api_are_written_as_the_engine_wants(
+async def test_concurrent_pushes_through_the_api_are_written_together(
     client: httpx.AsyncClient, admin_headers: dict[str, str], database: Database, spy: _Spy
 ) -> None:
-    """SQLite: together (it takes one writer at a time anyway); PostgreSQL: each alone (it
-    locks rows, and a group's order of locks could meet a removal's)."""
     agents = [await register(client, admin_headers, name=name) for name in "abc"]
     bodies = [batch([result(1), result(2)]) for _ in agents]
 
@@ -160,4 +190,4 @@ async def test_concurrent_pushes_through_the_api_are_written_as_the_engine_wants
 
     assert [answer.status_code for answer in answers] == [200] * 3
     assert all(answer.json()["accepted"] == 2 for answer in answers)
-    assert spy.sizes == ([3] if database.dialect == "sqlite" else [])
+    assert spy.sizes == [3]
