@@ -191,3 +191,37 @@ async def test_concurrent_pushes_through_the_api_are_written_together(
     assert [answer.status_code for answer in answers] == [200] * 3
     assert all(answer.json()["accepted"] == 2 for answer in answers)
     assert spy.sizes == [3]
+
+
+async def test_two_replicas_grouping_the_same_agents_in_opposite_orders_answer_every_push(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two writers (as on two replicas) given the same agents' pushes in opposite orders at
+    once: a group takes agents in id order, so neither waits on the other in a circle (on
+    PostgreSQL the server would break that by failing one, written again push by push), and
+    each batch is stored once, the other copy answered as duplicates."""
+    alone: list[PushWrite] = []
+
+    async def never_alone(database: Database, write: PushWrite) -> Ingested | None:
+        alone.append(write)
+        raise AssertionError("a group failed")
+
+    monkeypatch.setattr(agent_pushes, "write_alone", never_alone)
+    agents = [await register(client, admin_headers, name=f"a{i}") for i in range(8)]
+    writes = [await _write_for(database, agent, 1, 2) for agent in agents]
+    here, there = PushWriter(database, window=0.02), PushWriter(database, window=0.02)
+
+    outcomes = await asyncio.gather(
+        *(here.write(write) for write in writes),
+        *(there.write(write) for write in reversed(writes)),
+    )
+
+    counts = [_counts(outcome) for outcome in outcomes]
+    for agent_index in range(len(agents)):
+        pair = {counts[agent_index], counts[-1 - agent_index]}
+        assert pair == {(2, 0), (0, 2)}
+    assert [await _seqs(database, agent["id"]) for agent in agents] == [[1, 2]] * len(agents)
+    assert alone == []
