@@ -17,7 +17,8 @@ from app.store.batch import execute_many, fetch_all_in, utc_binder, utc_reader
 from app.store.checks import service_table
 from app.store.models import Service
 
-_CHECK_STATE_COLUMNS = (
+# What judging a probe reads and writes of a service's check state.
+_JUDGED_COLUMNS = (
     "state",
     "reason",
     "state_changed_at",
@@ -28,9 +29,8 @@ _CHECK_STATE_COLUMNS = (
     "failure_signature",
     "failure_since",
     "sequence",
-    "last_checked_at",
-    "lease_expires_at",
 )
+_CHECK_STATE_COLUMNS = (*_JUDGED_COLUMNS, "last_checked_at", "lease_expires_at")
 
 # Rows bound by _bound below, in _SAVE_ORDER (checked against the compiled statement).
 _SAVE_STATES = (
@@ -41,22 +41,7 @@ _SAVE_STATES = (
 _SAVE_ORDER = (*(f"b_{name}" for name in _CHECK_STATE_COLUMNS), "b_id")
 
 # What judging a probe reads of its service, in the order `_stored` unpacks it.
-_LOAD_COLUMNS = (
-    "id",
-    "region_code",
-    "failure_threshold",
-    "success_threshold",
-    "state",
-    "reason",
-    "state_changed_at",
-    "consecutive_failures",
-    "consecutive_successes",
-    "streak_reason",
-    "reason_streak",
-    "failure_signature",
-    "failure_since",
-    "sequence",
-)
+_LOAD_COLUMNS = ("id", "region_code", "failure_threshold", "success_threshold", *_JUDGED_COLUMNS)
 _LOAD_STATES = (
     select(*(service_table.c[name] for name in _LOAD_COLUMNS))
     .where(service_table.c.id.in_(bindparam("b_ids", expanding=True)))
