@@ -30,6 +30,15 @@ async def _write_for(database: Database, agent: dict[str, Any], *seqs: int) -> P
     return PushWrite(Push(agent["id"], body, utcnow(), stored.key_id), stored.key_id)
 
 
+async def _revoke(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], write: PushWrite
+) -> None:
+    """Revoke the key the push comes with, as an admin would."""
+    assert write.key_id is not None
+    response = await client.delete(f"/api/v1/keys/{write.key_id}", headers=admin_headers)
+    assert response.status_code == 204
+
+
 async def _seqs(database: Database, agent_id: int) -> list[int]:
     async with database.read() as session:
         return [stored.seq for stored in await results_of(session, agent_id)]
@@ -72,11 +81,8 @@ async def test_a_group_with_a_revoked_key_stores_nothing(
     client: httpx.AsyncClient, admin_headers: dict[str, str], database: Database
 ) -> None:
     a, b = [await register(client, admin_headers, name=name) for name in "ab"]
-    good = await _write_for(database, a, 1)
-    revoked = await _write_for(database, b, 1)
-    assert revoked.key_id is not None
-    response = await client.delete(f"/api/v1/keys/{revoked.key_id}", headers=admin_headers)
-    assert response.status_code == 204
+    good, revoked = await _write_for(database, a, 1), await _write_for(database, b, 1)
+    await _revoke(client, admin_headers, revoked)
 
     with pytest.raises(KeyRevoked):
         await write_together(database, [good, revoked])
@@ -92,9 +98,7 @@ async def test_a_revoked_keys_push_is_refused_and_the_rest_of_its_group_stored(
 ) -> None:
     a, b, c = [await register(client, admin_headers, name=name) for name in "abc"]
     writes = [await _write_for(database, agent, 1) for agent in (a, b, c)]
-    assert writes[1].key_id is not None
-    response = await client.delete(f"/api/v1/keys/{writes[1].key_id}", headers=admin_headers)
-    assert response.status_code == 204
+    await _revoke(client, admin_headers, writes[1])
     writer = PushWriter(database, window=0.05)
 
     outcomes = await asyncio.gather(
@@ -161,11 +165,8 @@ async def test_a_failed_group_is_written_push_by_push(
 ) -> None:
     spy.fail = True
     a, b = [await register(client, admin_headers, name=name) for name in "ab"]
-    good = await _write_for(database, a, 1)
-    revoked = await _write_for(database, b, 1)
-    assert revoked.key_id is not None
-    response = await client.delete(f"/api/v1/keys/{revoked.key_id}", headers=admin_headers)
-    assert response.status_code == 204
+    good, revoked = await _write_for(database, a, 1), await _write_for(database, b, 1)
+    await _revoke(client, admin_headers, revoked)
     writer = PushWriter(database, window=0.05)
 
     outcomes = await asyncio.gather(
