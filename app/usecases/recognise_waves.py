@@ -72,14 +72,11 @@ async def recognise_waves(
         )
         failures = [_region_failure(f.region_code, f.signature, f.since) for f in stored]
         failures += [_region_failure(m.region_code, m.signature, m.since) for m in failing]
-        standing = [
-            (wave.signature, wave.area)
-            for wave in await active_waves(session)
-            if wave.scope == WaveScope.ISLAND_GROUP
-        ]
+        active = await active_waves(session)
+        standing = [(w.signature, w.area) for w in active if w.scope == WaveScope.ISLAND_GROUP]
         monitored = await monitored_regions(session)
         findings = find_waves(failures, monitored, rules, standing=standing)
-        await reconcile_waves(session, findings, now=now, rules=rules)
+        await reconcile_waves(session, findings, now=now, rules=rules, active_now=active)
     return [_active(wave, window) for wave in await active_waves(session)]
 
 

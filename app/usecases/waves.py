@@ -40,10 +40,18 @@ def signature_key(signature: FailureSignature) -> str:
 
 
 async def reconcile_waves(
-    session: AsyncSession, findings: Sequence[WaveFinding], *, now: datetime, rules: WaveRules
+    session: AsyncSession,
+    findings: Sequence[WaveFinding],
+    *,
+    now: datetime,
+    rules: WaveRules,
+    active_now: Sequence[WaveRecord] | None = None,
 ) -> list[WaveChange]:
-    """Open the waves newly found, move members of those still found, end the others."""
-    active = {_key_of(w): w for w in await store.active_waves(session)}
+    """Open the waves newly found, move members of those still found, end the others.
+    `active_now`: the active waves, when the caller has just read them in this session."""
+    if active_now is None:
+        active_now = await store.active_waves(session)
+    active = {_key_of(w): w for w in active_now}
     changes: list[WaveChange] = []
     for finding in findings:
         key = (signature_key(finding.signature), str(finding.scope), finding.area)
